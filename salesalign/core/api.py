@@ -1,0 +1,159 @@
+"""The API's shared parts: authentication (session or personal token), errors as JSON, /me and tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from salesalign.core import services
+from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.core.roles import person_of, role_of
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer sa_…` with a personal API token."""
+
+    openapi_description = "A personal API token, made on the API tokens page."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = services.api_token_authenticate(token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+AUTH = [SessionAuth(), TokenAuth()]
+
+
+def _field_of(location: list[Any] | tuple[Any, ...]) -> str:
+    """Turn pydantic's location (body, payload, name) into the field name a user knows."""
+    parts = [
+        str(part) for part in location if part not in ("body", "payload", "query", "path", "form")
+    ]
+    return ".".join(parts) or "__all__"
+
+
+def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or []}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Every error is JSON with a detail and, where it applies, the field and the reason."""
+
+    @api.exception_handler(NinjaValidationError)
+    def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = [
+            {"field": _field_of(error.get("loc", ())), "reason": str(error.get("msg", ""))}
+            for error in exc.errors
+        ]
+        return api.create_response(
+            request, error_body(_("The request is not valid."), errors), status=422
+        )
+
+    @api.exception_handler(NotAllowed)
+    def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+        return api.create_response(request, error_body(exc.message), status=403)
+
+    @api.exception_handler(DomainError)
+    def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        status = 404 if exc.code == "not_found" else 400
+        errors = [{"field": exc.field or "__all__", "reason": exc.message}]
+        return api.create_response(request, error_body(exc.message, errors), status=status)
+
+    @api.exception_handler(DjangoValidationError)
+    def on_model_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            errors = [
+                {"field": field, "reason": " ".join(str(m) for m in messages)}
+                for field, messages in exc.message_dict.items()
+            ]
+        else:
+            errors = [{"field": "__all__", "reason": " ".join(exc.messages)}]
+        return api.create_response(
+            request, error_body(_("The request is not valid."), errors), status=400
+        )
+
+    @api.exception_handler(Http404)
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, error_body(_("Not found.")), status=404)
+
+    @api.exception_handler(PermissionDenied)
+    def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return api.create_response(
+            request, error_body(str(exc) or _("You may not do this.")), status=403
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(
+            request, error_body(_("Log in or send a valid API token.")), status=401
+        )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(request, error_body(str(exc)), status=exc.status_code)
+
+
+router = Router(tags=["me"])
+
+
+class MeOut(Schema):
+    username: str
+    person_id: int | None
+    name: str | None
+    role: str | None
+
+
+class ApiTokenIn(Schema):
+    name: str
+
+
+class ApiTokenOut(Schema):
+    id: int
+    name: str
+    hint: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreatedOut(ApiTokenOut):
+    token: str
+
+
+@router.get("/me", response=MeOut, summary="Who am I")
+def me(request: HttpRequest) -> dict[str, Any]:
+    person = person_of(request.user)
+    return {
+        "username": request.user.get_username(),
+        "person_id": person.pk if person else None,
+        "name": person.name if person else None,
+        "role": role_of(request.user),
+    }
+
+
+@router.get("/tokens", response=list[ApiTokenOut], summary="My API tokens")
+def token_list(request: HttpRequest) -> Any:
+    return request.user.api_tokens.all()  # type: ignore[union-attr]
+
+
+@router.post("/tokens", response={201: ApiTokenCreatedOut}, summary="Create an API token")
+def token_create(request: HttpRequest, payload: ApiTokenIn) -> Any:
+    token, raw = services.api_token_create(user=request.user, name=payload.name)  # type: ignore[arg-type]
+    token.token = raw  # type: ignore[attr-defined]
+    return 201, token
+
+
+@router.delete("/tokens/{token_id}", response=ApiTokenOut, summary="Revoke an API token")
+def token_revoke(request: HttpRequest, token_id: int) -> Any:
+    return services.api_token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]

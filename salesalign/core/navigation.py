@@ -1,0 +1,123 @@
+"""The navigation: the five steps of the method, then the organisation underneath.
+
+An item whose page does not exist yet (a later step not built) is shown
+disabled, so the shape of the method stays visible from the first day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from salesalign.core.choices import COMPANY_WIDE_ROLES, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str] | None = None  # None: everyone
+
+
+@dataclass(frozen=True)
+class NavSection:
+    key: str
+    number: int | None
+    label: str | Promise
+    items: tuple[NavItem, ...]
+
+
+EDITORS = frozenset({Role.ADMIN})
+LEADERS = frozenset(COMPANY_WIDE_ROLES | {Role.MANAGER})
+
+SECTIONS: tuple[NavSection, ...] = (
+    NavSection(
+        "strategy",
+        1,
+        _("Strategy"),
+        (
+            NavItem(_("Our strategy"), "strategy:our_strategy"),
+            NavItem(_("Documents and announcements"), "strategy:document_list"),
+            NavItem(_("Strategic and tactical goals"), "strategy:goal_list"),
+            NavItem(_("Strategy editions"), "strategy:edition_list"),
+        ),
+    ),
+    NavSection(
+        "targets",
+        2,
+        _("Break it down"),
+        (NavItem(_("Target plans"), "targets:plan_list"),),
+    ),
+    NavSection(
+        "performance",
+        3,
+        _("Measure and reward"),
+        (NavItem(_("Scorecards"), "performance:scorecard_list"),),
+    ),
+    NavSection(
+        "communication",
+        4,
+        _("Communicate"),
+        (NavItem(_("Meetings"), "communication:meeting_list"),),
+    ),
+    NavSection(
+        "training",
+        5,
+        _("Train and support"),
+        (NavItem(_("Training"), "training:course_list"),),
+    ),
+    NavSection(
+        "organization",
+        None,
+        _("Organisation"),
+        (
+            NavItem(_("Org chart"), "organization:org_chart"),
+            NavItem(_("People"), "organization:person_list"),
+            NavItem(_("Product lines"), "organization:productline_list"),
+            NavItem(_("Regions"), "organization:region_list"),
+            NavItem(_("Customer segments"), "organization:customersegment_list"),
+            NavItem(_("Import people and units"), "organization:import_start", EDITORS),
+        ),
+    ),
+)
+
+
+def _url(url_name: str) -> str | None:
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
+
+
+def build_navigation(role: str | None, current_path: str) -> list[dict[str, object]]:
+    """The sections with their items, each resolved to a URL or marked as not yet available."""
+    sections = []
+    for section in SECTIONS:
+        items = []
+        for item in section.items:
+            if item.roles is not None and role not in item.roles:
+                continue
+            url = _url(item.url_name)
+            items.append(
+                {
+                    "label": item.label,
+                    "url": url,
+                    "active": bool(url and current_path.startswith(url) and url != "/"),
+                }
+            )
+        if not items:
+            continue
+        sections.append(
+            {
+                "key": section.key,
+                "number": section.number,
+                "label": section.label,
+                "items": items,
+                "available": any(entry["url"] for entry in items),
+                "active": any(entry["active"] for entry in items),
+            }
+        )
+    return sections
