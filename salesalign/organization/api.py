@@ -1,4 +1,4 @@
-"""API endpoints of the organization app (thin: parse, call a service or selector, answer)."""
+"""API endpoints of the organisation app (thin: parse, call a service or selector, answer)."""
 
 from ninja import Router
 

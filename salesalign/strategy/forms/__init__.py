@@ -1,0 +1,1 @@
+"""Forms of the strategy app, split by sub-domain: goals.py, documents.py."""

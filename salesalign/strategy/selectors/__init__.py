@@ -1,0 +1,1 @@
+"""Reads of the strategy app, split by sub-domain: goals.py, documents.py."""

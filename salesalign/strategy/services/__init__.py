@@ -1,0 +1,1 @@
+"""Writes of the strategy app, split by sub-domain: goals.py (editions, values, goals), documents.py."""
