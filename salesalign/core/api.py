@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -151,7 +151,7 @@ def token_list(request: HttpRequest) -> Any:
 def token_create(request: HttpRequest, payload: ApiTokenIn) -> Any:
     token, raw = services.api_token_create(user=request.user, name=payload.name)  # type: ignore[arg-type]
     token.token = raw  # type: ignore[attr-defined]
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/tokens/{token_id}", response=ApiTokenOut, summary="Revoke an API token")
