@@ -7,6 +7,7 @@ disabled, so the shape of the method stays visible from the first day.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -92,11 +93,11 @@ def _url(url_name: str) -> str | None:
         return None
 
 
-def build_navigation(role: str | None, current_path: str) -> list[dict[str, object]]:
+def build_navigation(role: str | None, current_path: str) -> list[dict[str, Any]]:
     """The sections with their items, each resolved to a URL or marked as not yet available."""
-    sections = []
+    sections: list[dict[str, Any]] = []
     for section in SECTIONS:
-        items = []
+        items: list[dict[str, Any]] = []
         for item in section.items:
             if item.roles is not None and role not in item.roles:
                 continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST
 from salesalign.core import services
 from salesalign.core.exceptions import DomainError
 from salesalign.core.forms import ApiTokenForm
+from salesalign.core.models import ApiToken
+from salesalign.core.types import AuthenticatedHttpRequest
 
 
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the user's tokens and create a new one; the new raw token is shown once."""
     new_token = None
     form = ApiTokenForm(request.POST or None)
@@ -27,7 +29,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             form.add_error(error.field, error.message)
         else:
             form = ApiTokenForm()
-    tokens = request.user.api_tokens.all()  # type: ignore[union-attr]
+    tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request,
         "core/token_list.html",
@@ -36,9 +38,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     try:
-        token = services.api_token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
+        token = services.api_token_revoke(user=request.user, token_id=token_id)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -82,7 +82,7 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
         org_unit = apps.get_model("organization", "OrgUnit")
         paths = list(org_unit.objects.filter(manager_id=person.pk).values_list("path", flat=True))
         scope = Scope(everything=False, person_id=person.pk, unit_paths=_collapse(paths))
-    user._salesalign_scope = scope  # type: ignore[union-attr]
+    setattr(user, "_salesalign_scope", scope)  # noqa: B010 - a per-request cache on the user object
     return scope
 
 
