@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: demo test test-postgres lint bench lock install install-dev assets translations browser clean help
+.PHONY: demo test test-postgres lint lock install install-dev assets translations browser clean help
 
 help:
 	@echo "make demo   - set up and serve the demo company on http://127.0.0.1:$(PORT)"
@@ -61,16 +61,17 @@ test: install-dev assets browser
 
 test-postgres: install-dev assets browser
 	$(PY) manage.py compiletranslations
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/salesalign} $(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/salesalign} \
+	  SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy salesalign config
 
-lock:
-	cd requirements && uv pip compile --python-version 3.11 base.in -o base.lock -q
-	cd requirements && uv pip compile --python-version 3.11 dev.in -o dev.lock -q
+lock: install-dev
+	cd requirements && ../$(VENV)/bin/uv pip compile --python-version 3.11 base.in -o base.lock -q
+	cd requirements && ../$(VENV)/bin/uv pip compile --python-version 3.11 dev.in -o dev.lock -q
 
 clean:
-	rm -rf $(VENV) node_modules var staticfiles
+	rm -rf $(VENV) node_modules var

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,7 +40,15 @@ def _demo_secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or _demo_secret_key()
+_DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if os.environ.get("SECRET_KEY"):
+    SECRET_KEY = os.environ["SECRET_KEY"]
+elif _DATABASE_URL and not _DATABASE_URL.startswith("sqlite"):
+    # A shared database means several processes or machines: each would invent its own key
+    # and sessions would break at random. Production sets one key for all of them.
+    raise ImproperlyConfigured("Set SECRET_KEY (the same value on every web process and worker).")
+else:
+    SECRET_KEY = _demo_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -102,7 +111,7 @@ TEMPLATES = [
 # the embedded default is SQLite under var/.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'salesalign.sqlite3'}",
+        _DATABASE_URL or f"sqlite:///{VAR_DIR / 'salesalign.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

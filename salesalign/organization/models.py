@@ -20,7 +20,9 @@ class OrgUnitQuerySet(MP_NodeQuerySet):
 
 
 class OrgUnitManager(MP_NodeManager.from_queryset(OrgUnitQuerySet)):  # type: ignore[misc]
-    pass
+    def get_queryset(self) -> OrgUnitQuerySet:
+        # treebeard's manager builds its own queryset class; keep ours (and its tree order).
+        return OrgUnitQuerySet(self.model, using=self._db).order_by("path")
 
 
 class OrgUnit(MP_Node, BilingualNameModel, TimeStampedModel):
@@ -108,7 +110,9 @@ class DimensionQuerySet(MP_NodeQuerySet):
 
 
 class DimensionManager(MP_NodeManager.from_queryset(DimensionQuerySet)):  # type: ignore[misc]
-    pass
+    def get_queryset(self) -> DimensionQuerySet:
+        # treebeard's manager builds its own queryset class; keep ours (and its tree order).
+        return DimensionQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Dimension(MP_Node, BilingualNameModel, TimeStampedModel):
