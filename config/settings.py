@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -155,7 +156,7 @@ STATICFILES_DIRS = [
 ]
 # After `collectstatic` (the demo and production), files are served hashed and compressed;
 # before it (tests, development), straight from the installed packages.
-_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists()
+_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists() or "collectstatic" in sys.argv
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
