@@ -93,3 +93,52 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ImportBatch(models.Model):
+    """One uploaded import file: its bytes, what the check found, and whether it was committed.
+
+    Kept for history, and it carries the preview between requests (several web
+    processes may serve them), so the uploaded file lives here, not in memory.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Checked, waiting for commit")
+        COMMITTED = "committed", _("Committed")
+        FAILED = "failed", _("Has errors")
+
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file content"), editable=False)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PREVIEWED
+    )
+    new_count = models.PositiveIntegerField(_("new"), default=0)
+    changed_count = models.PositiveIntegerField(_("changed"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="import_batches",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def can_commit(self) -> bool:
+        """Only a checked batch without errors may be committed, once."""
+        return self.status == self.Status.PREVIEWED and self.error_count == 0
