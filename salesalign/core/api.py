@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from auditlog.context import auditlog_value
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,6 +31,10 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         request.user = user
+        # The audit middleware ran before the token was read; name the token's owner as the actor.
+        audit_context = auditlog_value.get(None)
+        if audit_context is not None and audit_context.get("actor") is None:
+            audit_context["actor"] = user
         return user
 
 

@@ -19,3 +19,4 @@ class StrategyConfig(AppConfig):
         auditlog.register(models.StrategyDocument, m2m_fields={"audience_units"})
         auditlog.register(models.DocumentAttachment)
         auditlog.register(models.DocumentQuestion)
+        auditlog.register(models.DocumentConfirmation)
