@@ -1,0 +1,88 @@
+"""Reads for the home page: what each role sees first, composed from the apps' selectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+
+from salesalign.core.choices import Role
+from salesalign.core.roles import person_of, role_of
+from salesalign.core.visibility import scope_for
+from salesalign.organization.models import OrgUnit, Person
+from salesalign.strategy.models import StrategyDocument
+from salesalign.strategy.selectors import documents as document_selectors
+
+#: How many open questions a manager's home page lists (the rest are on the questions page).
+OPEN_QUESTIONS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class OrganisationCounts:
+    """What an administrator keeps an eye on."""
+
+    units: int
+    active_people: int
+    people_without_login: int
+
+
+@dataclass
+class HomePage:
+    """Everything the home page shows; sections a role does not get stay empty (None)."""
+
+    person: Person | None
+    role: str | None
+    pending: list[StrategyDocument] = field(default_factory=list)
+    announcements: list[StrategyDocument] = field(default_factory=list)
+    teams: list[document_selectors.TeamConfirmation] | None = None
+    open_questions: list[Any] | None = None
+    open_question_count: int | None = None
+    departments: list[document_selectors.DepartmentConfirmation] | None = None
+    organisation: OrganisationCounts | None = None
+    may_write_documents: bool = False
+
+    @property
+    def linked(self) -> bool:
+        """False for a login that is not linked to an employee record (and is not an admin)."""
+        return self.person is not None or self.role is not None
+
+
+def organisation_counts() -> OrganisationCounts:
+    """Active units, active people and active people without a login (two queries)."""
+    people = Person.objects.aggregate(
+        active=Count("pk", filter=Q(is_active=True)),
+        without_login=Count("pk", filter=Q(is_active=True, user__isnull=True)),
+    )
+    return OrganisationCounts(
+        units=OrgUnit.objects.filter(is_active=True).count(),
+        active_people=people["active"],
+        people_without_login=people["without_login"],
+    )
+
+
+def home_page(user: Any) -> HomePage:
+    """Compose the home page for `user`'s role; a constant number of queries for every role."""
+    person = person_of(user)
+    role = role_of(user)
+    page = HomePage(person=person, role=role)
+    if person is None and role is None:
+        return page
+    page.may_write_documents = document_selectors.may_write_documents(user)
+    if person is not None:
+        page.pending = list(document_selectors.pending_confirmations(person))
+        page.announcements = document_selectors.latest_announcements(person)
+    scope = scope_for(user)
+    if scope.everything:
+        page.departments = document_selectors.confirmation_by_department(user)
+        page.open_question_count = document_selectors.open_questions(user).count()
+    elif scope.unit_paths:
+        page.teams = document_selectors.team_confirmation(user)
+        questions = document_selectors.open_questions(user)
+        page.open_question_count = questions.count()
+        page.open_questions = document_selectors.open_questions_for_answering(
+            user, limit=OPEN_QUESTIONS_SHOWN
+        )
+    if role == Role.ADMIN:
+        page.organisation = organisation_counts()
+    return page

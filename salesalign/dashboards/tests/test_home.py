@@ -1,0 +1,140 @@
+"""The home page: each login lands on a page that fits its role."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from conftest import MEMBERS
+from salesalign.organization.tests.factories import OrgUnitFactory, PersonFactory
+from salesalign.strategy.choices import DocumentKind
+from salesalign.strategy.services import documents as services
+from salesalign.strategy.tests.documents_fixtures import (
+    ask,
+    confirm,
+    media_in_tmp,  # noqa: F401
+    new_document,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def home(cast, who: str) -> str:
+    response = cast.client_for(who).get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("who", [m for m in MEMBERS if m != "outsider"])
+def test_everyone_with_a_person_sees_what_to_confirm_and_the_strategy_and_profile_cards(cast, who):
+    new_document(cast, title="Strategy 2026 for all")
+    page = home(cast, who)
+    assert "To read and confirm" in page
+    assert "Strategy 2026 for all" in page
+    assert reverse("strategy:our_strategy") in page
+    person = getattr(cast, who)
+    assert reverse("organization:person_detail", args=[person.pk]) in page
+
+
+def test_a_confirmed_document_leaves_the_to_do_list(cast):
+    document = new_document(cast, title="Read me")
+    confirm(cast.salesperson, document)
+    page = home(cast, "salesperson")
+    assert 'id="all-confirmed"' in page
+    assert "Read me" not in page
+
+
+def test_a_salesperson_sees_announcements_but_no_team_company_or_admin_sections(cast):
+    new_document(
+        cast,
+        title="Kick-off on Monday",
+        kind=DocumentKind.ANNOUNCEMENT,
+        requires_confirmation=False,
+    )
+    page = home(cast, "salesperson")
+    assert "Kick-off on Monday" in page
+    for section in ("team-confirmation", "department-confirmation", "administration"):
+        assert f'id="{section}"' not in page
+
+
+def test_a_salesperson_of_another_team_does_not_see_a_team_targeted_document(cast):
+    new_document(cast, title="East only", units=[cast.team])
+    assert "East only" not in home(cast, "other_salesperson")
+    assert "East only" in home(cast, "salesperson2")
+
+
+def test_a_manager_sees_who_is_missing_in_their_team_and_not_in_the_other_team(cast):
+    document = new_document(cast, title="Plan")
+    confirm(cast.salesperson, document)
+    page = home(cast, "manager")
+    assert 'id="team-confirmation"' in page
+    assert 'data-person="sales2"' in page
+    assert 'data-person="sales1"' not in page
+    assert 'data-person="sales3"' not in page
+    assert cast.other_salesperson.name_en not in page
+    assert "50%" in page  # one of the two people of the team (the manager left out)
+
+
+def test_a_manager_sees_the_open_questions_of_their_people_with_an_answer_form(cast):
+    document = new_document(cast)
+    east = ask(cast.salesperson, document, text="East asks about pricing")
+    ask(cast.other_salesperson, document, text="North asks about travel")
+    page = home(cast, "manager")
+    assert "East asks about pricing" in page
+    assert "North asks about travel" not in page
+    assert reverse("strategy:question_answer", args=[east.pk]) in page
+
+
+@pytest.mark.parametrize("who", ["executive", "hr"])
+def test_executives_and_hr_see_the_rate_per_department_and_the_open_question_count(cast, who):
+    document = new_document(cast)
+    confirm(cast.salesperson, document)
+    ask(cast.salesperson, document)
+    ask(cast.other_salesperson, document)
+    page = home(cast, who)
+    assert 'id="department-confirmation"' in page
+    assert cast.department.name_en in page
+    assert "1 / 5" in page  # the department: five readers, one confirmed
+    assert 'id="open-question-count">2<' in page
+    assert 'id="administration"' not in page
+    assert 'id="team-confirmation"' not in page
+
+
+def test_an_admin_sees_organisation_counts_and_quick_links(cast):
+    PersonFactory(unit=cast.team)  # without a login
+    page = home(cast, "admin")
+    assert 'id="count-units">4<' in page
+    assert 'id="count-people">9<' in page
+    assert 'id="count-without-login">1<' in page
+    for name in ("organization:import_start", "strategy:edition_list", "strategy:document_create"):
+        assert reverse(name) in page
+
+
+def test_a_login_without_a_person_gets_a_short_page_and_nothing_else(cast):
+    new_document(cast, title="Secret plan")
+    page = home(cast, "outsider")
+    assert 'id="not-linked"' in page
+    assert "not linked to an employee record" in page
+    assert "Secret plan" not in page
+    assert 'id="to-confirm"' not in page
+
+
+@pytest.mark.parametrize("who", ["salesperson", "manager", "executive", "admin"])
+def test_the_home_page_runs_a_constant_number_of_queries(cast, who, django_assert_max_num_queries):
+    def grow(people: int) -> None:
+        unit = OrgUnitFactory(parent=cast.department)
+        documents = [new_document(cast, title=f"Doc {n}") for n in range(2)]
+        for person in PersonFactory.create_batch(people, unit=unit, with_login=True):
+            confirm(person, documents[0])
+        for person in PersonFactory.create_batch(people, unit=cast.team, with_login=True):
+            ask(person, documents[1])
+        services.document_create(actor=cast.admin.user, title="Draft", body="B")
+
+    client = cast.client_for(who)
+    grow(2)
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(30) as small:
+        client.get(reverse("home"))
+    grow(15)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("home"))

@@ -1,0 +1,57 @@
+"""Helpers for the strategy-document tests: documents written and published through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from auditlog.context import set_actor
+
+from salesalign.strategy.choices import DocumentKind, QuestionKind
+from salesalign.strategy.services import documents as services
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings: Any, tmp_path: Any) -> Any:
+    """Attachments are written to a temporary MEDIA_ROOT, never to var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def new_document(
+    cast: Any,
+    *,
+    units: list[Any] | None = None,
+    kind: str = DocumentKind.DOCUMENT,
+    title: str = "Strategy 2026",
+    body: str = "We grow in the East.",
+    requires_confirmation: bool = True,
+    publish: bool = True,
+    author: Any = None,
+) -> Any:
+    """A document by the admin (or `author`), for the whole company or for `units`, published unless told."""
+    user = (author or cast.admin).user
+    with set_actor(user):
+        document = services.document_create(
+            actor=user,
+            title=title,
+            body=body,
+            kind=kind,
+            audience_all=units is None,
+            audience_units=units or [],
+            requires_confirmation=requires_confirmation,
+        )
+        if publish:
+            document = services.document_publish(actor=user, document=document)
+    return document
+
+
+def confirm(person: Any, document: Any, **kwargs: Any) -> Any:
+    with set_actor(person.user):
+        return services.document_confirm(actor=person.user, document=document, **kwargs)
+
+
+def ask(person: Any, document: Any, text: str = "How do we count renewals?", **kwargs: Any) -> Any:
+    kwargs.setdefault("kind", QuestionKind.QUESTION)
+    with set_actor(person.user):
+        return services.question_ask(actor=person.user, document=document, text=text, **kwargs)
