@@ -80,3 +80,18 @@ def test_tokens_can_be_made_listed_and_revoked_through_the_api(cast, client):
 def test_a_wrong_token_is_refused(client, cast):
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer sa_not-a-real-token")
     assert response.status_code == 401
+
+
+def test_writes_made_with_a_token_name_its_owner_in_the_audit_trail(cast, client):
+    from auditlog.models import LogEntry
+
+    _token, raw = services.api_token_create(user=cast.admin.user, name="sync")
+    response = client.post(
+        "/api/v1/strategy/documents",
+        {"title": "Token-made", "body": "Text", "kind": "announcement"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert response.status_code in (200, 201), response.content
+    entry = LogEntry.objects.filter(object_repr="Token-made").get()
+    assert entry.actor == cast.admin.user
