@@ -8,8 +8,7 @@ class OrganizationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from salesalign.core.audit import audit_register
         from salesalign.organization import models
 
         for model in (
@@ -19,4 +18,4 @@ class OrganizationConfig(AppConfig):
             models.Region,
             models.CustomerSegment,
         ):
-            auditlog.register(model)
+            audit_register(model)

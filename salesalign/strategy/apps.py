@@ -8,15 +8,14 @@ class StrategyConfig(AppConfig):
     verbose_name = _("Strategy")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from salesalign.core.audit import audit_register
         from salesalign.strategy import models
 
-        auditlog.register(models.StrategyEdition)
-        auditlog.register(models.CoreValue)
-        auditlog.register(models.StrategicGoal)
-        auditlog.register(models.TacticalGoal, m2m_fields={"strategic_goals"})
-        auditlog.register(models.StrategyDocument, m2m_fields={"audience_units"})
-        auditlog.register(models.DocumentAttachment)
-        auditlog.register(models.DocumentQuestion)
-        auditlog.register(models.DocumentConfirmation)
+        audit_register(models.StrategyEdition)
+        audit_register(models.CoreValue)
+        audit_register(models.StrategicGoal)
+        audit_register(models.TacticalGoal, m2m_fields=["strategic_goals"])
+        audit_register(models.StrategyDocument, m2m_fields=["audience_units"])
+        audit_register(models.DocumentAttachment)
+        audit_register(models.DocumentQuestion)
+        audit_register(models.DocumentConfirmation)
