@@ -1,14 +1,107 @@
-"""Reads of the core app: the audit history of a record."""
+"""Reads of the core app: the audit history of a record, ready to show."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from auditlog.models import LogEntry
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    """One changed field: its label and the value before and after (or the links added/removed)."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """Who did what to a record, and when."""
+
+    timestamp: datetime
+    actor: str | None
+    action: str
+    changes: tuple[HistoryChange, ...]
+    subject: str = (
+        ""  # set when the entry is about a related record (e.g. one core value of an edition)
+    )
 
 
 def history_for(obj: models.Model, *, limit: int = 100) -> QuerySet[LogEntry]:
-    """Who changed this record, when, and what changed; newest first."""
+    """The raw audit entries of a record, newest first (actor and their person in the same query)."""
     return (
-        LogEntry.objects.get_for_object(obj).select_related("actor").order_by("-timestamp")[:limit]
+        LogEntry.objects.get_for_object(obj)
+        .select_related("actor", "actor__person", "content_type")
+        .order_by("-timestamp")[:limit]
     )
+
+
+def _shown(value: Any) -> str:
+    """How a logged value reads: no "None", yes/no instead of True/False."""
+    text = "" if value is None else str(value)
+    return {"": "—", "None": "—", "True": _("yes"), "False": _("no")}.get(text, text)
+
+
+def _field_label(model: type[models.Model] | None, name: str) -> str:
+    if model is None:
+        return name
+    try:
+        return str(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+    except Exception:  # a field removed since the entry was written
+        return name
+
+
+def describe_entries(
+    entries: Iterable[LogEntry], *, primary: type[models.Model] | None = None
+) -> list[HistoryEntry]:
+    """Audit entries as people read them: labelled fields, readable values, link changes.
+
+    Entries about another model than `primary` carry the record they are about as `subject`.
+    """
+    described = []
+    for entry in entries:
+        model = entry.content_type.model_class()
+        display = entry.changes_display_dict
+        changes: list[HistoryChange] = []
+        for name, change in (entry.changes_dict or {}).items():
+            label = _field_label(model, name)
+            if isinstance(change, dict) and change.get("type") == "m2m":
+                objects = ", ".join(str(item) for item in change.get("objects", []))
+                if change.get("operation") == "delete":
+                    changes.append(HistoryChange(label, objects, "—"))
+                else:
+                    changes.append(HistoryChange(label, "—", objects))
+                continue
+            shown = display.get(label) or change
+            before, after = (
+                ([*list(shown), None, None])[:2] if isinstance(shown, list) else (None, shown)
+            )
+            changes.append(HistoryChange(label, _shown(before), _shown(after)))
+        actor = entry.actor
+        actor_name = None
+        if actor is not None:
+            person = getattr(actor, "person", None)
+            actor_name = person.display_name if person is not None else actor.get_username()
+        described.append(
+            HistoryEntry(
+                timestamp=entry.timestamp,
+                actor=actor_name,
+                action=str(entry.get_action_display()),
+                changes=tuple(changes),
+                subject=entry.object_repr if primary is not None and model is not primary else "",
+            )
+        )
+    return described
+
+
+def history_entries(obj: models.Model, *, limit: int = 100) -> list[HistoryEntry]:
+    """The history of one record, ready to show."""
+    return describe_entries(history_for(obj, limit=limit), primary=type(obj))

@@ -72,7 +72,8 @@ class Person(BilingualNameModel, TimeStampedModel):
     unit = models.ForeignKey(
         OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="members"
     )
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    name = models.CharField(_("full name"), max_length=200)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
     level = models.CharField(_("level"), max_length=20, blank=True)
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.SALESPERSON

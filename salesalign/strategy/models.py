@@ -27,7 +27,12 @@ class StrategyEdition(TimeStampedModel):
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -42,7 +47,12 @@ class StrategyEdition(TimeStampedModel):
 class CoreValue(models.Model):
     """One of the company's core values, with a short explanation."""
 
-    edition = models.ForeignKey(StrategyEdition, on_delete=models.CASCADE, related_name="values")
+    edition = models.ForeignKey(
+        StrategyEdition,
+        verbose_name=_("strategy edition"),
+        on_delete=models.CASCADE,
+        related_name="values",
+    )
     name = models.CharField(_("value"), max_length=100)
     explanation = models.TextField(_("explanation"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -182,7 +192,12 @@ class StrategyDocument(TimeStampedModel):
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -202,7 +217,10 @@ class DocumentAttachment(TimeStampedModel):
     """A file attached to a strategy document."""
 
     document = models.ForeignKey(
-        StrategyDocument, on_delete=models.CASCADE, related_name="attachments"
+        StrategyDocument,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     name = models.CharField(_("name"), max_length=200)
@@ -227,10 +245,16 @@ class DocumentConfirmation(models.Model):
     """A person's "I have read and understood" for one document."""
 
     document = models.ForeignKey(
-        StrategyDocument, on_delete=models.CASCADE, related_name="confirmations"
+        StrategyDocument,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="confirmations",
     )
     person = models.ForeignKey(
-        "organization.Person", on_delete=models.CASCADE, related_name="document_confirmations"
+        "organization.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="document_confirmations",
     )
     confirmed_at = models.DateTimeField(_("confirmed"), auto_now_add=True)
 
@@ -253,10 +277,16 @@ class DocumentQuestion(TimeStampedModel):
     """A question or a foreseen challenge a reader attaches; a manager answers it."""
 
     document = models.ForeignKey(
-        StrategyDocument, on_delete=models.CASCADE, related_name="questions"
+        StrategyDocument,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="questions",
     )
     person = models.ForeignKey(
-        "organization.Person", on_delete=models.CASCADE, related_name="document_questions"
+        "organization.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="document_questions",
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=QuestionKind.choices, default=QuestionKind.QUESTION
@@ -265,6 +295,7 @@ class DocumentQuestion(TimeStampedModel):
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
         "organization.Person",
+        verbose_name=_("answered by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

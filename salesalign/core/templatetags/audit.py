@@ -7,11 +7,11 @@ from typing import Any
 from django import template
 from django.db import models
 
-from salesalign.core.selectors import history_for
+from salesalign.core.selectors import history_entries
 
 register = template.Library()
 
 
 @register.inclusion_tag("core/_history.html")
 def record_history(obj: models.Model) -> dict[str, Any]:
-    return {"entries": list(history_for(obj))}
+    return {"entries": history_entries(obj)}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.core.selectors import describe_entries
 from salesalign.strategy.choices import PublicationStatus
 from salesalign.strategy.forms.goals import (
     CoreValueForm,
@@ -119,7 +120,9 @@ def edition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             context["edit_form"] = CoreValueForm(
                 prefix="edit", initial={"name": value.name, "explanation": value.explanation}
             )
-    context["history"] = selectors.edition_history(edition=edition)
+    context["history"] = describe_entries(
+        selectors.edition_history(edition=edition), primary=StrategyEdition
+    )
     return render(request, "strategy/edition_detail.html", context)
 
 
