@@ -59,10 +59,12 @@ test: install-dev assets browser
 	$(PY) manage.py compiletranslations
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
+# The suite again on PostgreSQL (a server on 127.0.0.1:5432 with trust auth; tests make their own DB).
+test-postgres: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/salesalign
+test-postgres: export SECRET_KEY ?= test-only-not-secret
 test-postgres: install-dev assets browser
 	$(PY) manage.py compiletranslations
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/salesalign} \
-	  SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
