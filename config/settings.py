@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "salesalign.core",
     "salesalign.organization",
     "salesalign.strategy",
+    "salesalign.sales",
     "salesalign.dashboards",
 ]
 
@@ -153,6 +154,7 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 # After `collectstatic` (the demo and production), files are served hashed and compressed;
 # before it (tests, development), straight from the installed packages.
@@ -192,6 +194,13 @@ if env_bool("SECURE_PROXY", False):
     CSRF_COOKIE_SECURE = True
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+
+# --- task queue block (kept by the import/task-queue work) ---
+# --- end task queue block ---
+
+# The company's currency (orders in it by default) and the first month of its fiscal year.
+COMPANY_CURRENCY = os.environ.get("COMPANY_CURRENCY", "CNY")
+FISCAL_YEAR_START_MONTH = int(os.environ.get("FISCAL_YEAR_START_MONTH", "1"))
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("salesalign.organization.urls")),
     path("strategy/", include("salesalign.strategy.urls")),
+    path("sales/", include("salesalign.sales.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

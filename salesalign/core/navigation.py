@@ -71,6 +71,18 @@ SECTIONS: tuple[NavSection, ...] = (
         (NavItem(_("Training"), "training:course_list"),),
     ),
     NavSection(
+        "sales",
+        None,
+        _("Sales"),
+        (
+            NavItem(_("Actuals"), "sales:actuals"),
+            NavItem(_("Orders"), "sales:order_list"),
+            NavItem(_("Customers"), "sales:customer_list"),
+            NavItem(_("Satisfaction"), "sales:satisfaction_list"),
+            NavItem(_("Import sales data"), "sales:import_start", LEADERS),
+        ),
+    ),
+    NavSection(
         "organization",
         None,
         _("Organisation"),

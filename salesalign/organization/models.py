@@ -152,3 +152,34 @@ class CustomerSegment(Dimension):
     class Meta:
         verbose_name = _("customer segment")
         verbose_name_plural = _("customer segments")
+
+
+class UnitAssignment(models.Model):
+    """From which date a person belonged to a unit (until their next assignment).
+
+    Sales are credited to the unit a salesperson belonged to on the order date,
+    so a transfer does not move last quarter's sales to the new team. A person
+    with no assignment covering a date counts in their earliest known unit, or
+    their current one when nothing is recorded.
+    """
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="unit_assignments"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField(_("from"))
+
+    class Meta:
+        verbose_name = _("unit assignment")
+        verbose_name_plural = _("unit assignments")
+        ordering = ["person", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "valid_from"], name="unit_assignment_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.unit_id} ({self.valid_from})"

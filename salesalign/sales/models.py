@@ -1,0 +1,396 @@
+"""What actually happened: customers, orders with lines and credits, satisfaction answers.
+
+`SalesFact` is derived: one row per order line and credited salesperson, in
+integer cents, with the slice coordinates copied in, so that actuals are one
+aggregation over one table. Services rebuild the facts of every order they
+write; nothing else writes them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from salesalign.core.models import BilingualNameModel, TimeStampedModel
+from salesalign.core.visibility import VisibleQuerySet, scope_for
+from salesalign.sales.choices import OrderStatus, SurveyChannel, SurveyScale
+
+SHARE_SCALE = 10_000  # shares are kept in basis points: 10,000 = 100 %
+
+
+class CustomerQuerySet(VisibleQuerySet["Customer"]):
+    """A customer belongs to the salesperson who owns it."""
+
+    person_field = "owner"
+    unit_field = "owner__unit"
+
+
+class Customer(BilingualNameModel, TimeStampedModel):
+    """Someone who buys: in a segment and a region, owned by a salesperson."""
+
+    code = models.CharField(_("customer code"), max_length=60, unique=True)
+    segment = models.ForeignKey(
+        "organization.CustomerSegment",
+        verbose_name=_("customer segment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
+    region = models.ForeignKey(
+        "organization.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
+    owner = models.ForeignKey(
+        "organization.Person",
+        verbose_name=_("owning salesperson"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+    )
+    source = models.CharField(_("source"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Derived by the services from the orders: the first won order and its date.
+    first_won_on = models.DateField(_("first won order"), null=True, blank=True, editable=False)
+    first_won_order = models.ForeignKey(
+        "sales.Order",
+        verbose_name=_("first won order"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["code"]
+
+
+class OrderQuerySet(models.QuerySet["Order"]):
+    def visible_to(self, user: object) -> OrderQuerySet:
+        """Orders credited (even in part) to someone the user may see."""
+        scope = scope_for(user)  # type: ignore[arg-type]
+        if scope.nothing:
+            return self.none()
+        if scope.everything:
+            return self
+        credits = OrderCredit.objects.filter(order=OuterRef("pk")).filter(
+            scope.q(person_field="salesperson", unit_field="unit")
+        )
+        return self.filter(Exists(credits))
+
+
+class Order(TimeStampedModel):
+    """A sale (or a cancelled one, or a return of an earlier one) to a customer on a date."""
+
+    source = models.CharField(
+        _("source"),
+        max_length=40,
+        default="manual",
+        help_text=_("The system the order comes from."),
+    )
+    external_id = models.CharField(_("order ID"), max_length=80)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    ordered_on = models.DateField(_("date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.WON
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=settings.COMPANY_CURRENCY)
+    original_order = models.ForeignKey(
+        "self",
+        verbose_name=_("original order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        help_text=_("For a return: the order it gives back."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    import_batch = models.ForeignKey(
+        "core.ImportBatch",
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-ordered_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="order_external_id_unique_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=OrderStatus.RETURNED) | Q(original_order__isnull=True),
+                name="order_only_returns_refer_to_an_original",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ordered_on"]),
+            models.Index(fields=["customer", "ordered_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class OrderLine(models.Model):
+    """What was sold on an order: a product line, a quantity, an amount and its cost."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(_("line"), default=1)
+    product_line = models.ForeignKey(
+        "organization.ProductLine",
+        verbose_name=_("product line"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=1)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.position}"
+
+
+class OrderCredit(models.Model):
+    """Who is credited for an order, with their share; the unit is theirs on the order date."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="credits"
+    )
+    salesperson = models.ForeignKey(
+        "organization.Person",
+        verbose_name=_("salesperson"),
+        on_delete=models.PROTECT,
+        related_name="order_credits",
+    )
+    unit = models.ForeignKey(
+        "organization.OrgUnit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The salesperson's unit on the order date; a later transfer does not move it."),
+    )
+    share = models.PositiveIntegerField(
+        _("share"), default=SHARE_SCALE, help_text=_("In basis points: 10,000 is 100 %.")
+    )
+
+    class Meta:
+        verbose_name = _("credit")
+        verbose_name_plural = _("credits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "salesperson"], name="order_credit_once_per_salesperson"
+            ),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=SHARE_SCALE),
+                name="order_credit_share_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.salesperson_id} {self.share / 100:.2f} %"
+
+
+class SalesFactQuerySet(VisibleQuerySet["SalesFact"]):
+    person_field = "person"
+    unit_field = "unit"
+
+
+class SalesFact(models.Model):
+    """Derived: one row per order line × credited salesperson, ready to aggregate.
+
+    Money is in integer cents (the credited share of the line, split with the
+    largest remainder so the credits add up to the line exactly). The `*_share`
+    columns carry the credited share (basis points) on the one row that should
+    count the order: the first line of the order (`order_share`), the first
+    line of each product line in it (`product_line_order_share`), and the first
+    line of a customer's first won order (`new_customer_share`). Returns and
+    cancelled orders count no order; cancelled orders have no facts at all.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    ordered_on = models.DateField()
+    month = models.PositiveIntegerField(help_text="yyyymm of ordered_on")
+    person = models.ForeignKey("organization.Person", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("organization.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    product_line = models.ForeignKey(
+        "organization.ProductLine", on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(
+        "organization.Region", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    segment = models.ForeignKey(
+        "organization.CustomerSegment", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    revenue_cents = models.BigIntegerField()
+    cost_cents = models.BigIntegerField()
+    order_share = models.PositiveIntegerField(default=0)
+    product_line_order_share = models.PositiveIntegerField(default=0)
+    new_customer_share = models.PositiveIntegerField(default=0)
+
+    objects = SalesFactQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "unit"]),
+            models.Index(fields=["month", "person"]),
+            models.Index(fields=["order"]),
+        ]
+
+
+class SatisfactionQuerySet(VisibleQuerySet["SatisfactionResponse"]):
+    person_field = "salesperson"
+    unit_field = "unit"
+
+
+class SatisfactionResponse(TimeStampedModel):
+    """A customer's satisfaction answer about a salesperson."""
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="satisfaction_responses",
+    )
+    salesperson = models.ForeignKey(
+        "organization.Person",
+        verbose_name=_("salesperson"),
+        on_delete=models.PROTECT,
+        related_name="satisfaction_responses",
+    )
+    unit = models.ForeignKey(
+        "organization.OrgUnit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The salesperson's unit on the answer date."),
+    )
+    scale = models.CharField(
+        _("scale"), max_length=10, choices=SurveyScale.choices, default=SurveyScale.FIVE_POINT
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    # The score on the 1–5 scale, times 100, so answers on either scale average together.
+    score_normalized = models.PositiveSmallIntegerField(editable=False)
+    comment = models.TextField(_("comment"), blank=True)
+    responded_on = models.DateField(_("date"))
+    month = models.PositiveIntegerField(editable=False)
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=SurveyChannel.choices, default=SurveyChannel.LINK
+    )
+    external_id = models.CharField(_("external ID"), max_length=80, blank=True)
+
+    objects = SatisfactionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("satisfaction response")
+        verbose_name_plural = _("satisfaction responses")
+        ordering = ["-responded_on", "-pk"]
+        indexes = [models.Index(fields=["month", "unit"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scale=SurveyScale.FIVE_POINT) & Q(score__gte=1) & Q(score__lte=5))
+                | (Q(scale=SurveyScale.NPS) & Q(score__lte=10)),
+                name="satisfaction_score_on_its_scale",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.score}"
+
+
+class SurveyInvitationQuerySet(VisibleQuerySet["SurveyInvitation"]):
+    person_field = "salesperson"
+    unit_field = "salesperson__unit"
+
+
+class SurveyInvitation(TimeStampedModel):
+    """A single-use link a customer opens, without logging in, to answer the survey."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
+    salesperson = models.ForeignKey(
+        "organization.Person",
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    scale = models.CharField(
+        _("scale"), max_length=10, choices=SurveyScale.choices, default=SurveyScale.FIVE_POINT
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    response = models.OneToOneField(
+        SatisfactionResponse,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+    )
+
+    objects = SurveyInvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ← {self.salesperson_id}"
+
+
+class ImportMapping(TimeStampedModel):
+    """A saved header mapping (and value mapping) for the next import from the same source."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    source = models.CharField(_("source"), max_length=40)
+    columns = models.JSONField(_("columns"), default=dict, help_text="field → column header")
+    values = models.JSONField(_("values"), default=dict, help_text="dimension → {raw value: id}")
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "source"], name="import_mapping_unique_per_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.source}"
