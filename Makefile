@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: demo test test-postgres lint lock install install-dev assets translations browser clean help
+.PHONY: demo test test-postgres lint lock install install-dev assets translations browser clean help bench
 
 help:
 	@echo "make demo   - set up and serve the demo company on http://127.0.0.1:$(PORT)"
 	@echo "make test   - install the dev dependencies and run the whole suite"
 	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - the benchmark (SIZE=S|M|L, default S; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lock   - re-pin requirements/*.lock from requirements/*.in"
 
 $(PY):
@@ -43,8 +44,10 @@ demo: install assets translations
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
-	@echo "Serving SalesAlign on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
-	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
+	@echo "Serving SalesAlign on http://127.0.0.1:$(PORT) with a task worker  (Ctrl-C stops both)"
+	@$(PY) manage.py run_huey --workers 2 --quiet & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --log-level warning
 
 # Browser tests drive the system Chromium; install it when it is missing and we may.
 browser:
@@ -65,6 +68,12 @@ test-postgres: export SECRET_KEY ?= test-only-not-secret
 test-postgres: install-dev assets browser
 	$(PY) manage.py compiletranslations
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# The benchmark, on a database of its own (SQLite under var/bench/, or a fresh database on the
+# PostgreSQL server DATABASE_URL names); results in var/bench/$(SIZE).json. See bench/README.md.
+SIZE ?= S
+bench: install-dev
+	$(PY) bench/run.py --size $(SIZE) $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "treebeard",
     "auditlog",
     "ninja",
+    "huey.contrib.djhuey",
     "salesalign.core",
     "salesalign.organization",
     "salesalign.strategy",
@@ -196,6 +197,25 @@ if env_bool("SECURE_PROXY", False):
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
 # --- task queue block (kept by the import/task-queue work) ---
+# huey runs background work (large imports). TASK_QUEUE_URL=redis://host:6379/0 shares the queue
+# with workers on other machines (`manage.py run_huey`); without it the queue is a SQLite file
+# under var/ and needs no other server. HUEY_IMMEDIATE=1 runs every task inline (tests, debugging).
+TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL", "")
+TASK_QUEUE_NAME = os.environ.get("TASK_QUEUE_NAME", "salesalign")
+_HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
+if TASK_QUEUE_URL.startswith(("redis://", "rediss://")):
+    from huey import RedisHuey
+
+    HUEY = RedisHuey(TASK_QUEUE_NAME, url=TASK_QUEUE_URL, immediate=_HUEY_IMMEDIATE)
+else:
+    from huey import SqliteHuey
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = SqliteHuey(
+        TASK_QUEUE_NAME, filename=str(VAR_DIR / "tasks.sqlite3"), immediate=_HUEY_IMMEDIATE
+    )
+# Imports with more data rows than this are checked and committed by a worker, with a progress bar.
+IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
 # --- end task queue block ---
 
 # The company's currency (orders in it by default) and the first month of its fiscal year.

@@ -106,6 +106,8 @@ class ImportBatch(models.Model):
     """
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting in the queue")
+        RUNNING = "running", _("Running")
         PREVIEWED = "previewed", _("Checked, waiting for commit")
         COMMITTED = "committed", _("Committed")
         FAILED = "failed", _("Has errors")
@@ -123,6 +125,11 @@ class ImportBatch(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # A large file is checked and committed by a worker; the page polls these two.
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0, help_text="0–100")
+    source = models.CharField(
+        _("source"), max_length=40, blank=True, help_text=_("The system the file comes from.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -145,3 +152,8 @@ class ImportBatch(models.Model):
     def can_commit(self) -> bool:
         """Only a checked batch without errors may be committed, once."""
         return self.status == self.Status.PREVIEWED and self.error_count == 0
+
+    @property
+    def is_working(self) -> bool:
+        """A worker is checking or committing it (or it waits for one)."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -51,6 +51,7 @@ from salesalign.core.spreadsheets import (
 )
 from salesalign.organization.choices import UnitKind
 from salesalign.organization.models import OrgUnit, Person
+from salesalign.organization.services import unit_assignment_record
 
 KIND = "organization"
 UNITS = "units"
@@ -991,6 +992,7 @@ def _apply_unit(unit_row: UnitRow, existing: _Existing) -> None:
 def _apply_person(person_row: PersonRow, person: Person | None, unit_pks: dict[str, int]) -> None:
     values = _final_person_values(person_row, person)
     values["unit_id"] = unit_pks[person_row.unit_code]
+    previous_unit_id = person.unit_id if person is not None else None
     if person is None:
         person = Person(employee_number=person_row.number)
     for name, value in values.items():
@@ -1000,6 +1002,9 @@ def _apply_person(person_row: PersonRow, person: Person | None, unit_pks: dict[s
     except ValidationError as error:
         raise _row_failure(PEOPLE, person_row.row, error) from error
     person.save()
+    if previous_unit_id is None or previous_unit_id != person.unit_id:
+        # Sales follow the unit on the order date (sales app): keep the unit history.
+        unit_assignment_record(person=person, previous_unit_id=previous_unit_id)
 
 
 # ---------------------------------------------------------------- reads: history, template, export

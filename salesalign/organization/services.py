@@ -27,7 +27,7 @@ from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import User
 from salesalign.core.roles import is_admin
 from salesalign.organization.choices import UnitKind
-from salesalign.organization.models import Dimension, OrgUnit, Person
+from salesalign.organization.models import Dimension, OrgUnit, Person, UnitAssignment
 from salesalign.organization.selectors import DIMENSION_MODELS
 
 
@@ -291,6 +291,7 @@ def person_create(
     )
     person.full_clean()
     person.save()
+    unit_assignment_record(person=person, previous_unit_id=None)
     return person
 
 
@@ -315,6 +316,7 @@ def person_update(
 ) -> Person:
     """Change a person's details (leaving and logins have their own services)."""
     _require_admin(actor)
+    previous_unit_id = person.unit_id
     changed = _set_fields(
         person,
         {
@@ -334,6 +336,8 @@ def person_update(
         },
     )
     _save_changed(person, changed)
+    if "unit" in changed:
+        unit_assignment_record(person=person, previous_unit_id=previous_unit_id)
     return person
 
 
@@ -525,3 +529,29 @@ def dimension_delete(*, actor: Any, node: Dimension) -> None:
             _("“%(name)s” is used by other records; mark it inactive instead.")
             % {"name": node.name}
         ) from error
+
+
+def unit_assignment_record(
+    *, person: Person, previous_unit_id: int | None, on: datetime.date | None = None
+) -> None:
+    """Note that `person` is in their current unit from `on` (today; a new person: hire date).
+
+    Sales are credited to the unit on the order date (UnitAssignment). On a
+    person's first transfer their former unit is recorded too (from the hire
+    date), so that earlier sales stay with it.
+    """
+    today = timezone.localdate()
+    if previous_unit_id is None:
+        start = on or person.hire_date or today
+    else:
+        start = on or today
+        if previous_unit_id != person.unit_id and not person.unit_assignments.exists():
+            before = person.hire_date if person.hire_date and person.hire_date < start else None
+            UnitAssignment.objects.create(
+                person=person,
+                unit_id=previous_unit_id,
+                valid_from=before or start - datetime.timedelta(days=1),
+            )
+    UnitAssignment.objects.update_or_create(
+        person=person, valid_from=start, defaults={"unit_id": person.unit_id}
+    )

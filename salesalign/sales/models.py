@@ -265,6 +265,9 @@ class SalesFact(models.Model):
             models.Index(fields=["order"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.person_id} {self.revenue_cents / 100:.2f}"
+
 
 class SatisfactionQuerySet(VisibleQuerySet["SatisfactionResponse"]):
     person_field = "salesperson"

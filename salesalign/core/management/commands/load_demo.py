@@ -50,6 +50,7 @@ from django.utils import timezone
 DEMO_LOADERS: list[str] = [
     "salesalign.organization.demo",
     "salesalign.strategy.demo",
+    "salesalign.sales.demo",
 ]
 
 DEFAULT_PASSWORD = "salesalign-demo"  # noqa: S105 - the documented demo password

@@ -1,0 +1,348 @@
+"""Metrics: what is counted, how a raw total becomes a value, and how values roll up.
+
+The aggregation in the database produces *cells*: integer tallies for one
+time bucket (a yyyymm month or a date), one credit unit, one person (or none)
+and optional split coordinates (product line, region, segment). This engine
+maps buckets to the requested periods and rolls cells up to the requested
+subjects — units (alone or with their subtree, by the unit each fact was
+credited to) and people.
+
+How metrics combine:
+- revenue, gross profit, order count and new customers are *additive*: a
+  group's value is the sum of its members' (a department's revenue is the sum
+  of its teams').
+- customer satisfaction is a *weighted average*: the sum of the normalized
+  scores divided by the number of responses, over every response in the
+  group. It never sums, and a unit's value is not the average of its teams'
+  averages.
+
+Numbers come in as integers — cents, basis points of an order (10,000 = one
+order), normalized scores ×100 — so nothing is lost before the last step.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from salesalign.engines.periods import Period, months_of
+
+
+class MetricKey(StrEnum):
+    """The metrics with actual values computed from facts."""
+
+    REVENUE = "revenue"
+    GROSS_PROFIT = "gross_profit"
+    ORDER_COUNT = "order_count"
+    NEW_CUSTOMERS = "new_customers"
+    CUSTOMER_SATISFACTION = "customer_satisfaction"
+
+
+class RollUp(StrEnum):
+    """How values of members make the value of a group."""
+
+    SUM = "sum"
+    WEIGHTED_AVERAGE = "weighted_average"
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """How a metric's integer tally turns into a value, and how it rolls up."""
+
+    key: MetricKey
+    roll_up: RollUp
+    divisor: int  # raw units per value unit: 100 cents, 10,000 basis points, 100 score points
+    decimals: int  # places of the value
+    is_money: bool = False
+
+
+METRICS: dict[MetricKey, MetricDefinition] = {
+    MetricKey.REVENUE: MetricDefinition(
+        MetricKey.REVENUE, RollUp.SUM, divisor=100, decimals=2, is_money=True
+    ),
+    MetricKey.GROSS_PROFIT: MetricDefinition(
+        MetricKey.GROSS_PROFIT, RollUp.SUM, divisor=100, decimals=2, is_money=True
+    ),
+    # Split credits give fractions of an order: 2,500 basis points is a quarter of one.
+    MetricKey.ORDER_COUNT: MetricDefinition(
+        MetricKey.ORDER_COUNT, RollUp.SUM, divisor=10_000, decimals=4
+    ),
+    MetricKey.NEW_CUSTOMERS: MetricDefinition(
+        MetricKey.NEW_CUSTOMERS, RollUp.SUM, divisor=10_000, decimals=4
+    ),
+    # Scores are normalized to the 1–5 scale ×100, so a 4.5 is 450.
+    MetricKey.CUSTOMER_SATISFACTION: MetricDefinition(
+        MetricKey.CUSTOMER_SATISFACTION, RollUp.WEIGHTED_AVERAGE, divisor=100, decimals=2
+    ),
+}
+
+
+def metric_definition(metric: MetricKey | str) -> MetricDefinition:
+    """The definition of a metric; ValueError for a metric without actuals."""
+    return METRICS[MetricKey(metric)]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """An integer total and how many facts (or responses) made it; tallies add up exactly."""
+
+    total: int = 0
+    count: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.total + other.total, self.count + other.count)
+
+
+ZERO = Tally()
+
+
+def value_of(metric: MetricKey | str, tally: Tally) -> Decimal | None:
+    """The value of a tally: a sum scaled to its unit, or a weighted average.
+
+    An average over no responses is None (no value), not zero; a sum over no
+    facts is zero.
+    """
+    definition = metric_definition(metric)
+    quantum = Decimal(1).scaleb(-definition.decimals)
+    if definition.roll_up is RollUp.WEIGHTED_AVERAGE:
+        if tally.count == 0:
+            return None
+        raw = Decimal(tally.total) / (Decimal(tally.count) * definition.divisor)
+    else:
+        raw = Decimal(tally.total) / definition.divisor
+    return raw.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def combine(tallies: Iterable[Tally]) -> Tally:
+    """The tally of a group: totals and counts add (an average is taken only at the end)."""
+    total = 0
+    count = 0
+    for tally in tallies:
+        total += tally.total
+        count += tally.count
+    return Tally(total, count)
+
+
+# --- subjects and cells -------------------------------------------------------------------
+
+
+class SubjectKind(StrEnum):
+    UNIT = "unit"
+    PERSON = "person"
+
+
+@dataclass(frozen=True, order=True)
+class Subject:
+    """Whose value: a unit, a person, or a person counted only within a unit's subtree."""
+
+    kind: SubjectKind
+    id: int
+    within: int | None = None  # for a person: only the facts credited inside this unit's subtree
+
+    @classmethod
+    def unit(cls, unit_id: int) -> Subject:
+        return cls(SubjectKind.UNIT, unit_id)
+
+    @classmethod
+    def person(cls, person_id: int, *, within: int | None = None) -> Subject:
+        return cls(SubjectKind.PERSON, person_id, within)
+
+
+SplitKey = tuple[int | None, ...]
+Bucket = int | date  # a yyyymm month, or a day when some period is not whole months
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One row of the aggregation: a tally for a bucket, a credit unit, a person and a split."""
+
+    bucket: Bucket
+    unit_id: int
+    person_id: int | None
+    tally: Tally
+    split: SplitKey = ()
+
+
+@dataclass(frozen=True)
+class ActualValue:
+    """One value of the result: subject × period × split."""
+
+    subject: Subject
+    period_key: str
+    split: SplitKey
+    value: Decimal | None
+    count: int
+
+
+@dataclass
+class Actuals:
+    """The rolled-up tallies of one request, addressed by (subject, period key, split).
+
+    The split () is the total over every split value, so a page can show the
+    rows of a split and their total from the same result.
+    """
+
+    metric: MetricKey
+    period_keys: tuple[str, ...]
+    tallies: dict[tuple[Subject, str, SplitKey], Tally] = field(default_factory=dict)
+
+    def tally(self, subject: Subject, period_key: str, split: SplitKey = ()) -> Tally:
+        return self.tallies.get((subject, period_key, split), ZERO)
+
+    def value(self, subject: Subject, period_key: str, split: SplitKey = ()) -> Decimal | None:
+        """The value of one slice (zero for sums with no facts; None for an empty average)."""
+        return value_of(self.metric, self.tally(subject, period_key, split))
+
+    def subjects(self) -> list[Subject]:
+        return sorted({subject for subject, _period, _split in self.tallies})
+
+    def splits(self) -> list[SplitKey]:
+        """The split values seen in the result (without the total ()), in a stable order."""
+        found = {split for _subject, _period, split in self.tallies if split}
+        return sorted(found, key=lambda key: tuple((value is None, value or 0) for value in key))
+
+    def values(self) -> list[ActualValue]:
+        """Every non-empty slice, ordered by subject, period (as requested) and split."""
+        order = {key: index for index, key in enumerate(self.period_keys)}
+        rows = [
+            ActualValue(subject, period_key, split, value_of(self.metric, tally), tally.count)
+            for (subject, period_key, split), tally in self.tallies.items()
+        ]
+        rows.sort(
+            key=lambda row: (
+                row.subject,
+                order.get(row.period_key, len(order)),
+                tuple((value is None, value or 0) for value in row.split),
+            )
+        )
+        return rows
+
+
+def bucket_periods(buckets: Iterable[Bucket], periods: Sequence[Period]) -> dict[Bucket, list[str]]:
+    """For each bucket, the keys of the requested periods it belongs to (periods may overlap).
+
+    A month bucket belongs to every period that covers the whole month; only
+    whole-month periods may be asked of month buckets.
+    """
+    month_periods: dict[int, list[str]] = defaultdict(list)
+    for period in periods:
+        if period.is_month_aligned:
+            for month in months_of(period):
+                month_periods[month].append(period.key)
+    mapping: dict[Bucket, list[str]] = {}
+    for bucket in buckets:
+        if isinstance(bucket, date):
+            mapping[bucket] = [period.key for period in periods if period.contains(bucket)]
+        else:
+            mapping[bucket] = month_periods.get(bucket, [])
+    return mapping
+
+
+def buckets_by_month(periods: Sequence[Period]) -> bool:
+    """True when every period is whole months, so monthly facts answer them exactly."""
+    return all(period.is_month_aligned for period in periods)
+
+
+def months_of_periods(periods: Sequence[Period]) -> list[int]:
+    """Every month (yyyymm) any of the periods touches, in order, once."""
+    return sorted({month for period in periods for month in months_of(period)})
+
+
+def _covers(ancestor_path: str, path: str) -> bool:
+    return path.startswith(ancestor_path)
+
+
+def roll_up(
+    *,
+    metric: MetricKey | str,
+    cells: Iterable[Cell],
+    periods: Sequence[Period],
+    unit_paths: Mapping[int, str],
+    units: Sequence[int] = (),
+    people: Sequence[int] = (),
+    include_subtree: bool = True,
+    members_within: Sequence[int] = (),
+) -> Actuals:
+    """Roll cells up to the requested subjects and periods.
+
+    - `units`: each unit's value is the tally of the cells credited to it, and
+      with `include_subtree` to every unit below it (`unit_paths` gives each
+      unit's tree path; a cell whose unit has no path counts for no unit).
+    - `people`: each person's value is the tally of all their cells, whatever
+      unit they were credited in.
+    - `members_within`: for each of these units, one value per person with
+      cells credited inside its subtree (`Subject.person(id, within=unit)`):
+      who sold what in that unit, transfers included.
+    Every value exists for split () (the total) and, when cells carry a
+    split, per split value.
+    """
+    metric = MetricKey(metric)
+    actuals = Actuals(metric=metric, period_keys=tuple(period.key for period in periods))
+    cell_list = list(cells)
+    bucket_map = bucket_periods({cell.bucket for cell in cell_list}, periods)
+    requested_units = [(unit_id, unit_paths.get(unit_id)) for unit_id in units]
+    member_units = [(unit_id, unit_paths.get(unit_id)) for unit_id in members_within]
+    wanted_people = set(people)
+
+    # Which requested units (and member tables) a credit unit counts for, worked out once per unit.
+    unit_subjects: dict[int, list[Subject]] = {}
+    member_scopes: dict[int, list[int]] = {}
+
+    def subjects_of_unit(unit_id: int) -> list[Subject]:
+        found = unit_subjects.get(unit_id)
+        if found is None:
+            path = unit_paths.get(unit_id)
+            found = []
+            for requested, requested_path in requested_units:
+                if requested == unit_id or (
+                    include_subtree
+                    and path is not None
+                    and requested_path is not None
+                    and _covers(requested_path, path)
+                ):
+                    found.append(Subject.unit(requested))
+            unit_subjects[unit_id] = found
+        return found
+
+    def member_units_of(unit_id: int) -> list[int]:
+        found = member_scopes.get(unit_id)
+        if found is None:
+            path = unit_paths.get(unit_id)
+            found = [
+                requested
+                for requested, requested_path in member_units
+                if requested == unit_id
+                or (
+                    path is not None
+                    and requested_path is not None
+                    and _covers(requested_path, path)
+                )
+            ]
+            member_scopes[unit_id] = found
+        return found
+
+    tallies: dict[tuple[Subject, str, SplitKey], Tally] = defaultdict(Tally)
+    for cell in cell_list:
+        period_keys = bucket_map[cell.bucket]
+        if not period_keys:
+            continue
+        subjects = list(subjects_of_unit(cell.unit_id))
+        if cell.person_id is not None:
+            if cell.person_id in wanted_people:
+                subjects.append(Subject.person(cell.person_id))
+            subjects.extend(
+                Subject.person(cell.person_id, within=unit_id)
+                for unit_id in member_units_of(cell.unit_id)
+            )
+        splits: tuple[SplitKey, ...] = ((), cell.split) if cell.split else ((),)
+        for subject in subjects:
+            for period_key in period_keys:
+                for split in splits:
+                    key = (subject, period_key, split)
+                    tallies[key] = tallies[key] + cell.tally
+    actuals.tallies = dict(tallies)
+    return actuals

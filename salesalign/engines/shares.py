@@ -1,0 +1,40 @@
+"""Splitting money by shares so that nothing is lost or made up in rounding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+
+def to_cents(amount: Decimal) -> int:
+    """An amount with at most two decimal places, as integer cents (exact)."""
+    return int((amount * 100).to_integral_value())
+
+
+def split_cents(total: int, shares: Sequence[int]) -> list[int]:
+    """Split `total` cents by `shares` with the largest remainder, so the parts add up exactly.
+
+    Each part is `total * share / sum(shares)` rounded down (toward zero for a
+    negative total); the cents left over go, one each, to the parts with the
+    largest remainders (the earlier part first on a tie).
+    """
+    if not shares:
+        raise ValueError("at least one share is needed")
+    if any(share < 0 for share in shares):
+        raise ValueError("shares cannot be negative")
+    whole = sum(shares)
+    if whole == 0:
+        raise ValueError("the shares add up to zero")
+    sign = -1 if total < 0 else 1
+    magnitude = abs(total)
+    parts = []
+    remainders = []
+    for share in shares:
+        part, remainder = divmod(magnitude * share, whole)
+        parts.append(part)
+        remainders.append(remainder)
+    left = magnitude - sum(parts)
+    by_remainder = sorted(range(len(shares)), key=lambda index: (-remainders[index], index))
+    for index in by_remainder[:left]:
+        parts[index] += 1
+    return [sign * part for part in parts]

@@ -1,0 +1,243 @@
+"""Pages of the orders import (administrators) and the exports of orders and customers (everyone)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.core.models import ImportBatch
+from salesalign.core.roles import is_admin
+from salesalign.core.spreadsheets import Sheet, write_csv, write_xlsx
+from salesalign.core.types import AuthenticatedHttpRequest
+from salesalign.sales import importing
+from salesalign.sales.import_forms import ImportMappingForm, OrderImportUploadForm
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _require_importer(request: AuthenticatedHttpRequest) -> None:
+    # The import is an admin tool, not someone's record: others get 403, not 404.
+    if not is_admin(request.user):
+        raise PermissionDenied(_("Only administrators may import orders."))
+
+
+def _attachment(content: bytes, *, file_name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    ascii_name = re.sub(r'[^\x20-\x7e]|["\\]', "_", file_name)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _sheet_response(sheet: Sheet, fmt: str, stem: str) -> HttpResponse:
+    if fmt == "xlsx":
+        return _attachment(write_xlsx([sheet]), file_name=f"{stem}.xlsx", content_type=XLSX_TYPE)
+    return _attachment(
+        write_csv(sheet.header, sheet.rows), file_name=f"{stem}.csv", content_type=CSV_TYPE
+    )
+
+
+def _batch_or_404(
+    request: AuthenticatedHttpRequest, pk: int, *, with_content: bool = False
+) -> ImportBatch:
+    try:
+        return importing.import_batch_get(user=request.user, batch_id=pk, with_content=with_content)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except DomainError as error:
+        raise Http404(error.message) from error
+
+
+@require_http_methods(["GET", "POST"])
+def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload a file to check; the recent imports below."""
+    _require_importer(request)
+    form = OrderImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = importing.orders_import_check(
+                user=request.user,
+                file_name=upload.name,
+                content=upload.read(),
+                source=form.cleaned_data["source"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("sales:import_preview", pk=batch.pk)
+    recent = importing.import_batch_list(user=request.user)[:5]
+    return render(
+        request,
+        "sales/import_start.html",
+        {
+            "form": form,
+            "recent": recent,
+            "columns": importing.ORDER_COLUMNS,
+            "sources": importing.known_sources(),
+        },
+    )
+
+
+@require_GET
+def import_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """What the file would do: counts, every error, unknown values to map, the column mapping."""
+    _require_importer(request)
+    batch = _batch_or_404(request, pk)
+    return render(request, "sales/import_preview.html", _batch_context(batch))
+
+
+@require_POST
+def import_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Correct the column and value mapping (saved for the source) and check the file again."""
+    _require_importer(request)
+    batch = _batch_or_404(request, pk)
+    form = _mapping_form(batch, request.POST)
+    if not form.is_valid():
+        context = _batch_context(batch)
+        context["mapping_form"] = form
+        return render(request, "sales/import_preview.html", context, status=400)
+    try:
+        importing.orders_import_remap(
+            user=request.user, batch_id=batch.pk, columns=form.columns(), values=form.values()
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("sales:import_preview", pk=batch.pk)
+
+
+@require_POST
+def import_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Write a checked file, all or nothing (a large one on a worker)."""
+    _require_importer(request)
+    try:
+        batch = importing.orders_import_commit(user=request.user, batch_id=pk)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except DomainError as error:
+        if error.code == "not_found":
+            raise Http404(error.message) from error
+        messages.error(request, error.message)
+        return redirect("sales:import_preview", pk=pk)
+    if batch.status == ImportBatch.Status.COMMITTED:
+        messages.success(
+            request,
+            _("Imported: %(new)s new, %(changed)s changed, %(unchanged)s unchanged orders.")
+            % {
+                "new": batch.new_count,
+                "changed": batch.changed_count,
+                "unchanged": batch.unchanged_count,
+            },
+        )
+    return redirect("sales:import_preview", pk=batch.pk)
+
+
+@require_GET
+def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of a batch a worker is on; polled by htmx until the work is done."""
+    _require_importer(request)
+    batch = _batch_or_404(request, pk)
+    if not batch.is_working:
+        if request.headers.get("HX-Request") == "true":
+            # Done: htmx reloads the page, which then shows the result.
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return redirect("sales:import_preview", pk=batch.pk)
+    return render(request, "sales/_import_progress.html", {"batch": batch})
+
+
+@require_GET
+def import_history(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every past import: who, when, which file and source, the counts and the status."""
+    _require_importer(request)
+    batches = importing.import_batch_list(user=request.user)
+    page = Paginator(batches, 25).get_page(request.GET.get("page"))
+    return render(request, "sales/import_history.html", {"page": page})
+
+
+@require_GET
+def import_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The original uploaded file of an import."""
+    _require_importer(request)
+    batch = _batch_or_404(request, pk, with_content=True)
+    is_xlsx = batch.file_name.lower().endswith((".xlsx", ".xlsm"))
+    return _attachment(
+        bytes(batch.content),
+        file_name=batch.file_name,
+        content_type=XLSX_TYPE if is_xlsx else "application/octet-stream",
+    )
+
+
+@require_GET
+def import_errors_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The error report of an import, as CSV or XLSX."""
+    _require_importer(request)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    batch = _batch_or_404(request, pk)
+    stem = re.sub(r"\.[A-Za-z0-9]+$", "", batch.file_name) or "import"
+    return _sheet_response(importing.error_report_sheet(batch), fmt, f"{stem}-errors")
+
+
+@require_GET
+def order_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The orders the viewer may see, in the columns of the import (it re-imports unchanged)."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return _sheet_response(importing.order_sheet(user=request.user), fmt, f"orders-{stamp}")
+
+
+@require_GET
+def customer_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The customers the viewer may see."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return _sheet_response(importing.customer_sheet(user=request.user), fmt, f"customers-{stamp}")
+
+
+def _mapping_form(batch: ImportBatch, data: Any = None) -> ImportMappingForm:
+    summary = batch.summary or {}
+    return ImportMappingForm(
+        data,
+        header=list(summary.get("header", [])),
+        positions={key: int(index) for key, index in summary.get("positions", {}).items()},
+        unknown=summary.get("unknown", {}),
+        choices=importing.dimension_choices() if summary.get("unknown") else {},
+    )
+
+
+def _batch_context(batch: ImportBatch) -> dict[str, Any]:
+    """Template data of one batch: counts, file-level and row errors, the mapping, changes."""
+    summary = batch.summary or {}
+    errors = batch.errors or []
+    return {
+        "batch": batch,
+        "file_errors": [error for error in errors if error.get("row") is None],
+        "row_errors": [error for error in errors if error.get("row") is not None],
+        "hidden_errors": max(0, batch.error_count - len(errors)),
+        "mapping_form": _mapping_form(batch) if summary.get("header") else None,
+        "changes": summary.get("changes", []),
+        "notes": summary.get("notes", []),
+        "rows": summary.get("rows", 0),
+        "orders": summary.get("orders", 0),
+        "progress_url": reverse("sales:import_progress", args=[batch.pk]),
+    }

@@ -1,0 +1,1415 @@
+"""Import of orders from CSV or XLSX, the import history, and the exports of orders and customers.
+
+An import runs in two steps, each its own request (or, for a large file, its
+own task on a worker): the *check* reads the file, maps its columns and its
+values (salespeople, product lines, regions, segments) to SalesAlign, groups
+its rows (one per order line) into `OrderRow`s and asks
+`services.orders_upsert(dry_run=True)` what they would do; the *commit* does
+the same again against the database as it is then and writes everything in
+one transaction, or nothing. Both keep their state in a `core.ImportBatch`
+(the file, the mapping, the counts and every error), so any web process or
+worker can carry on, and the history keeps every file.
+
+The column and value mappings a user corrects on the preview are saved per
+(kind, source) in `ImportMapping`, and the next file from the same source
+starts from them.
+
+File format (also what the export writes, so an export re-imports unchanged):
+one row per order line. The order's own columns (date, customer, status …)
+repeat on every row of the order. Credits: each salesperson named on a row of
+the order is credited, with their share; a row that only names a
+salesperson and a share (no product line, no amount) adds a credit without a
+line. Rows of one order may be anywhere in the file, but they must agree on
+the order's own columns: an order ID whose rows name different dates,
+customers or statuses is a duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from auditlog.context import set_actor
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.core.models import ImportBatch, User
+from salesalign.core.roles import is_admin
+from salesalign.core.spreadsheets import (
+    Cell,
+    Column,
+    Sheet,
+    SpreadsheetError,
+    Table,
+    cell_text,
+    looks_like_xlsx,
+    match_choice,
+    match_header,
+    normalize_name,
+    parse_date,
+    read_tables,
+)
+from salesalign.organization.models import CustomerSegment, Person, ProductLine, Region
+from salesalign.sales.choices import OrderStatus
+from salesalign.sales.models import SHARE_SCALE, Customer, ImportMapping, Order, OrderCredit
+from salesalign.sales.rows import CreditRow, LineRow, OrderRow, UpsertResult
+
+logger = logging.getLogger(__name__)
+
+KIND_ORDERS = "sales.orders"
+#: The kinds of sales imports, with their labels (customers and satisfaction answers come next).
+KINDS = {KIND_ORDERS: gettext_lazy("Orders")}
+#: How many errors are stored; the count keeps the full number.
+MAX_STORED_ERRORS = 1000
+#: How many changed orders the preview lists.
+SAMPLE_SIZE = 50
+DEFAULT_SOURCE = "import"
+SOURCE_MAX_LENGTH = 40
+
+# Dimensions whose unknown values are listed once each and can be mapped to existing ones.
+SALESPERSON = "salesperson"
+PRODUCT_LINE = "product_line"
+REGION = "region"
+SEGMENT = "segment"
+DIMENSIONS = (SALESPERSON, PRODUCT_LINE, REGION, SEGMENT)
+DIMENSION_LABELS = {
+    SALESPERSON: gettext_lazy("Salesperson"),
+    PRODUCT_LINE: gettext_lazy("Product line"),
+    REGION: gettext_lazy("Region"),
+    SEGMENT: gettext_lazy("Segment"),
+}
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """Aliases written as one "|"-separated string, to keep the column list readable."""
+    return tuple(text.split("|"))
+
+
+# fmt: off
+ORDER_COLUMNS: tuple[Column, ...] = (
+    Column("order_id", gettext_lazy("Order ID"), "订单号 / Order ID",
+           _names("订单编号|单号|订单|销售单号|销售订单号|单据编号|order id|order no|order number|external id|order"),
+           required=True),
+    Column("ordered_on", gettext_lazy("Date"), "日期 / Date",
+           _names("订单日期|下单日期|成交日期|销售日期|单据日期|date|order date"), required=True),
+    Column("customer_code", gettext_lazy("Customer code"), "客户编号 / Customer code",
+           _names("客户代码|客户编码|客户号|客户id|customer code|customer id|customer no|customer number")),
+    Column("customer_name", gettext_lazy("Customer"), "客户 / Customer",
+           _names("客户名称|客户名|客户全称|customer|customer name")),
+    Column("salesperson", gettext_lazy("Salesperson"), "销售员 / Salesperson",
+           _names("销售|业务员|销售人员|销售代表|负责人|工号|员工编号|salesperson|sales rep|sales person|seller|employee number"),
+           required=True),
+    Column("share", gettext_lazy("Share"), "分成比例 / Share",
+           _names("分成|比例|业绩比例|业绩分成|分配比例|share|split|credit share|share %")),
+    Column("product_line", gettext_lazy("Product line"), "产品线 / Product line",
+           _names("产品|产品线代码|产品类别|产品系列|product line|product|product line code"),
+           required=True),
+    Column("quantity", gettext_lazy("Quantity"), "数量 / Qty", _names("数量|qty|quantity")),
+    Column("amount", gettext_lazy("Amount"), "金额 / Amount",
+           _names("销售额|销售金额|订单金额|含税金额|成交金额|amount|revenue|sales amount|net amount"),
+           required=True),
+    Column("cost", gettext_lazy("Cost"), "成本 / Cost", _names("成本金额|销售成本|cost|cogs")),
+    Column("region", gettext_lazy("Region"), "区域 / Region", _names("地区|大区|区域代码|region|area")),
+    Column("segment", gettext_lazy("Segment"), "客户类型 / Segment",
+           _names("客户分类|客户类别|客户群|segment|customer segment|customer type")),
+    Column("status", gettext_lazy("Status"), "状态 / Status", _names("订单状态|status|order status")),
+    Column("original_order", gettext_lazy("Original order"), "原订单号 / Original order",
+           _names("原订单|原单号|原始订单号|original order|original order id|returned order")),
+    Column("currency", gettext_lazy("Currency"), "币种 / Currency", _names("货币|币别|currency")),
+    Column("note", gettext_lazy("Note"), "备注 / Note", _names("说明|note|notes|remark|remarks|comment")),
+)
+# fmt: on
+
+COLUMNS = {KIND_ORDERS: ORDER_COLUMNS}
+#: Order-level columns: every row of an order must agree on them.
+ORDER_LEVEL = (
+    "ordered_on",
+    "customer_code",
+    "customer_name",
+    "region",
+    "segment",
+    "status",
+    "original_order",
+    "currency",
+    "note",
+)
+#: The order-level columns whose disagreement means two orders share one ID.
+IDENTITY = ("ordered_on", "customer_code", "customer_name", "status")
+
+STATUS_ALIASES: dict[str, tuple[str, ...]] = {
+    OrderStatus.WON: _names("won|win|成交|已成交|赢单|签约|已签约|正常|完成|已完成|closed won"),
+    OrderStatus.CANCELLED: _names("cancelled|canceled|cancel|取消|已取消|作废|已作废|void"),
+    OrderStatus.RETURNED: _names("returned|return|退货|已退货|退单|退款|refund|credit note"),
+}
+
+
+def _status_names() -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {
+        value: [value, *STATUS_ALIASES.get(value, ())] for value in OrderStatus.values
+    }
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value, label in OrderStatus.choices:
+                names[value].append(str(label))
+    return names
+
+
+# ---------------------------------------------------------------- cells: amounts, shares
+
+
+_AMOUNT_MARKS = re.compile(r"(?i)rmb|cny|usd|eur|hkd|人民币|元|[¥￥$€£\s\u00a0]")
+_PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_GROUPED_NUMBER = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_MULTIPLIERS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+CENT = Decimal("0.01")
+
+
+def parse_amount(value: Cell) -> Decimal | None:
+    """Money from a cell: 1234.5, ¥1,234.50, (1,234.50) for a negative amount, 1.2万.
+
+    Blank gives None; anything else that is not an amount (or has more than two
+    decimals when written as text) raises ValueError.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool | dt.date | dt.time):
+        raise ValueError(str(value))
+    if isinstance(value, int | Decimal):
+        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    if isinstance(value, float):
+        # Typed XLSX numbers carry binary noise (0.1 + 0.2); cents are what was meant.
+        return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1]
+    text = _AMOUNT_MARKS.sub("", text)
+    if text.startswith("-"):
+        negative, text = not negative, text[1:]
+    elif text.startswith("+"):
+        text = text[1:]
+    multiplier = Decimal(1)
+    if text and text[-1] in _MULTIPLIERS:
+        multiplier, text = _MULTIPLIERS[text[-1]], text[:-1]
+    if not (_PLAIN_NUMBER.match(text) or _GROUPED_NUMBER.match(text)):
+        raise ValueError(str(value))
+    amount = Decimal(text.replace(",", "")) * multiplier
+    if amount != amount.quantize(CENT):
+        raise ValueError(str(value))
+    amount = amount.quantize(CENT)
+    return -amount if negative else amount
+
+
+def parse_quantity(value: Cell) -> Decimal | None:
+    """A quantity: a number with at most three decimals; blank gives None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool | dt.date | dt.time):
+        raise ValueError(str(value))
+    if isinstance(value, float):
+        quantity = Decimal(repr(value))
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+        try:
+            quantity = Decimal(text)
+        except InvalidOperation as error:
+            raise ValueError(str(value)) from error
+    if not quantity.is_finite() or quantity != quantity.quantize(Decimal("0.001")):
+        raise ValueError(str(value))
+    return quantity
+
+
+def parse_share(value: Cell) -> Decimal | None:
+    """A share as written: 60, 60%, 33.33 or, from a percent-formatted XLSX cell, 0.6.
+
+    Returns the number as written (without %); `_share_points` decides per order
+    whether the numbers are percentages or fractions.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool | dt.date | dt.time):
+        raise ValueError(str(value))
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().rstrip("%").strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation as error:
+            raise ValueError(str(value)) from error
+    if not number.is_finite() or number <= 0 or number > 100:
+        raise ValueError(str(value))
+    return number
+
+
+def _share_points(numbers: Sequence[Decimal]) -> list[int]:
+    """Basis points from shares written as percentages (60, 40) or as fractions (0.6, 0.4)."""
+    total = sum(numbers, Decimal(0))
+    fractions = all(number <= 1 for number in numbers) and abs(total - 1) < Decimal("0.0001")
+    scale = SHARE_SCALE if fractions else SHARE_SCALE // 100
+    return [
+        int((number * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for number in numbers
+    ]
+
+
+def format_share(points: int) -> Decimal:
+    """Basis points as the percentage the file shows (6000 → 60, 3333 → 33.33)."""
+    return plain_decimal(Decimal(points) / (SHARE_SCALE // 100))
+
+
+def plain_decimal(number: Decimal) -> Decimal:
+    """A decimal without trailing zeros and without an exponent (1.500 → 1.5, 100.000 → 100)."""
+    normalized = number.normalize()
+    if normalized == normalized.to_integral_value():
+        return normalized.quantize(Decimal(1))
+    return normalized
+
+
+# ---------------------------------------------------------------- plain data of a check
+
+
+@dataclass(frozen=True)
+class ImportError_:
+    """One reason the file cannot be committed; `row` is None for the file as a whole."""
+
+    row: int | None
+    column: str
+    reason: str
+    value: str = ""
+    unknown: str = ""  # the dimension, for an unknown value listed once
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
+        if self.unknown:
+            data["unknown"] = self.unknown
+        return data
+
+
+@dataclass
+class UnknownValue:
+    """A value of the file that names no salesperson / product line / region / segment."""
+
+    dimension: str
+    raw: str
+    rows: int = 0
+    first_row: int = 0
+    ambiguous: bool = False
+
+
+@dataclass
+class _Draft:
+    """The rows of one order ID as read so far."""
+
+    external_id: str
+    first_row: int
+    values: dict[str, Any]
+    value_rows: dict[str, int]
+    lines: list[tuple[int, LineRow]] = field(default_factory=list)
+    credits: list[tuple[int, str, Decimal | None]] = field(default_factory=list)
+    failed: bool = False
+
+
+@dataclass
+class OrderPlan:
+    """Everything a check found: the file's header and mapping, the orders, unknown values, errors."""
+
+    header: tuple[str, ...] = ()
+    positions: dict[str, int] = field(default_factory=dict)
+    data_rows: int = 0
+    orders: list[OrderRow] = field(default_factory=list)
+    line_rows: dict[str, list[int]] = field(default_factory=dict)
+    credit_rows: dict[str, list[int]] = field(default_factory=dict)
+    errors: list[ImportError_] = field(default_factory=list)
+    unknown: dict[str, dict[str, UnknownValue]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    result: UpsertResult | None = None
+
+    def column_label(self, key: str) -> str:
+        """The file's header of a column (what the user sees in their file), else its name."""
+        index = self.positions.get(key)
+        if index is not None and index < len(self.header) and self.header[index]:
+            return self.header[index]
+        column = next((c for c in ORDER_COLUMNS if c.key == key), None)
+        return str(column.label) if column else key
+
+    @property
+    def unknown_count(self) -> int:
+        return sum(len(values) for values in self.unknown.values())
+
+
+# ---------------------------------------------------------------- what SalesAlign knows
+
+
+def _key(text: str) -> str:
+    """Codes and employee numbers compare case-insensitively, names by `normalize_name`."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+@dataclass
+class _Dictionary:
+    """Codes, names and ids of one dimension (or of the people), loaded with one query."""
+
+    by_code: dict[str, str] = field(default_factory=dict)
+    by_name: dict[str, str] = field(default_factory=dict)
+    ambiguous: set[str] = field(default_factory=set)
+    by_pk: dict[int, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, rows: Iterable[tuple[int, str, str, str]]) -> _Dictionary:
+        dictionary = cls()
+        named: dict[str, set[str]] = {}
+        for pk, code, name, name_en in rows:
+            dictionary.by_code[_key(code)] = code
+            dictionary.by_pk[pk] = code
+            dictionary.labels[code] = f"{code} · {name}" + (f" ({name_en})" if name_en else "")
+            for text in (name, name_en):
+                if text and normalize_name(text):
+                    named.setdefault(normalize_name(text), set()).add(code)
+        for name, codes in named.items():
+            if len(codes) == 1:
+                dictionary.by_name[name] = next(iter(codes))
+            else:
+                dictionary.ambiguous.add(name)
+        return dictionary
+
+    def resolve(self, raw: str, mapped: dict[str, int]) -> tuple[str | None, bool]:
+        """(code, ambiguous): by the user's mapping, then by code, then by a unique name."""
+        pk = mapped.get(normalize_name(raw))
+        if pk is not None and int(pk) in self.by_pk:
+            return self.by_pk[int(pk)], False
+        code = self.by_code.get(_key(raw))
+        if code is not None:
+            return code, False
+        name = normalize_name(raw)
+        if name in self.by_name:
+            return self.by_name[name], False
+        return None, name in self.ambiguous
+
+
+def _load_dictionaries() -> dict[str, _Dictionary]:
+    """People (by employee number or name) and the three dimensions: four queries, any file size."""
+    fields = ("pk", "code", "name", "name_en")
+    return {
+        SALESPERSON: _Dictionary.build(
+            Person.objects.order_by().values_list("pk", "employee_number", "name", "name_en")
+        ),
+        PRODUCT_LINE: _Dictionary.build(ProductLine.objects.order_by().values_list(*fields)),
+        REGION: _Dictionary.build(Region.objects.order_by().values_list(*fields)),
+        SEGMENT: _Dictionary.build(CustomerSegment.objects.order_by().values_list(*fields)),
+    }
+
+
+def dimension_choices() -> dict[str, list[tuple[int, str]]]:
+    """What an unknown value can be mapped to, per dimension: (id, "code · name")."""
+    return {
+        SALESPERSON: [
+            (pk, f"{number} · {name}")
+            for pk, number, name in Person.objects.order_by("employee_number").values_list(
+                "pk", "employee_number", "name"
+            )
+        ],
+        PRODUCT_LINE: list(_choices(ProductLine)),
+        REGION: list(_choices(Region)),
+        SEGMENT: list(_choices(CustomerSegment)),
+    }
+
+
+def _choices(model: Any) -> Iterable[tuple[int, str]]:
+    for pk, code, name in model.objects.values_list("pk", "code", "name"):
+        yield pk, f"{code} · {name}"
+
+
+# ---------------------------------------------------------------- reading the file
+
+
+def _pick_table(tables: list[Table]) -> Table | None:
+    """The sheet whose header matches the most order columns (the first one on a tie)."""
+    best, best_score = None, -1
+    for table in tables:
+        score = len(match_header(table.header, ORDER_COLUMNS).positions)
+        if score > best_score:
+            best, best_score = table, score
+    return best
+
+
+def resolve_columns(
+    header: Sequence[str], saved: dict[str, str]
+) -> tuple[dict[str, int], list[str]]:
+    """Where each column is: recognised from the header, then corrected by a saved mapping.
+
+    `saved` maps a column key to the header text of the file's column, or to ""
+    for "not in this file". A saved header the file does not have is ignored.
+    Returns the positions and the header texts recognised twice (the first wins).
+    """
+    match = match_header(header, ORDER_COLUMNS)
+    positions = dict(match.positions)
+    by_text: dict[str, int] = {}
+    for index, text in enumerate(header):
+        if text:
+            by_text.setdefault(text.strip(), index)
+            by_text.setdefault(normalize_name(text), index)
+    for key, text in saved.items():
+        if key not in {column.key for column in ORDER_COLUMNS}:
+            continue
+        if text == "":
+            positions.pop(key, None)
+            continue
+        found = by_text.get(text.strip(), by_text.get(normalize_name(text)))
+        if found is not None:
+            positions[key] = found
+    duplicates = [text for _column, text in match.duplicates]
+    return positions, duplicates
+
+
+def build_plan(
+    content: bytes,
+    *,
+    file_name: str,
+    columns: dict[str, str] | None = None,
+    values: dict[str, dict[str, int]] | None = None,
+) -> OrderPlan:
+    """Read a file and turn its rows into `OrderRow`s; every problem becomes an error. Writes nothing.
+
+    Loads what it needs from the database with a fixed number of queries, whatever the size.
+    """
+    plan = OrderPlan()
+    try:
+        tables = read_tables(content, file_name=file_name)
+    except SpreadsheetError as error:
+        plan.errors.append(ImportError_(None, "", error.message))
+        return plan
+    table = _pick_table(tables)
+    if table is None:
+        plan.errors.append(ImportError_(None, "", _("The file is empty.")))
+        return plan
+    plan.header = table.header
+    plan.positions, duplicates = resolve_columns(table.header, columns or {})
+    for text in duplicates:
+        plan.notes.append(
+            _("The column “%(column)s” was recognised twice; the first one is used.")
+            % {"column": text}
+        )
+    for column in ORDER_COLUMNS:
+        if column.required and column.key not in plan.positions:
+            plan.errors.append(
+                ImportError_(
+                    None,
+                    str(column.label),
+                    _(
+                        "The file has no “%(column)s” column (e.g. “%(header)s”); choose it in the column mapping."
+                    )
+                    % {"column": column.label, "header": column.header},
+                )
+            )
+    if "customer_code" not in plan.positions and "customer_name" not in plan.positions:
+        plan.errors.append(
+            ImportError_(
+                None,
+                str(gettext_lazy("Customer code")),
+                _(
+                    "The file has no customer column (“客户编号 / Customer code” or “客户 / Customer”); choose it in the column mapping."
+                ),
+            )
+        )
+    if plan.errors:
+        return plan
+    if not table.rows:
+        plan.errors.append(
+            ImportError_(None, "", _("The file has a header row but no data rows below it."))
+        )
+        return plan
+    plan.data_rows = len(table.rows)
+    _parse_rows(table, plan, _load_dictionaries(), values or {})
+    return plan
+
+
+class _RowReader:
+    """Reads the cells of one row by column key and records that row's errors."""
+
+    def __init__(self, plan: OrderPlan) -> None:
+        self.plan = plan
+        self.number = 0
+        self.cells: tuple[Cell, ...] = ()
+        self.failed = False
+
+    def start(self, number: int, cells: tuple[Cell, ...]) -> None:
+        self.number, self.cells, self.failed = number, cells, False
+
+    def raw(self, key: str) -> Cell:
+        index = self.plan.positions.get(key)
+        if index is None or index >= len(self.cells):
+            return None
+        return self.cells[index]
+
+    def text(self, key: str, max_length: int | None = None) -> str:
+        value = cell_text(self.raw(key))
+        if max_length is not None and len(value) > max_length:
+            self.error(
+                key, _("Too long: at most %(count)s characters.") % {"count": max_length}, value
+            )
+        return value
+
+    def error(self, key: str, reason: str, value: Cell = None) -> None:
+        self.failed = True
+        self.plan.errors.append(
+            ImportError_(
+                self.number,
+                self.plan.column_label(key),
+                reason,
+                "" if value is None else cell_text(value)[:100],
+            )
+        )
+
+    def parsed(self, key: str, parse: Any, message: str) -> Any:
+        raw = self.raw(key)
+        try:
+            return parse(raw)
+        except ValueError:
+            self.error(key, message, raw)
+            return None
+
+
+def _parse_rows(
+    table: Table,
+    plan: OrderPlan,
+    dictionaries: dict[str, _Dictionary],
+    mapped: dict[str, dict[str, int]],
+) -> None:
+    reader = _RowReader(plan)
+    statuses = _status_names()
+    drafts: dict[str, _Draft] = {}
+    blocked: set[str] = set()  # order IDs with an unknown value
+
+    def dimension(key: str, dimension_name: str) -> str:
+        raw = reader.text(key)
+        if not raw:
+            return ""
+        code, ambiguous = dictionaries[dimension_name].resolve(raw, mapped.get(dimension_name, {}))
+        if code is not None:
+            return code
+        unknown = plan.unknown.setdefault(dimension_name, {}).setdefault(
+            normalize_name(raw) or raw,
+            UnknownValue(dimension_name, raw, first_row=reader.number, ambiguous=ambiguous),
+        )
+        unknown.rows += 1
+        reader.failed = True
+        blocked.add(current_id)
+        return ""
+
+    for row in table.rows:
+        reader.start(row.number, row.cells)
+        current_id = reader.text("order_id", max_length=80)
+        if not current_id:
+            reader.error("order_id", _("A value is required."))
+            continue
+        values: dict[str, Any] = {
+            "customer_code": reader.text("customer_code", max_length=60),
+            "customer_name": reader.text("customer_name", max_length=200),
+            "original_order": reader.text("original_order", max_length=80),
+            "currency": reader.text("currency").upper(),
+            "note": reader.text("note"),
+        }
+        values["ordered_on"] = reader.parsed(
+            "ordered_on",
+            parse_date,
+            _("Not a date; write it as 2024-03-05, 2024/3/5 or 2024年3月5日."),
+        )
+        if values["ordered_on"] is None and not reader.failed:
+            reader.error("ordered_on", _("A value is required."))
+        status_text = reader.text("status")
+        values["status"] = OrderStatus.WON
+        if status_text:
+            status = match_choice(status_text, statuses)
+            if status is None:
+                reader.error(
+                    "status",
+                    _("Unknown status; write won / 成交, cancelled / 取消 or returned / 退货."),
+                    status_text,
+                )
+            else:
+                values["status"] = status
+        if values["currency"] and not re.fullmatch(r"[A-Z]{3}", values["currency"]):
+            reader.error(
+                "currency",
+                _("Write the currency as a three-letter code such as CNY or USD."),
+                values["currency"],
+            )
+        if not values["customer_code"] and not values["customer_name"]:
+            reader.error("customer_code", _("A customer code or a customer name is required."))
+        values["region"] = dimension("region", REGION)
+        values["segment"] = dimension("segment", SEGMENT)
+        salesperson = dimension("salesperson", SALESPERSON)
+        salesperson_raw = reader.text("salesperson")
+        share = reader.parsed(
+            "share",
+            parse_share,
+            _("Not a share; write a percentage between 0 and 100, e.g. 60 or 60%."),
+        )
+        product_line = dimension("product_line", PRODUCT_LINE)
+        product_raw = reader.text("product_line")
+        amount = reader.parsed(
+            "amount",
+            parse_amount,
+            _(
+                "Not an amount; write it as 1234.50, 1,234.50, ¥1,234.50 or (1,234.50) for a negative one."
+            ),
+        )
+        cost = reader.parsed(
+            "cost", parse_amount, _("Not an amount; write it as 1234.50, 1,234.50 or ¥1,234.50.")
+        )
+        quantity = reader.parsed(
+            "quantity",
+            parse_quantity,
+            _("Not a quantity; write a number with at most three decimals."),
+        )
+        has_line = bool(product_raw) or amount is not None
+        if has_line and not product_raw:
+            reader.error("product_line", _("A line with an amount needs a product line."))
+        if has_line and amount is None and reader.raw("amount") in (None, ""):
+            reader.error("amount", _("A value is required."))
+        if not salesperson_raw and not has_line:
+            reader.error(
+                "salesperson", _("The row has neither a product line and amount nor a salesperson.")
+            )
+
+        draft = drafts.get(current_id)
+        if draft is None:
+            draft = drafts[current_id] = _Draft(
+                current_id, row.number, values, dict.fromkeys(values, row.number)
+            )
+        else:
+            for key in ORDER_LEVEL:
+                new, old = values.get(key), draft.values.get(key)
+                if new in ("", None) or new == old:
+                    continue
+                if old in ("", None):
+                    draft.values[key], draft.value_rows[key] = new, row.number
+                    continue
+                shown = new.isoformat() if isinstance(new, dt.date) else new
+                before = old.isoformat() if isinstance(old, dt.date) else old
+                if key in IDENTITY:
+                    reason = _(
+                        "Order ID %(id)s appears twice in the file for different orders (row %(row)s has %(old)s here)."
+                    ) % {"id": current_id, "row": draft.value_rows[key], "old": before}
+                else:
+                    reason = _(
+                        "The rows of order %(id)s disagree: row %(row)s has %(old)s here."
+                    ) % {
+                        "id": current_id,
+                        "row": draft.value_rows[key],
+                        "old": before,
+                    }
+                reader.error(key, reason, shown)
+        if reader.failed:
+            draft.failed = True
+            continue
+        if has_line and product_line and amount is not None:
+            draft.lines.append(
+                (
+                    row.number,
+                    LineRow(
+                        product_line, amount, quantity if quantity is not None else Decimal(1), cost
+                    ),
+                )
+            )
+        if salesperson:
+            draft.credits.append((row.number, salesperson, share))
+
+    for draft in drafts.values():
+        if draft.failed or draft.external_id in blocked:
+            continue
+        order = _order_row(draft, plan)
+        if order is not None:
+            plan.orders.append(order)
+    for unknowns in plan.unknown.values():
+        for unknown in unknowns.values():
+            plan.errors.append(_unknown_error(unknown, plan))
+    plan.errors.sort(key=lambda error: error.row or 0)
+
+
+def _unknown_error(unknown: UnknownValue, plan: OrderPlan) -> ImportError_:
+    label = DIMENSION_LABELS[unknown.dimension]
+    if unknown.ambiguous:
+        reason = _(
+            "“%(value)s” names more than one %(what)s (used in %(count)s rows); choose which one below."
+        )
+    else:
+        reason = _(
+            "Unknown %(what)s “%(value)s” (used in %(count)s rows); map it to an existing one below."
+        )
+    reason = reason % {"value": unknown.raw, "what": str(label).lower(), "count": unknown.rows}
+    return ImportError_(
+        unknown.first_row,
+        plan.column_label(unknown.dimension),
+        reason,
+        unknown.raw,
+        unknown.dimension,
+    )
+
+
+def _order_row(draft: _Draft, plan: OrderPlan) -> OrderRow | None:
+    """One `OrderRow` from the rows of an order; credit problems become errors on their rows."""
+    credits: dict[str, tuple[int, Decimal | None]] = {}
+    errors_before = len(plan.errors)
+    for row, number, share in draft.credits:
+        if number in credits and credits[number][1] != share:
+            plan.errors.append(
+                ImportError_(
+                    row,
+                    plan.column_label("share"),
+                    _("Salesperson %(number)s has two different shares in order %(id)s.")
+                    % {"number": number, "id": draft.external_id},
+                    "" if share is None else str(share),
+                )
+            )
+        credits.setdefault(number, (row, share))
+    if not credits:
+        plan.errors.append(
+            ImportError_(
+                draft.first_row,
+                plan.column_label("salesperson"),
+                _("The order names no salesperson."),
+            )
+        )
+    shares = [share for _row, share in credits.values()]
+    if len(credits) > 1 and any(share is None for share in shares):
+        for row, share in credits.values():
+            if share is None:
+                plan.errors.append(
+                    ImportError_(
+                        row,
+                        plan.column_label("share"),
+                        _(
+                            "Order %(id)s is split between several salespeople: give each one's share."
+                        )
+                        % {"id": draft.external_id},
+                    )
+                )
+    if len(plan.errors) > errors_before:
+        return None
+    points = (
+        [SHARE_SCALE]
+        if len(credits) == 1 and shares[0] is None
+        else _share_points([s for s in shares if s is not None])
+    )
+    values = draft.values
+    plan.line_rows[draft.external_id] = [row for row, _line in draft.lines]
+    plan.credit_rows[draft.external_id] = [row for row, _share in credits.values()]
+    return OrderRow(
+        external_id=draft.external_id,
+        customer_code=values["customer_code"],
+        ordered_on=values["ordered_on"],
+        lines=tuple(line for _row, line in draft.lines),
+        credits=tuple(
+            CreditRow(number, point) for number, point in zip(credits, points, strict=True)
+        ),
+        status=values["status"],
+        currency=values["currency"],
+        original_external_id=values["original_order"],
+        note=values["note"],
+        customer_name=values["customer_name"],
+        region_code=values["region"],
+        segment_code=values["segment"],
+        row=draft.first_row,
+    )
+
+
+# ---------------------------------------------------------------- the service's verdict
+
+
+_SERVICE_FIELDS = {
+    "external_id": "order_id",
+    "customer_code": "customer_code",
+    "customer": "customer_code",
+    "customer_name": "customer_name",
+    "ordered_on": "ordered_on",
+    "date": "ordered_on",
+    "status": "status",
+    "currency": "currency",
+    "original_external_id": "original_order",
+    "original_order": "original_order",
+    "note": "note",
+    "region_code": "region",
+    "segment_code": "segment",
+    "lines": "amount",
+    "amount": "amount",
+    "cost": "cost",
+    "quantity": "quantity",
+    "product_line_code": "product_line",
+    "product_line": "product_line",
+    "credits": "share",
+    "share": "share",
+    "employee_number": "salesperson",
+    "salesperson": "salesperson",
+}
+_INDEXED = re.compile(r"^(lines|credits)(?:\[(\d+)\]|\.(\d+))?(?:\.(\w+))?$")
+
+
+def _locate(field_name: str, order: OrderRow | None, plan: OrderPlan) -> tuple[int | None, str]:
+    """The spreadsheet row and column header of a service error on `field_name` of `order`."""
+    row = order.row if order is not None else None
+    found = _INDEXED.match(field_name or "")
+    if found and order is not None:
+        group, index = found.group(1), found.group(2) or found.group(3)
+        rows = (plan.line_rows if group == "lines" else plan.credit_rows).get(order.external_id, [])
+        if index is not None and int(index) < len(rows):
+            row = rows[int(index)]
+        key = _SERVICE_FIELDS.get(found.group(4) or group, "amount")
+        return row, plan.column_label(key)
+    key = _SERVICE_FIELDS.get((field_name or "").split(".")[-1], "")
+    return row, plan.column_label(key) if key else (field_name or "")
+
+
+def _merge_service_errors(plan: OrderPlan, errors: Sequence[Any]) -> None:
+    by_row = {order.row: order for order in plan.orders}
+    for error in errors:
+        order = by_row.get(error.row)
+        row, column = _locate(error.field, order, plan)
+        plan.errors.append(
+            ImportError_(row, column, error.reason, str(getattr(error, "value", "") or ""))
+        )
+    plan.errors.sort(key=lambda error: error.row or 0)
+
+
+def _services() -> Any:
+    # Imported late: the services module is the sales app's one way to write orders.
+    from salesalign.sales import services
+
+    return services
+
+
+def order_chunks(orders: Sequence[OrderRow], size: int | None = None) -> list[list[OrderRow]]:
+    """Orders in calls of at most `size` for the orders service; a return stays with its original.
+
+    The import is larger than one service call may be; the commit runs every
+    call in one transaction, so it stays all or nothing.
+    """
+    size = size or _services().MAX_ROWS_PER_CALL
+    in_file = {order.external_id for order in orders}
+    families: dict[str, list[OrderRow]] = {}
+    for order in orders:
+        is_return_of_file_order = (
+            order.status == OrderStatus.RETURNED and order.original_external_id in in_file
+        )
+        key = order.original_external_id if is_return_of_file_order else order.external_id
+        families.setdefault(key, []).append(order)
+    chunks: list[list[OrderRow]] = [[]]
+    for family in families.values():
+        if chunks[-1] and len(chunks[-1]) + len(family) > size:
+            chunks.append([])
+        chunks[-1].extend(family)
+    return [chunk for chunk in chunks if chunk]
+
+
+def _upsert_all(
+    chunks: list[list[OrderRow]],
+    *,
+    actor: User,
+    source: str,
+    dry_run: bool,
+    import_batch: Any = None,
+) -> UpsertResult:
+    total = UpsertResult()
+    for chunk in chunks:
+        result = _services().orders_upsert(
+            actor=actor, source=source, rows=chunk, dry_run=dry_run, import_batch=import_batch
+        )
+        total.created += result.created
+        total.updated += result.updated
+        total.unchanged += result.unchanged
+        total.errors.extend(result.errors)
+        total.outcomes.extend(result.outcomes)
+        total.order_ids.extend(result.order_ids)
+        total.customers_created += result.customers_created
+    return total
+
+
+def check_plan(plan: OrderPlan, *, actor: User, source: str) -> None:
+    """Ask the orders service what the parsed orders would do (a dry run) and merge its errors."""
+    if not plan.orders or any(error.row is None for error in plan.errors):
+        return
+    chunks = order_chunks(plan.orders)
+    plan.orders = [order for chunk in chunks for order in chunk]
+    result = _upsert_all(chunks, actor=actor, source=source, dry_run=True)
+    plan.result = result
+    _merge_service_errors(plan, result.errors)
+
+
+def commit_plan(plan: OrderPlan, *, actor: User, source: str, import_batch: ImportBatch) -> None:
+    """Write the parsed orders in one transaction; SalesRowsInvalid (nothing written) on any error."""
+    chunks = order_chunks(plan.orders)
+    plan.orders = [order for chunk in chunks for order in chunk]
+    with transaction.atomic():
+        plan.result = _upsert_all(
+            chunks, actor=actor, source=source, dry_run=False, import_batch=import_batch
+        )
+
+
+# ---------------------------------------------------------------- batches: check, remap, commit
+
+
+def _ensure_importer(user: Any) -> None:
+    if not is_admin(user):
+        raise NotAllowed(_("Only administrators may import orders."))
+
+
+def _clean_source(source: str) -> str:
+    source = (source or "").strip()[:SOURCE_MAX_LENGTH]
+    return source or DEFAULT_SOURCE
+
+
+def saved_mapping(kind: str, source: str) -> ImportMapping | None:
+    """The column and value mapping saved for imports of `kind` from `source`, if any."""
+    return ImportMapping.objects.filter(kind=kind, source=source).first()
+
+
+def known_sources(kind: str = KIND_ORDERS) -> list[str]:
+    """Sources imported before or with a saved mapping, for the upload form's suggestions."""
+    names = set(ImportMapping.objects.filter(kind=kind).values_list("source", flat=True))
+    names |= set(
+        ImportBatch.objects.filter(kind=kind)
+        .exclude(source="")
+        .values_list("source", flat=True)
+        .distinct()[:50]
+    )
+    return sorted(names)
+
+
+def estimate_rows(content: bytes) -> int:
+    """A cheap count of data rows, to decide whether a file goes to a worker."""
+    if looks_like_xlsx(content):
+        try:
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(io.BytesIO(content), read_only=True)
+            try:
+                return max(0, max((sheet.max_row or 0) for sheet in workbook.worksheets) - 1)
+            finally:
+                workbook.close()
+        except Exception:  # a damaged file is reported by the check itself
+            return 0
+    return max(0, content.count(b"\n") - 1)
+
+
+def runs_in_background(batch: ImportBatch) -> bool:
+    """Large files are checked and committed by a worker."""
+    return int(batch.summary.get("estimated_rows", 0)) > settings.IMPORT_BACKGROUND_ROWS
+
+
+def _record(batch: ImportBatch, plan: OrderPlan) -> None:
+    """Copy a plan's counts, errors, mapping and a sample of changes onto the batch (not saved)."""
+    result = plan.result
+    batch.new_count = result.created if result else 0
+    batch.changed_count = result.updated if result else 0
+    batch.unchanged_count = result.unchanged if result else 0
+    batch.error_count = len(plan.errors)
+    batch.errors = [error.as_json() for error in plan.errors[:MAX_STORED_ERRORS]]
+    changes: list[dict[str, Any]] = []
+    if result is not None and not plan.errors:
+        for order, outcome in zip(plan.orders, result.outcomes, strict=False):
+            if outcome != "unchanged" and len(changes) < SAMPLE_SIZE:
+                changes.append({"row": order.row, "order": order.external_id, "action": outcome})
+    batch.summary = {
+        **{key: batch.summary.get(key) for key in ("estimated_rows",) if key in batch.summary},
+        "header": list(plan.header),
+        "positions": plan.positions,
+        "rows": plan.data_rows,
+        "orders": len(plan.orders),
+        "unknown": {
+            dimension: [
+                {
+                    "raw": u.raw,
+                    "key": key,
+                    "rows": u.rows,
+                    "row": u.first_row,
+                    "ambiguous": u.ambiguous,
+                }
+                for key, u in values.items()
+            ]
+            for dimension, values in plan.unknown.items()
+        },
+        "changes": changes,
+        "notes": plan.notes,
+    }
+
+
+def _set_progress(batch_id: int, progress: int, status: str | None = None) -> None:
+    # A plain update outside any transaction, so that the page polling it sees it at once.
+    fields: dict[str, Any] = {"progress": progress}
+    if status is not None:
+        fields["status"] = status
+    ImportBatch.objects.filter(pk=batch_id).update(**fields)
+
+
+def orders_import_check(
+    *, user: User, file_name: str, content: bytes, source: str = ""
+) -> ImportBatch:
+    """Keep an uploaded file and check it (now, or on a worker for a large file). Writes no orders.
+
+    The batch ends "previewed" when it may be committed, "failed" when the
+    check found errors; a large file is "queued" until a worker has checked it.
+    """
+    _ensure_importer(user)
+    source = _clean_source(source)
+    mapping = saved_mapping(KIND_ORDERS, source)
+    batch = ImportBatch(
+        kind=KIND_ORDERS,
+        file_name=(file_name or "upload")[:255],
+        content=content,
+        source=source,
+        options={
+            "columns": dict(mapping.columns) if mapping else {},
+            "values": dict(mapping.values) if mapping else {},
+        },
+        summary={"estimated_rows": estimate_rows(content)},
+        created_by=user,
+        status=ImportBatch.Status.QUEUED,
+    )
+    batch.full_clean(exclude=["content", "errors", "summary", "options"])
+    batch.save()
+    _start(batch, "check", user)
+    batch.refresh_from_db()
+    return batch
+
+
+def orders_import_remap(
+    *,
+    user: User,
+    batch_id: int,
+    columns: dict[str, str],
+    values: dict[str, dict[str, int]],
+) -> ImportBatch:
+    """Correct a batch's column and value mapping, save it for the source, and check the file again."""
+    _ensure_importer(user)
+    known_keys = {column.key for column in ORDER_COLUMNS}
+    columns = {key: str(text) for key, text in columns.items() if key in known_keys}
+    with transaction.atomic():
+        batch = _batch_for_update(batch_id)
+        if batch.status not in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.FAILED):
+            raise DomainError(_("This import can no longer be changed."), code="conflict")
+        merged_values = {
+            dim: dict(batch.options.get("values", {}).get(dim, {})) for dim in DIMENSIONS
+        }
+        for dimension_name, mapped in values.items():
+            if dimension_name in DIMENSIONS:
+                for raw, pk in mapped.items():
+                    merged_values[dimension_name][normalize_name(raw) or raw] = int(pk)
+        merged_values = {dim: mapped for dim, mapped in merged_values.items() if mapped}
+        batch.options = {**batch.options, "columns": columns, "values": merged_values}
+        batch.status = ImportBatch.Status.QUEUED
+        batch.progress = 0
+        batch.save(update_fields=["options", "status", "progress"])
+        mapping, _created = ImportMapping.objects.get_or_create(
+            kind=KIND_ORDERS, source=batch.source
+        )
+        mapping.columns = columns
+        mapping.values = {**mapping.values, **merged_values}
+        mapping.full_clean(exclude=["columns", "values"])  # either may be empty
+        mapping.save()
+    _start(batch, "check", user)
+    batch.refresh_from_db()
+    return batch
+
+
+def orders_import_commit(*, user: User, batch_id: int) -> ImportBatch:
+    """Write a checked batch, all or nothing (now, or on a worker for a large file).
+
+    Raises DomainError when the batch is not waiting for commit, or (when run
+    now) when the database changed since the check so that the file has errors.
+    """
+    _ensure_importer(user)
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, kind=KIND_ORDERS, status=ImportBatch.Status.PREVIEWED, error_count=0
+    ).update(status=ImportBatch.Status.QUEUED, progress=0)
+    if not claimed:
+        batch = ImportBatch.objects.filter(pk=batch_id, kind=KIND_ORDERS).defer("content").first()
+        if batch is None:
+            raise DomainError(_("No such import."), code="not_found")
+        if batch.status == ImportBatch.Status.COMMITTED:
+            raise DomainError(_("This import has already been committed."), code="conflict")
+        if batch.is_working:
+            raise DomainError(_("This import is being processed."), code="conflict")
+        raise DomainError(
+            _("This import has errors; fix them or upload a corrected file."), code="conflict"
+        )
+    batch = ImportBatch.objects.defer("content").get(pk=batch_id)
+    _start(batch, "commit", user)
+    batch.refresh_from_db()
+    if batch.status == ImportBatch.Status.FAILED:
+        raise DomainError(
+            _(
+                "The data changed since the check and the file now has errors; nothing was imported."
+            ),
+            code="conflict",
+        )
+    return batch
+
+
+def _start(batch: ImportBatch, phase: str, user: User) -> None:
+    """Run a phase now, or hand it to a worker once this transaction has committed."""
+    ImportBatch.objects.filter(pk=batch.pk).update(options={**batch.options, "phase": phase})
+    if not runs_in_background(batch):
+        run_phase(batch.pk, phase, user.pk)
+        return
+    from salesalign.sales import tasks
+
+    task = tasks.import_check_task if phase == "check" else tasks.import_commit_task
+    transaction.on_commit(lambda: task(batch.pk, user.pk))
+
+
+def run_phase(batch_id: int, phase: str, user_id: int) -> None:
+    """Check or commit a batch; the work of a task (or of the request, for a small file).
+
+    Whatever goes wrong ends in a "failed" batch with the reason, never in a
+    batch that stays "running" for ever.
+    """
+    user = User.objects.filter(pk=user_id).first()
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if (
+        batch is None
+        or user is None
+        or batch.status
+        not in (
+            ImportBatch.Status.QUEUED,
+            ImportBatch.Status.RUNNING,
+        )
+    ):
+        return
+    _set_progress(batch_id, 10, ImportBatch.Status.RUNNING)
+    try:
+        if phase == "commit":
+            _commit(batch, user)
+        else:
+            _check(batch, user)
+    except Exception:
+        logger.exception("Import %s (%s) stopped", batch_id, phase)
+        batch.errors = [
+            ImportError_(
+                None,
+                "",
+                _(
+                    "The import stopped unexpectedly; nothing was written. Try again or ask an administrator."
+                ),
+            ).as_json()
+        ]
+        batch.error_count = 1
+        batch.status = ImportBatch.Status.FAILED
+        batch.progress = 100
+        batch.save(update_fields=["errors", "error_count", "status", "progress"])
+        raise
+
+
+def _plan_for(batch: ImportBatch) -> OrderPlan:
+    return build_plan(
+        bytes(batch.content),
+        file_name=batch.file_name,
+        columns=batch.options.get("columns", {}),
+        values=batch.options.get("values", {}),
+    )
+
+
+def _check(batch: ImportBatch, user: User) -> None:
+    plan = _plan_for(batch)
+    _set_progress(batch.pk, 50)
+    check_plan(plan, actor=user, source=batch.source)
+    _record(batch, plan)
+    batch.status = ImportBatch.Status.FAILED if plan.errors else ImportBatch.Status.PREVIEWED
+    batch.progress = 100
+    batch.save()
+
+
+def _commit(batch: ImportBatch, user: User) -> None:
+    plan = _plan_for(batch)
+    _set_progress(batch.pk, 40)
+    if plan.errors:
+        _record(batch, plan)
+        batch.status = ImportBatch.Status.FAILED
+        batch.progress = 100
+        batch.save()
+        return
+    try:
+        with transaction.atomic(), set_actor(user):
+            commit_plan(plan, actor=user, source=batch.source, import_batch=batch)
+            _record(batch, plan)
+            batch.status = ImportBatch.Status.COMMITTED
+            batch.committed_at = timezone.now()
+            batch.progress = 100
+            batch.options = {**batch.options, "committed_by": user.pk}
+            batch.save()
+    except DomainError as error:
+        # SalesRowsInvalid carries the rows' errors; any other refusal is about the whole file.
+        batch.refresh_from_db()
+        plan.result = None
+        row_errors = getattr(error, "errors", None)
+        if row_errors:
+            _merge_service_errors(plan, row_errors)
+        else:
+            plan.errors.append(ImportError_(None, "", error.message))
+        _record(batch, plan)
+        batch.status = ImportBatch.Status.FAILED
+        batch.progress = 100
+        batch.save()
+
+
+def _batch_for_update(batch_id: int) -> ImportBatch:
+    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id, kind__in=KINDS).first()
+    if batch is None:
+        raise DomainError(_("No such import."), code="not_found")
+    return batch
+
+
+# ---------------------------------------------------------------- reads: history, downloads
+
+
+def import_batch_list(*, user: User) -> QuerySet[ImportBatch]:
+    """Past sales imports, newest first, without their file contents (importers only)."""
+    _ensure_importer(user)
+    return (
+        ImportBatch.objects.filter(kind__in=KINDS)
+        .defer("content")
+        .select_related("created_by__person")
+    )
+
+
+def import_batch_get(*, user: User, batch_id: int, with_content: bool = False) -> ImportBatch:
+    """One sales import (importers only); a 'not_found' DomainError when there is none."""
+    _ensure_importer(user)
+    batches = ImportBatch.objects.filter(kind__in=KINDS).select_related("created_by__person")
+    if not with_content:
+        batches = batches.defer("content")
+    batch = batches.filter(pk=batch_id).first()
+    if batch is None:
+        raise DomainError(_("No such import."), code="not_found")
+    return batch
+
+
+def error_report_sheet(batch: ImportBatch) -> Sheet:
+    """Every stored error of a batch, for download beside the original file."""
+    rows: list[list[Cell]] = [
+        [error.get("row"), error.get("column", ""), error.get("value", ""), error.get("reason", "")]
+        for error in batch.errors
+    ]
+    return Sheet(
+        str(_("Errors")),
+        [str(_("Row")), str(_("Column")), str(_("Value")), str(_("Problem"))],
+        rows,
+        (8, 24, 30, 90),
+    )
+
+
+# ---------------------------------------------------------------- exports
+
+
+def order_headers() -> list[str]:
+    return [column.header for column in ORDER_COLUMNS]
+
+
+_ORDER_WIDTHS = (18, 12, 16, 28, 14, 10, 16, 8, 14, 14, 12, 14, 10, 18, 8, 30)
+
+
+def orders_for_export(*, user: User) -> QuerySet[Order]:
+    """The orders `user` may see, with everything the export writes, in a fixed number of queries."""
+    return (
+        Order.objects.visible_to(user)
+        .select_related("customer__region", "customer__segment", "original_order")
+        .prefetch_related(
+            "lines__product_line",
+            Prefetch(
+                "credits",
+                queryset=OrderCredit.objects.select_related("salesperson").order_by("-share", "pk"),
+            ),
+        )
+        .order_by("ordered_on", "source", "external_id")
+    )
+
+
+def order_rows(orders: Iterable[Order]) -> Iterable[list[Cell]]:
+    """One row per line (and per credit beyond the lines), in the columns of the import."""
+    status_labels = {value: value for value in OrderStatus.values}
+    for order in orders:
+        lines = list(order.lines.all())
+        credits = list(order.credits.all())
+        customer = order.customer
+        for index in range(max(len(lines), len(credits), 1)):
+            line = lines[index] if index < len(lines) else None
+            credit = credits[index] if index < len(credits) else None
+            yield [
+                order.external_id,
+                order.ordered_on,
+                customer.code,
+                customer.name,
+                credit.salesperson.employee_number if credit else "",
+                format_share(credit.share) if credit else None,
+                line.product_line.code if line else "",
+                plain_decimal(line.quantity) if line else None,
+                line.amount if line else None,
+                line.cost if line else None,
+                customer.region.code if customer.region else "",
+                customer.segment.code if customer.segment else "",
+                status_labels.get(order.status, order.status),
+                order.original_order.external_id if order.original_order else "",
+                order.currency,
+                order.note,
+            ]
+
+
+def order_sheet(*, user: User) -> Sheet:
+    """The orders the viewer may see, one row per line, re-importable unchanged."""
+    return Sheet("Orders", order_headers(), order_rows(orders_for_export(user=user)), _ORDER_WIDTHS)
+
+
+CUSTOMER_HEADERS = (
+    "客户编号 / Customer code",
+    "客户 / Customer",
+    "英文名称 / English name",
+    "客户类型 / Segment",
+    "区域 / Region",
+    "负责人工号 / Owner",
+    "来源 / Source",
+    "首单日期 / First won order",
+    "状态 / Status",
+)
+
+
+def customer_sheet(*, user: User) -> Sheet:
+    """The customers the viewer may see."""
+    customers = (
+        Customer.objects.visible_to(user)
+        .select_related("region", "segment", "owner")
+        .order_by("code")
+    )
+    rows = (
+        [
+            customer.code,
+            customer.name,
+            customer.name_en,
+            customer.segment.code if customer.segment else "",
+            customer.region.code if customer.region else "",
+            customer.owner.employee_number if customer.owner else "",
+            customer.source,
+            customer.first_won_on,
+            "active" if customer.is_active else "inactive",
+        ]
+        for customer in customers
+    )
+    return Sheet("Customers", list(CUSTOMER_HEADERS), rows, (16, 28, 28, 14, 14, 14, 12, 14, 10))

@@ -1,0 +1,735 @@
+"""Actual values: for units or people, a metric, periods and an optional split — one aggregation.
+
+`actuals()` runs ONE grouped query over the facts (SalesFact, or
+SatisfactionResponse for satisfaction) for the whole request — every unit,
+person and period at once — and hands the cells to `engines.metrics.roll_up`,
+which maps months to periods and rolls units up their subtrees. A few more
+queries read the requested units and people (to check that the user may see
+them); none is made per person, unit or period.
+
+Visibility (decided here, the same for the page and the API):
+- the facts are read through `SalesFact.objects.visible_to(user)`, so nobody
+  ever adds up a number they could not see fact by fact;
+- a requested unit must lie inside the user's scope (executives, HR and
+  admins: the whole company; a manager: the subtrees they manage); a
+  salesperson may ask for nobody but themselves; a requested person must be
+  in `Person.objects.visible_to(user)`. Anything else is a 404, like a record
+  the user may not see;
+- with nothing requested, `default_subjects` picks what the user sees first:
+  the company roots for company-wide roles, the managed units for a manager,
+  themselves for a salesperson, and nothing for a login without a person
+  (an empty result, not an error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from salesalign.core.choices import Metric
+from salesalign.core.exceptions import DomainError
+from salesalign.core.visibility import scope_for
+from salesalign.engines.metrics import (
+    Actuals,
+    Cell,
+    MetricKey,
+    RollUp,
+    Subject,
+    SubjectKind,
+    Tally,
+    buckets_by_month,
+    metric_definition,
+    months_of_periods,
+    roll_up,
+)
+from salesalign.engines.periods import Period, PeriodKind, periods_of_year, year_period
+from salesalign.organization.models import CustomerSegment, OrgUnit, Person, ProductLine, Region
+from salesalign.sales.models import SalesFact, SatisfactionResponse
+
+#: What actuals may be split by, and the fact column of each split.
+SPLIT_COLUMNS: Final[dict[str, str]] = {
+    "product_line": "product_line_id",
+    "region": "region_id",
+    "segment": "segment_id",
+}
+#: Satisfaction answers are about a customer, not a product line.
+SATISFACTION_SPLIT_COLUMNS: Final[dict[str, str]] = {
+    "region": "customer__region_id",
+    "segment": "customer__segment_id",
+}
+
+
+@dataclass(frozen=True)
+class ActualRow:
+    """One value of a result, as the API answers it."""
+
+    unit_id: int | None
+    person_id: int | None
+    period: str
+    value: Decimal | None
+    count: int
+    product_line_id: int | None = None
+    region_id: int | None = None
+    segment_id: int | None = None
+
+
+@dataclass
+class ActualsResult:
+    """The actual values of one request, with the units and people it is about."""
+
+    metric: MetricKey
+    periods: tuple[Period, ...]
+    split_by: tuple[str, ...]
+    include_subtree: bool
+    units: list[OrgUnit]
+    people: list[Person]
+    actuals: Actuals
+    members_within: tuple[int, ...] = ()
+
+    def value(
+        self,
+        *,
+        period: Period | str,
+        unit: OrgUnit | int | None = None,
+        person: Person | int | None = None,
+        within: OrgUnit | int | None = None,
+        split: Sequence[int | None] = (),
+    ) -> Decimal | None:
+        """One value: of a unit or a person (optionally only inside `within`), for a period and split."""
+        return self.actuals.value(
+            _subject(unit=unit, person=person, within=within), _key(period), tuple(split)
+        )
+
+    def tally(
+        self,
+        *,
+        period: Period | str,
+        unit: OrgUnit | int | None = None,
+        person: Person | int | None = None,
+        within: OrgUnit | int | None = None,
+        split: Sequence[int | None] = (),
+    ) -> Tally:
+        return self.actuals.tally(
+            _subject(unit=unit, person=person, within=within), _key(period), tuple(split)
+        )
+
+    def rows(self) -> list[ActualRow]:
+        """Every non-empty value, split values named by their dimension."""
+        rows = []
+        for item in self.actuals.values():
+            if item.subject.within is not None:
+                continue  # member tables are a page's view, not part of the API's answer
+            splits = dict(zip(self.split_by, item.split, strict=True)) if item.split else {}
+            if self.split_by and not item.split:
+                continue  # the per-subject total is the sum of its split rows; not repeated
+            rows.append(
+                ActualRow(
+                    unit_id=item.subject.id if item.subject.kind == SubjectKind.UNIT else None,
+                    person_id=item.subject.id if item.subject.kind == SubjectKind.PERSON else None,
+                    period=item.period_key,
+                    value=item.value,
+                    count=item.count,
+                    product_line_id=splits.get("product_line"),
+                    region_id=splits.get("region"),
+                    segment_id=splits.get("segment"),
+                )
+            )
+        return rows
+
+
+def _pk(item: Any) -> int:
+    return int(item.pk) if hasattr(item, "pk") else int(item)
+
+
+def _key(period: Period | str) -> str:
+    return period.key if isinstance(period, Period) else period
+
+
+def _subject(*, unit: Any, person: Any, within: Any) -> Subject:
+    if person is not None:
+        return Subject.person(_pk(person), within=_pk(within) if within is not None else None)
+    if unit is None:
+        raise ValueError("name a unit or a person")
+    return Subject.unit(_pk(unit))
+
+
+# --- who may be asked about ---------------------------------------------------------------
+
+
+def visible_units(*, user: Any) -> QuerySet[OrgUnit]:
+    """The units whose actuals the user may ask for, in tree order (none for a salesperson)."""
+    scope = scope_for(user)
+    units = OrgUnit.objects.order_by("path")
+    if scope.everything:
+        return units
+    if not scope.unit_paths:
+        return units.none()
+    condition = Q(pk__in=[])
+    for path in scope.unit_paths:
+        condition |= Q(path__startswith=path)
+    return units.filter(condition)
+
+
+def unit_choices(*, user: Any) -> list[tuple[int, str]]:
+    """(id, indented name) of the units the user may ask about, in tree order."""
+    units = visible_units(user=user).only("pk", "path", "depth", "name", "name_en", "code")
+    top = min((unit.depth for unit in units), default=1)
+    return [(unit.pk, "\u2003" * (unit.depth - top) + unit.display_name) for unit in units]
+
+
+def default_subjects(*, user: Any) -> tuple[list[int], list[int]]:
+    """(unit ids, person ids) a user sees first: the company, the managed units, or themselves."""
+    scope = scope_for(user)
+    if scope.everything:
+        return list(
+            OrgUnit.objects.filter(depth=1).order_by("path").values_list("pk", flat=True)
+        ), []
+    if scope.unit_paths:
+        paths = OrgUnit.objects.filter(path__in=scope.unit_paths).order_by("path")
+        return list(paths.values_list("pk", flat=True)), []
+    if scope.person_id is not None:
+        return [], [scope.person_id]
+    return [], []
+
+
+def _check_units(user: Any, unit_ids: list[int]) -> list[OrgUnit]:
+    """The requested units, in the requested order; 404 for one the user may not ask about."""
+    if not unit_ids:
+        return []
+    scope = scope_for(user)
+    found = {unit.pk: unit for unit in OrgUnit.objects.filter(pk__in=unit_ids)}
+    units = []
+    for unit_id in unit_ids:
+        unit = found.get(unit_id)
+        if unit is None or not scope.covers_unit_path(unit.path):
+            raise Http404(_("No such unit."))
+        units.append(unit)
+    return units
+
+
+def _check_people(user: Any, person_ids: list[int]) -> list[Person]:
+    """The requested people, in the requested order; 404 for one the user may not see."""
+    if not person_ids:
+        return []
+    found = {
+        person.pk: person
+        for person in Person.objects.visible_to(user)
+        .filter(pk__in=person_ids)
+        .select_related("unit")
+    }
+    missing = [person_id for person_id in person_ids if person_id not in found]
+    if missing:
+        raise Http404(_("No such person."))
+    return [found[person_id] for person_id in person_ids]
+
+
+def _unique(items: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(items))
+
+
+# --- the aggregation ----------------------------------------------------------------------
+
+
+def _measure(metric: MetricKey, split_by: Sequence[str]) -> tuple[Any, Q]:
+    """The SUM expression of a metric over SalesFact, and a filter that skips rows adding zero."""
+    if metric is MetricKey.REVENUE:
+        return Sum("revenue_cents"), Q()
+    if metric is MetricKey.GROSS_PROFIT:
+        return Sum(F("revenue_cents") - F("cost_cents")), Q()
+    if metric is MetricKey.ORDER_COUNT:
+        # An order counts once per product line in it when split by product line, else once.
+        column = "product_line_order_share" if "product_line" in split_by else "order_share"
+        return Sum(column), Q(**{f"{column}__gt": 0})
+    if metric is MetricKey.NEW_CUSTOMERS:
+        return Sum("new_customer_share"), Q(new_customer_share__gt=0)
+    raise ValueError(metric)
+
+
+def actuals(
+    *,
+    user: Any,
+    metric: MetricKey | str,
+    periods: Sequence[Period],
+    units: Sequence[OrgUnit | int] = (),
+    people: Sequence[Person | int] = (),
+    include_subtree: bool = True,
+    split_by: Sequence[str] = (),
+    members_within: Sequence[OrgUnit | int] = (),
+) -> ActualsResult:
+    """The actual values of `metric` for the units (with their subtrees, or alone) and people.
+
+    Units count the facts credited to them (the credit keeps the unit of the
+    order date, so a transfer moves nothing); people count all their facts the
+    user may see. `split_by` adds product line / region / segment values;
+    `members_within` adds, for each of those units, one value per person who
+    sold inside it. With neither units nor people, `default_subjects(user)`.
+    """
+    try:
+        metric = MetricKey(metric)
+    except ValueError:
+        raise DomainError(_("This metric has no actual values."), field="metric") from None
+    split_by = tuple(dict.fromkeys(split_by))
+    split_columns = (
+        SATISFACTION_SPLIT_COLUMNS if metric is MetricKey.CUSTOMER_SATISFACTION else SPLIT_COLUMNS
+    )
+    for split in split_by:
+        if split not in split_columns:
+            if split in SPLIT_COLUMNS:
+                raise DomainError(
+                    _("Satisfaction answers are about customers, not product lines."),
+                    field="split_by",
+                )
+            raise DomainError(
+                _("Actuals cannot be split by “%(split)s”.") % {"split": split}, field="split_by"
+            )
+    periods = tuple(periods)
+    if not periods:
+        raise DomainError(_("Choose at least one period."), field="period")
+
+    unit_ids = _unique(_pk(unit) for unit in units)
+    person_ids = _unique(_pk(person) for person in people)
+    member_unit_ids = _unique(_pk(unit) for unit in members_within)
+    if not unit_ids and not person_ids and not member_unit_ids:
+        unit_ids, person_ids = default_subjects(user=user)
+    unit_objects = _check_units(user, _unique([*unit_ids, *member_unit_ids]))
+    by_id = {unit.pk: unit for unit in unit_objects}
+    person_objects = _check_people(user, person_ids)
+
+    result = ActualsResult(
+        metric=metric,
+        periods=periods,
+        split_by=split_by,
+        include_subtree=include_subtree,
+        units=[by_id[unit_id] for unit_id in unit_ids],
+        people=person_objects,
+        actuals=Actuals(metric=metric, period_keys=tuple(period.key for period in periods)),
+        members_within=tuple(member_unit_ids),
+    )
+    if not unit_objects and not person_objects:
+        return result
+
+    # Tree paths of every unit a fact may be credited to inside the requested subtrees.
+    subtree_roots = [by_id[unit_id] for unit_id in unit_ids] if include_subtree else []
+    subtree_roots += [by_id[unit_id] for unit_id in member_unit_ids]
+    unit_paths = {unit.pk: unit.path for unit in unit_objects}
+    if subtree_roots:
+        in_subtrees = Q(pk__in=[])
+        for unit in subtree_roots:
+            in_subtrees |= Q(path__startswith=unit.path)
+        unit_paths.update(OrgUnit.objects.filter(in_subtrees).values_list("pk", "path"))
+
+    cells = _cells(
+        user=user,
+        metric=metric,
+        periods=periods,
+        split_by=split_by,
+        split_columns=split_columns,
+        whole_units=[by_id[unit_id] for unit_id in unit_ids if include_subtree],
+        single_units=[unit_id for unit_id in unit_ids if not include_subtree],
+        member_units=[by_id[unit_id] for unit_id in member_unit_ids],
+        person_ids=person_ids,
+    )
+    result.actuals = roll_up(
+        metric=metric,
+        cells=cells,
+        periods=periods,
+        unit_paths=unit_paths,
+        units=unit_ids,
+        people=person_ids,
+        include_subtree=include_subtree,
+        members_within=member_unit_ids,
+    )
+    return result
+
+
+def _cells(
+    *,
+    user: Any,
+    metric: MetricKey,
+    periods: Sequence[Period],
+    split_by: Sequence[str],
+    split_columns: dict[str, str],
+    whole_units: list[OrgUnit],
+    single_units: list[int],
+    member_units: list[OrgUnit],
+    person_ids: list[int],
+) -> list[Cell]:
+    """The one aggregation: tallies grouped by time bucket, credit unit, person and split."""
+    satisfaction = metric is MetricKey.CUSTOMER_SATISFACTION
+    facts: QuerySet[Any] = (
+        SatisfactionResponse.objects.visible_to(user)
+        if satisfaction
+        else SalesFact.objects.visible_to(user)
+    )
+    person_column = "salesperson_id" if satisfaction else "person_id"
+    day_column = "responded_on" if satisfaction else "ordered_on"
+
+    by_month = buckets_by_month(periods)
+    if by_month:
+        months = months_of_periods(periods)
+        # A run of consecutive months reads as a range (kinder to the index) rather than a list.
+        contiguous = _month_index(months[-1]) - _month_index(months[0]) == len(months) - 1
+        time_filter = (
+            Q(month__gte=months[0], month__lte=months[-1]) if contiguous else Q(month__in=months)
+        )
+        bucket_column = "month"
+    else:
+        first = min(period.start for period in periods)
+        last = max(period.end for period in periods)
+        time_filter = Q(**{f"{day_column}__gte": first, f"{day_column}__lte": last})
+        bucket_column = day_column
+
+    subjects = Q(pk__in=[])
+    for unit in [*whole_units, *member_units]:
+        subjects |= Q(unit__path__startswith=unit.path)
+    if single_units:
+        subjects |= Q(unit_id__in=single_units)
+    if person_ids:
+        subjects |= Q(**{f"{person_column}__in": person_ids})
+
+    # People are grouped on only when someone asked about people; unit totals need no person.
+    with_person = bool(person_ids or member_units)
+    columns = [bucket_column, "unit_id"]
+    if with_person:
+        columns.append(person_column)
+    split_fields = [split_columns[split] for split in split_by]
+    columns += split_fields
+
+    if satisfaction:
+        measure, skip_zero = Sum("score_normalized"), Q()
+    else:
+        measure, skip_zero = _measure(metric, split_by)
+    rows = (
+        facts.filter(time_filter, subjects, skip_zero)
+        .values(*columns)
+        .annotate(total=measure, count=Count("id"))
+        .order_by()
+        .values_list(*columns, "total", "count")
+    )
+    cells = []
+    for row in rows:
+        bucket = row[0]
+        person_id = row[2] if with_person else None
+        split_start = 3 if with_person else 2
+        cells.append(
+            Cell(
+                bucket=bucket,
+                unit_id=row[1],
+                person_id=person_id,
+                tally=Tally(int(row[-2] or 0), int(row[-1] or 0)),
+                split=tuple(row[split_start : split_start + len(split_fields)]),
+            )
+        )
+    return cells
+
+
+def _month_index(yyyymm: int) -> int:
+    year, month = divmod(yyyymm, 100)
+    return year * 12 + month - 1
+
+
+# --- the actuals page ---------------------------------------------------------------------
+
+#: The metrics with actual values, in the order pages offer them.
+ACTUAL_METRICS: Final[tuple[MetricKey, ...]] = tuple(MetricKey)
+#: The splits pages offer (the empty split: by member or child unit).
+PAGE_SPLITS: Final[tuple[str, ...]] = ("product_line", "region", "segment", "")
+
+SPLIT_MODELS: Final[dict[str, type[Any]]] = {
+    "product_line": ProductLine,
+    "region": Region,
+    "segment": CustomerSegment,
+}
+
+
+def period_label(period: Period) -> str:
+    """A short human name for a period: "Mar" / "三月", "Q1", "2026", "FY2026", "W10"."""
+    if period.kind is PeriodKind.MONTH:
+        return date_format(period.start, "M")
+    if period.kind is PeriodKind.QUARTER:
+        return _("Q%(number)s") % {"number": period.key[-1]}
+    if period.kind is PeriodKind.WEEK:
+        return _("W%(number)s") % {"number": period.key[-2:]}
+    if period.fiscal_start_month != 1:
+        return _("FY%(year)s") % {"year": period.key}
+    return period.key
+
+
+@dataclass
+class TableRow:
+    """One row of a table on the page: a label (and link), a value per period, the total."""
+
+    label: str
+    values: list[Decimal | None]
+    total: Decimal | None
+    count: int = 0  # satisfaction answers behind the total
+    url_query: str = ""  # for a person: the query string of their own actuals
+    key: int | None = None
+
+
+@dataclass
+class ActualsPage:
+    """Everything the actuals page shows, from one call of `actuals()`."""
+
+    result: ActualsResult
+    metric: MetricKey
+    year: Period
+    periods: list[Period]
+    period_labels: list[str]
+    split: str
+    unit: OrgUnit | None
+    person: Person | None
+    total: TableRow
+    split_rows: list[TableRow]
+    child_rows: list[TableRow]
+    member_rows: list[TableRow]
+    chart: dict[str, Any]
+    decimals: int
+
+    @property
+    def metric_label(self) -> str:
+        return str(Metric(self.metric.value).label)
+
+    @property
+    def year_label(self) -> str:
+        return period_label(self.year)
+
+    @property
+    def subject_name(self) -> str:
+        if self.person is not None:
+            return self.person.display_name
+        return self.unit.display_name if self.unit is not None else ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.unit is None and self.person is None
+
+
+def actuals_page(
+    *,
+    user: Any,
+    metric: MetricKey | str,
+    fiscal_year: int,
+    period_kind: PeriodKind | str = PeriodKind.MONTH,
+    unit_id: int | None = None,
+    person_id: int | None = None,
+    split: str = "product_line",
+    fiscal_start_month: int | None = None,
+) -> ActualsPage:
+    """The page of one unit (with its child units and members) or one person, for a fiscal year.
+
+    With neither unit nor person: the user's default (their team, the
+    company, themselves). One aggregation for everything on the page.
+    """
+    metric = MetricKey(metric)
+    start_month = fiscal_start_month or settings.FISCAL_YEAR_START_MONTH
+    year = year_period(fiscal_year, start_month)
+    periods = periods_of_year(period_kind, fiscal_year, start_month)
+    unit: OrgUnit | None = None
+    person: Person | None = None
+    if person_id is None and unit_id is None:
+        unit_ids, person_ids = default_subjects(user=user)
+        unit_id = unit_ids[0] if unit_ids else None
+        person_id = person_ids[0] if person_ids and unit_id is None else None
+
+    children: list[OrgUnit] = []
+    if person_id is not None:
+        subjects: dict[str, Any] = {"people": [person_id]}
+    elif unit_id is not None:
+        unit = _check_units(user, [unit_id])[0]
+        children = list(OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1))
+        subjects = {
+            "units": [unit.pk, *(child.pk for child in children)],
+            "members_within": [unit.pk],
+        }
+    else:
+        subjects = {}
+    # With no subject (a login without a person), `actuals` answers an empty result.
+    result = actuals(
+        user=user,
+        metric=metric,
+        periods=[*periods, year],
+        split_by=[split] if split else [],
+        **subjects,
+    )
+    if person_id is not None and result.people:
+        person = result.people[0]
+
+    def row(label: str, **subject: Any) -> TableRow:
+        split_key = subject.pop("split", ())
+        return TableRow(
+            label=label,
+            values=[result.value(period=period, split=split_key, **subject) for period in periods],
+            total=result.value(period=year, split=split_key, **subject),
+            count=result.tally(period=year, split=split_key, **subject).count,
+        )
+
+    subject: dict[str, Any] = (
+        {"person": person} if person is not None else {"unit": unit} if unit is not None else {}
+    )
+    total = row(_("Total"), **subject) if subject else TableRow(_("Total"), [], None)
+
+    split_rows: list[TableRow] = []
+    if split and subject:
+        names = _split_names(split, [key[0] for key in result.actuals.splits()])
+        for key in result.actuals.splits():
+            if result.tally(period=year, split=key, **subject) == Tally() and not any(
+                result.tally(period=period, split=key, **subject) != Tally() for period in periods
+            ):
+                continue
+            split_row = row(names.get(key[0], _("(none)")), split=key, **subject)
+            split_row.key = key[0]
+            split_rows.append(split_row)
+        split_rows.sort(key=lambda item: (item.key is None, item.label))
+
+    child_rows = [row(child.display_name, unit=child) for child in children]
+    member_rows: list[TableRow] = []
+    if unit is not None:
+        member_rows = _member_rows(user, unit, result, row)
+
+    chart_rows = split_rows or child_rows or member_rows
+    definition = metric_definition(metric)
+    chart = {
+        "periods": [period_label(period) for period in periods],
+        "stacked": definition.roll_up is RollUp.SUM,
+        "series": [
+            {"name": item.label, "data": [_number(value) for value in item.values]}
+            for item in chart_rows
+        ]
+        or [{"name": total.label, "data": [_number(value) for value in total.values]}],
+    }
+    return ActualsPage(
+        result=result,
+        metric=metric,
+        year=year,
+        periods=periods,
+        period_labels=[period_label(period) for period in periods],
+        split=split,
+        unit=unit,
+        person=person,
+        total=total,
+        split_rows=split_rows,
+        child_rows=child_rows,
+        member_rows=member_rows,
+        chart=chart,
+        decimals=definition.decimals,
+    )
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _split_names(split: str, ids: list[int | None]) -> dict[int | None, str]:
+    model = SPLIT_MODELS[split]
+    return {
+        item.pk: item.display_name
+        for item in model.objects.filter(pk__in=[pk for pk in ids if pk is not None]).only(
+            "pk", "name", "name_en"
+        )
+    }
+
+
+def _member_rows(user: Any, unit: OrgUnit, result: ActualsResult, row: Any) -> list[TableRow]:
+    """Who sold what inside the unit: everyone with facts there, and its current members."""
+    sellers = {
+        subject.id
+        for subject in result.actuals.subjects()
+        if subject.kind == SubjectKind.PERSON and subject.within == unit.pk
+    }
+    people = Person.objects.filter(
+        Q(pk__in=sellers)
+        | Q(
+            pk__in=Person.objects.visible_to(user).filter(
+                unit__path__startswith=unit.path, is_active=True
+            )
+        )
+    ).order_by("name")
+    rows = []
+    for person in people:
+        member = row(person.display_name, person=person, within=unit)
+        member.key = person.pk
+        member.url_query = f"person={person.pk}"
+        rows.append(member)
+    return rows
+
+
+# --- the small block other pages include ----------------------------------------------------
+
+#: The metrics the summary block shows.
+SUMMARY_METRICS: Final[tuple[MetricKey, ...]] = (
+    MetricKey.REVENUE,
+    MetricKey.GROSS_PROFIT,
+    MetricKey.NEW_CUSTOMERS,
+    MetricKey.CUSTOMER_SATISFACTION,
+)
+
+
+@dataclass(frozen=True)
+class SummaryValue:
+    metric: MetricKey
+    value: Decimal | None
+    count: int
+    decimals: int
+
+    @property
+    def label(self) -> str:
+        return str(Metric(self.metric.value).label)
+
+
+@dataclass
+class ActualsSummary:
+    """A year's headline actuals of one unit or person, for a small block on other pages."""
+
+    year: Period
+    unit: OrgUnit | None
+    person: Person | None
+    values: list[SummaryValue]
+
+
+def actuals_summary(
+    *,
+    user: Any,
+    fiscal_year: int,
+    unit_id: int | None = None,
+    person_id: int | None = None,
+) -> ActualsSummary:
+    """The year's revenue, gross profit, new customers and satisfaction (one aggregation each)."""
+    year = year_period(fiscal_year, settings.FISCAL_YEAR_START_MONTH)
+    subjects: dict[str, list[int]] = {}
+    if person_id is not None:
+        subjects["people"] = [person_id]
+    elif unit_id is not None:
+        subjects["units"] = [unit_id]
+    values = []
+    unit: OrgUnit | None = None
+    person: Person | None = None
+    for metric in SUMMARY_METRICS:
+        result = actuals(user=user, metric=metric, periods=[year], **subjects)  # type: ignore[arg-type]
+        unit = result.units[0] if result.units else None
+        person = result.people[0] if result.people and unit is None else None
+        if not subjects:  # resolve the default once, then ask the same subject each time
+            if unit is not None:
+                subjects["units"] = [unit.pk]
+            elif person is not None:
+                subjects["people"] = [person.pk]
+        if unit is None and person is None:
+            return ActualsSummary(year=year, unit=None, person=None, values=[])
+        tally = result.tally(period=year, unit=unit, person=person)
+        values.append(
+            SummaryValue(
+                metric=metric,
+                value=result.value(period=year, unit=unit, person=person),
+                count=tally.count,
+                decimals=metric_definition(metric).decimals,
+            )
+        )
+    return ActualsSummary(year=year, unit=unit, person=person, values=values)

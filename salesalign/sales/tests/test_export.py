@@ -1,0 +1,116 @@
+"""Exports of orders and customers: what the viewer may see, no formulas, and they re-import unchanged."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from salesalign.core.models import ImportBatch
+from salesalign.core.spreadsheets import read_csv
+from salesalign.sales.models import Customer
+from salesalign.sales.tests.import_helpers import (
+    check,
+    commit,
+    csv_file,
+    snapshot,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROWS = (
+    'SO-1,2024-03-05,C001,甲公司,sales1,,HW,2,1234.50,800,EAST,KA,won,,CNY,=HYPERLINK("http://evil")',
+    'SO-1,2024-03-05,C001,甲公司,sales1,,SW,1.5,500,,EAST,KA,won,,CNY,=HYPERLINK("http://evil")',
+    "SO-2,2024-03-06,C001,甲公司,sales1,60,HW,1,1000,,EAST,KA,won,,,",
+    "SO-2,2024-03-06,C001,甲公司,sales2,40,,,,,EAST,KA,won,,,",
+    "SO-3,2024-03-07,C003,+cmd|' /C calc'!A0,sales3,,SW,1,2000,,EAST,KA,won,,,",
+    "RT-1,2024-03-09,C001,甲公司,sales1,,HW,1,-100,,EAST,KA,returned,SO-1,,",
+)
+
+
+@pytest.fixture
+def orders(world):
+    batch = commit(world.cast, check(world.cast, csv_file(*ROWS), source="ERP"))
+    assert batch.status == ImportBatch.Status.COMMITTED, batch.errors
+    return world
+
+
+def export(world, who: str, fmt: str = "csv", what: str = "order_export"):
+    response = world.cast.client_for(who).get(reverse(f"sales:{what}", args=[fmt]))
+    assert response.status_code == 200
+    return response
+
+
+def order_ids(content: bytes) -> set[str]:
+    return {row.cells[0] for row in read_csv(content).rows}
+
+
+def test_each_member_of_the_cast_exports_only_the_orders_they_may_see(orders):
+    expected = {
+        "admin": {"SO-1", "SO-2", "SO-3", "RT-1"},
+        "executive": {"SO-1", "SO-2", "SO-3", "RT-1"},
+        "hr": {"SO-1", "SO-2", "SO-3", "RT-1"},
+        "manager": {"SO-1", "SO-2", "RT-1"},
+        "salesperson": {"SO-1", "SO-2", "RT-1"},
+        "salesperson2": {"SO-2"},
+        "other_salesperson": {"SO-3"},
+        "outsider": set(),
+    }
+    for who, ids in expected.items():
+        assert order_ids(export(orders, who).content) == ids, who
+
+
+def test_each_member_exports_only_the_customers_they_may_see(orders):
+    Customer.objects.filter(code="C003").update(owner=orders.cast.other_salesperson)
+    for who, codes in {
+        "admin": {"C001", "C003"},
+        "salesperson": {"C001"},
+        "salesperson2": set(),
+        "other_salesperson": {"C003"},
+        "outsider": set(),
+    }.items():
+        content = export(orders, who, what="customer_export").content
+        assert {row.cells[0] for row in read_csv(content).rows} == codes, who
+
+
+def test_text_that_could_be_a_formula_is_neutralised_in_csv_and_xlsx(orders):
+    csv_text = export(orders, "admin").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text
+    assert "'+cmd" in csv_text
+    assert ",=HYPERLINK" not in csv_text
+    book = load_workbook(__import__("io").BytesIO(export(orders, "admin", "xlsx").content))
+    values = [cell.value for row in book.active.iter_rows() for cell in row]
+    texts = [v for v in values if isinstance(v, str)]
+    assert '\'=HYPERLINK("http://evil")' in texts
+    assert not any(text.startswith(("=", "+", "@")) for text in texts)
+    customers = export(orders, "admin", "csv", "customer_export").content.decode("utf-8-sig")
+    assert "'+cmd" in customers
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_reimports_unchanged(orders, fmt):
+    before = snapshot()
+    content = export(orders, "admin", fmt).content
+    batch = check(orders.cast, content, file_name=f"orders.{fmt}", source="ERP")
+    assert batch.errors == []
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, 4)
+    commit(orders.cast, batch)
+    assert snapshot() == before
+
+
+def test_an_unknown_format_is_not_found(orders):
+    response = orders.cast.client_for("admin").get(reverse("sales:order_export", args=["pdf"]))
+    assert response.status_code == 404
+
+
+def test_the_export_takes_as_many_queries_for_many_orders_as_for_few(
+    orders, django_assert_max_num_queries
+):
+    client = orders.cast.client_for("manager")
+    with django_assert_max_num_queries(12):
+        client.get(reverse("sales:order_export", args=["csv"]))
+    rows = [f"BULK-{n},2024-04-01,C001,,sales1,,HW,1,{n + 1},,,,,,," for n in range(200)]
+    commit(orders.cast, check(orders.cast, csv_file(*rows), source="ERP"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("sales:order_export", args=["csv"]))
+    assert len(order_ids(response.content)) == 203

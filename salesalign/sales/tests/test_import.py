@@ -1,0 +1,495 @@
+"""Import of orders: every bad input explained with nothing written, then commit, re-import, mapping."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from salesalign.core.exceptions import DomainError
+from salesalign.core.models import ImportBatch
+from salesalign.core.spreadsheets import read_csv, read_xlsx
+from salesalign.sales import importing
+from salesalign.sales.models import Customer, ImportMapping, Order, OrderCredit
+from salesalign.sales.tests.import_helpers import (
+    check,
+    commit,
+    csv_file,
+    reasons,
+    snapshot,
+    xlsx_file,
+)
+
+pytestmark = pytest.mark.django_db
+
+GOOD = (
+    'SO-1,2024-03-05,C001,甲公司,sales1,,HW,2,"￥1,234.50",800,EAST,KA,成交,,CNY,首单',
+    "SO-1,2024-03-05,C001,甲公司,sales1,,SW,1,500,200,EAST,KA,成交,,CNY,首单",
+    "SO-2,2024/3/6,C001,甲公司,sales1,60,HW,1,1000,,EAST,KA,,,,",
+    "SO-2,2024/3/6,C001,甲公司,sales2,40,,,,,EAST,KA,,,,",
+    "SO-3,2024年3月7日,C002,乙公司,销售二,,SW,1,2000,,EAST,KA,won,,,新客户",
+)
+
+
+def assert_refused_and_nothing_written(cast, batch: ImportBatch, before) -> None:
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.error_count > 0
+    assert not batch.can_commit
+    with pytest.raises(DomainError):
+        commit(cast, batch)
+    assert snapshot() == before
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+
+
+# ---------------------------------------------------------------- cells
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("1234.5", Decimal("1234.50")),
+        ("¥1,234.50", Decimal("1234.50")),
+        ("￥1,234.50", Decimal("1234.50")),
+        ("(1,234.50)", Decimal("-1234.50")),
+        ("-1,234.50", Decimal("-1234.50")),
+        ("1.2万", Decimal("12000.00")),
+        ("RMB 88", Decimal("88.00")),
+        ("1234.50元", Decimal("1234.50")),
+        (1234.5, Decimal("1234.50")),
+        (0.1 + 0.2, Decimal("0.30")),
+        ("", None),
+    ],
+)
+def test_amounts_are_read_with_separators_currency_signs_and_brackets(text, amount):
+    assert importing.parse_amount(text) == amount
+
+
+@pytest.mark.parametrize("text", ["abc", "12,34", "1.2.3", "1,234.567", "¥", "--5"])
+def test_a_value_that_is_not_an_amount_is_refused(text):
+    with pytest.raises(ValueError):
+        importing.parse_amount(text)
+
+
+def test_shares_written_as_percentages_or_as_fractions_become_basis_points():
+    assert importing._share_points([Decimal(60), Decimal(40)]) == [6000, 4000]
+    assert importing._share_points([Decimal("0.6"), Decimal("0.4")]) == [6000, 4000]
+    assert importing._share_points([Decimal("33.33"), Decimal("66.67")]) == [3333, 6667]
+    assert importing.parse_share("60%") == Decimal(60)
+    assert str(importing.format_share(6000)) == "60"
+    assert str(importing.format_share(3333)) == "33.33"
+
+
+# ---------------------------------------------------------------- a good file
+
+
+def test_a_good_file_is_checked_then_committed_with_lines_splits_and_a_new_customer(world):
+    cast = world.cast
+    batch = check(cast, csv_file(*GOOD))
+    assert batch.errors == []
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (3, 0, 0)
+    assert Order.objects.count() == 0  # the check writes nothing
+    batch = commit(cast, batch)
+    assert batch.status == ImportBatch.Status.COMMITTED
+    first = Order.objects.get(external_id="SO-1")
+    assert first.source == "ERP"
+    assert first.import_batch_id == batch.pk
+    assert sorted(first.lines.values_list("product_line__code", "amount", "quantity")) == [
+        ("HW", Decimal("1234.50"), Decimal("2.000")),
+        ("SW", Decimal("500.00"), Decimal("1.000")),
+    ]
+    split = Order.objects.get(external_id="SO-2")
+    assert split.lines.count() == 1
+    assert sorted(split.credits.values_list("salesperson__employee_number", "share")) == [
+        ("sales1", 6000),
+        ("sales2", 4000),
+    ]
+    third = Order.objects.get(external_id="SO-3")
+    assert third.ordered_on == dt.date(2024, 3, 7)
+    assert third.credits.get().salesperson == cast.salesperson2  # by the unique name 销售二
+    assert Customer.objects.get(code="C002").name == "乙公司"
+
+
+def test_reimporting_the_same_file_changes_nothing(world):
+    cast = world.cast
+    commit(cast, check(cast, csv_file(*GOOD)))
+    before = snapshot()
+    updated_at = list(Order.objects.order_by("pk").values_list("updated_at", flat=True))
+    again = check(cast, csv_file(*GOOD))
+    assert (again.new_count, again.changed_count, again.unchanged_count) == (0, 0, 3)
+    again = commit(cast, again)
+    assert again.status == ImportBatch.Status.COMMITTED
+    assert snapshot() == before
+    assert list(Order.objects.order_by("pk").values_list("updated_at", flat=True)) == updated_at
+
+
+def test_a_corrected_file_updates_only_the_changed_orders(world):
+    cast = world.cast
+    commit(cast, check(cast, csv_file(*GOOD)))
+    corrected = list(GOOD)
+    corrected[4] = corrected[4].replace(",2000,", ",2500,")
+    batch = check(cast, csv_file(*corrected))
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 1, 2)
+    assert batch.summary["changes"] == [{"row": 6, "order": "SO-3", "action": "updated"}]
+    commit(cast, batch)
+    assert Order.objects.get(external_id="SO-3").lines.get().amount == Decimal("2500.00")
+
+
+def test_a_gbk_csv_from_chinese_excel_is_read(world):
+    batch = check(world.cast, csv_file(*GOOD, encoding="gbk"))
+    assert batch.errors == []
+    assert batch.new_count == 3
+
+
+def test_a_utf8_csv_with_a_bom_is_read(world):
+    batch = check(world.cast, codecs.BOM_UTF8 + csv_file(*GOOD))
+    assert batch.errors == []
+    assert batch.new_count == 3
+
+
+def test_an_xlsx_file_with_excel_dates_and_english_headers_is_read(world):
+    content = xlsx_file(
+        [
+            ["Order ID", "Date", "Customer code", "Salesperson", "Product line", "Amount"],
+            ["X-1", dt.datetime(2024, 3, 5), "C001", "sales1", "Hardware", 1234.5],
+            ["X-2", 45356, "C001", "Sales1", "hw", "(100.00)"],  # 45356 = 2024-03-05
+        ]
+    )
+    batch = check(world.cast, content, file_name="orders.xlsx")
+    assert [e for e in batch.errors if "X-1" in str(e)] == []
+    positions = batch.summary["positions"]
+    assert set(positions) >= {"order_id", "ordered_on", "customer_code", "amount"}
+    plan = importing.build_plan(content, file_name="orders.xlsx")
+    assert [o.ordered_on for o in plan.orders] == [dt.date(2024, 3, 5)] * 2
+    assert plan.orders[0].lines[0].product_line_code == "HW"
+    assert plan.orders[1].lines[0].amount == Decimal("-100.00")
+
+
+# ---------------------------------------------------------------- bad files, nothing written
+
+
+def test_a_file_in_a_foreign_encoding_is_refused_with_a_hint(world):
+    before = snapshot()
+    batch = check(world.cast, "订单号,日期\nSO-1,2024-03-05\n".encode("utf-16"))
+    assert "UTF-16" in reasons(batch)
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_an_empty_file_is_refused(world):
+    before = snapshot()
+    batch = check(world.cast, b"")
+    assert "The file is empty." in reasons(batch)
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_a_file_with_only_a_header_is_refused(world):
+    before = snapshot()
+    batch = check(world.cast, csv_file())
+    assert "header row but no data rows" in reasons(batch)
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_a_missing_required_column_is_named(world):
+    before = snapshot()
+    batch = check(
+        world.cast,
+        csv_file("SO-1,2024-03-05,C001,sales1,HW", header="订单号,日期,客户编号,销售员,产品线"),
+    )
+    assert batch.errors[0]["column"] == "Amount"
+    assert "no “Amount” column" in batch.errors[0]["reason"]
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_an_unknown_salesperson_is_listed_once_with_its_row_count(world):
+    before = snapshot()
+    rows = [
+        "SO-1,2024-03-05,C001,,张无忌,,HW,1,100,,,,,,,",
+        "SO-2,2024-03-05,C001,,张无忌,,HW,1,100,,,,,,,",
+        "SO-3,2024-03-05,C001,,sales1,,HW,1,100,,,,,,,",
+    ]
+    batch = check(world.cast, csv_file(*rows))
+    unknown = [e for e in batch.errors if e.get("unknown") == "salesperson"]
+    assert len(unknown) == 1
+    assert unknown[0]["row"] == 2
+    assert unknown[0]["column"] == "销售员"
+    assert "Unknown salesperson “张无忌” (used in 2 rows)" in unknown[0]["reason"]
+    assert batch.summary["unknown"]["salesperson"][0]["rows"] == 2
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_an_unknown_product_line_is_listed(world):
+    before = snapshot()
+    batch = check(world.cast, csv_file("SO-1,2024-03-05,C001,,sales1,,Gadgets,1,100,,,,,,,"))
+    assert "Unknown product line “Gadgets” (used in 1 rows)" in reasons(batch)
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_shares_that_do_not_add_up_to_100_percent_are_refused(world):
+    before = snapshot()
+    rows = (
+        "SO-1,2024-03-05,C001,,sales1,60,HW,1,100,,,,,,,",
+        "SO-1,2024-03-05,C001,,sales2,30,,,,,,,,,,",
+    )
+    batch = check(world.cast, csv_file(*rows))
+    assert batch.errors, "a 90 % split must be refused"
+    assert any(e["row"] == 2 for e in batch.errors)
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_a_split_without_shares_is_refused_on_the_rows_without_one(world):
+    rows = (
+        "SO-1,2024-03-05,C001,,sales1,,HW,1,100,,,,,,,",
+        "SO-1,2024-03-05,C001,,sales2,,,,,,,,,,,",
+    )
+    batch = check(world.cast, csv_file(*rows))
+    assert "split between several salespeople: give each one's share" in reasons(batch)
+    assert {e["row"] for e in batch.errors} == {2, 3}
+
+
+def test_a_return_larger_than_its_order_is_refused(world):
+    before = snapshot()
+    rows = (
+        "SO-1,2024-03-05,C001,,sales1,,HW,1,100,,,,won,,,",
+        "RT-1,2024-03-09,C001,,sales1,,HW,1,-150,,,,退货,SO-1,,",
+    )
+    batch = check(world.cast, csv_file(*rows))
+    assert batch.error_count >= 1
+    assert {e["row"] for e in batch.errors} == {3}
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_a_return_within_its_order_is_accepted(world):
+    rows = (
+        "SO-1,2024-03-05,C001,,sales1,,HW,1,100,,,,won,,,",
+        "RT-1,2024-03-09,C001,,sales1,,HW,1,(40.00),,,,退货,SO-1,,",
+    )
+    batch = commit(world.cast, check(world.cast, csv_file(*rows)))
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert Order.objects.get(external_id="RT-1").original_order.external_id == "SO-1"
+
+
+def test_one_order_id_used_for_two_different_orders_in_a_file_is_refused(world):
+    before = snapshot()
+    rows = (
+        "SO-1,2024-03-05,C001,,sales1,,HW,1,100,,,,,,,",
+        "SO-2,2024-03-05,C001,,sales1,,HW,1,100,,,,,,,",
+        "SO-1,2024-04-01,C001,,sales1,,HW,1,300,,,,,,,",
+    )
+    batch = check(world.cast, csv_file(*rows))
+    assert batch.errors[0]["row"] == 4
+    assert batch.errors[0]["column"] == "日期"
+    assert (
+        "Order ID SO-1 appears twice in the file for different orders (row 2"
+        in batch.errors[0]["reason"]
+    )
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_a_bad_date_is_refused_with_the_accepted_forms(world):
+    before = snapshot()
+    batch = check(world.cast, csv_file("SO-1,05.03.24,C001,,sales1,,HW,1,100,,,,,,,"))
+    assert batch.errors[0]["row"] == 2
+    assert batch.errors[0]["column"] == "日期"
+    assert batch.errors[0]["value"] == "05.03.24"
+    assert "Not a date" in batch.errors[0]["reason"]
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_a_bad_amount_is_refused(world):
+    before = snapshot()
+    batch = check(world.cast, csv_file("SO-1,2024-03-05,C001,,sales1,,HW,1,12;34,,,,,,,"))
+    assert batch.errors[0]["column"] == "金额"
+    assert "Not an amount" in batch.errors[0]["reason"]
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_an_unknown_customer_without_a_name_is_refused_by_the_orders_service(world):
+    before = snapshot()
+    batch = check(world.cast, csv_file("SO-1,2024-03-05,C999,,sales1,,HW,1,100,,,,,,,"))
+    assert batch.errors[0]["row"] == 2
+    assert batch.errors[0]["column"] == "客户编号"
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_a_file_with_many_errors_lists_each_row(world):
+    rows = [f"SO-{n},2024-13-{n:02d},C001,,sales1,,HW,1,100,,,,,,," for n in range(1, 6)]
+    batch = check(world.cast, csv_file(*rows))
+    assert [e["row"] for e in batch.errors] == [2, 3, 4, 5, 6]
+
+
+# ---------------------------------------------------------------- mappings
+
+
+def test_a_corrected_column_mapping_is_saved_and_reused_for_the_next_file_of_the_source(world):
+    cast = world.cast
+    header = "单据,日子,客户编号,销售员,产品线,金额"
+    content = csv_file("SO-1,2024-03-05,C001,sales1,HW,100", header=header)
+    batch = check(cast, content, source="Kingdee")
+    assert {e["column"] for e in batch.errors} == {"Order ID", "Date"}
+    batch = importing.orders_import_remap(
+        user=cast.admin.user,
+        batch_id=batch.pk,
+        columns={"order_id": "单据", "ordered_on": "日子"},
+        values={},
+    )
+    assert batch.errors == []
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    saved = ImportMapping.objects.get(kind=importing.KIND_ORDERS, source="Kingdee")
+    assert saved.columns["order_id"] == "单据"
+    # The next file from the same source is recognised at once; another source is not.
+    assert check(cast, content, source="Kingdee").errors == []
+    assert check(cast, content, source="Other").error_count == 2
+
+
+def test_an_unknown_value_mapped_to_an_existing_one_is_resolved_and_remembered(world):
+    cast = world.cast
+    content = csv_file(
+        "SO-1,2024-03-05,C001,,小李,,硬件产品,1,100,,,,,,,",
+        "SO-2,2024-03-05,C001,,小李,,HW,1,100,,,,,,,",
+    )
+    batch = check(cast, content)
+    unknown = batch.summary["unknown"]
+    assert [u["raw"] for u in unknown["salesperson"]] == ["小李"]
+    assert [u["raw"] for u in unknown["product_line"]] == ["硬件产品"]
+    batch = importing.orders_import_remap(
+        user=cast.admin.user,
+        batch_id=batch.pk,
+        columns={},
+        values={
+            "salesperson": {unknown["salesperson"][0]["key"]: cast.salesperson.pk},
+            "product_line": {unknown["product_line"][0]["key"]: world.hardware.pk},
+        },
+    )
+    assert batch.errors == []
+    assert batch.new_count == 2
+    commit(cast, batch)
+    assert set(OrderCredit.objects.values_list("salesperson", flat=True)) == {cast.salesperson.pk}
+    assert check(cast, content).unchanged_count == 2  # the saved value mapping
+
+
+def test_an_ambiguous_name_must_be_chosen(world):
+    world.cast.salesperson2.name = world.cast.salesperson.name
+    world.cast.salesperson2.save()
+    batch = check(world.cast, csv_file("SO-1,2024-03-05,C001,,销售一,,HW,1,100,,,,,,,"))
+    assert "names more than one salesperson" in reasons(batch)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_only_administrators_may_import(world):
+    for who in ("executive", "manager", "salesperson", "outsider"):
+        client = world.cast.client_for(who)
+        assert client.get(reverse("sales:import_start")).status_code == 403
+    with pytest.raises(DomainError):
+        check(world.cast.__class__(**{**world.cast.__dict__, "admin": world.cast.manager}), b"x")
+
+
+def test_the_pages_take_a_file_from_upload_through_mapping_to_commit(world):
+    client = world.cast.client_for("admin")
+    upload = client.post(
+        reverse("sales:import_start"),
+        {
+            "file": _upload("orders.csv", csv_file("SO-1,2024-03-05,C001,,小李,,HW,1,100,,,,,,,")),
+            "source": "ERP",
+        },
+    )
+    batch = ImportBatch.objects.get()
+    assert upload.url == reverse("sales:import_preview", args=[batch.pk])
+    page = client.get(upload.url).content.decode()
+    assert "小李" in page and 'id="import-commit" disabled' in page
+    unknown_key = batch.summary["unknown"]["salesperson"][0]
+    assert unknown_key["rows"] == 1
+    columns = {f"column__{c.key}": "__none__" for c in importing.ORDER_COLUMNS}
+    for key, index in batch.summary["positions"].items():
+        columns[f"column__{key}"] = batch.summary["header"][index]
+    response = client.post(
+        reverse("sales:import_mapping", args=[batch.pk]),
+        {**columns, "value__salesperson__0": str(world.cast.salesperson.pk)},
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("sales:import_preview", args=[batch.pk])).content.decode()
+    assert 'id="import-commit" disabled' not in page
+    client.post(reverse("sales:import_commit", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert Order.objects.get().credits.get().salesperson == world.cast.salesperson
+    history = client.get(reverse("sales:import_history")).content.decode()
+    assert "orders.csv" in history and "ERP" in history
+
+
+def test_the_history_keeps_the_original_file_and_its_error_report(world):
+    cast = world.cast
+    content = csv_file("SO-1,2024-13-05,C001,,sales1,,HW,1,100,,,,,,,")
+    batch = check(cast, content, file_name="三月.csv")
+    client = cast.client_for("admin")
+    original = client.get(reverse("sales:import_download", args=[batch.pk]))
+    assert original.content == content
+    assert "filename*=UTF-8''%E4%B8%89%E6%9C%88.csv" in original["Content-Disposition"]
+    report = read_csv(
+        client.get(reverse("sales:import_errors_download", args=[batch.pk, "csv"])).content
+    )
+    assert report.rows[0].cells[0] == "2"
+    assert "Not a date" in str(report.rows[0].cells[3])
+    xlsx = read_xlsx(
+        client.get(reverse("sales:import_errors_download", args=[batch.pk, "xlsx"])).content
+    )
+    assert xlsx[0].rows[0].cells[1] == "日期"
+    assert (
+        client.get(reverse("sales:import_errors_download", args=[batch.pk, "pdf"])).status_code
+        == 404
+    )
+    assert (
+        cast.client_for("manager")
+        .get(reverse("sales:import_download", args=[batch.pk]))
+        .status_code
+        == 403
+    )
+
+
+# ---------------------------------------------------------------- scale
+
+
+def _rows(count: int) -> bytes:
+    return csv_file(*(f"SO-{n},2024-03-05,C001,,sales1,,HW,1,{n}.50,,,,,,," for n in range(count)))
+
+
+def test_checking_1000_rows_takes_as_many_queries_as_checking_100(world):
+    counts = []
+    for size in (100, 1000):
+        with CaptureQueriesContext(connection) as queries:
+            batch = check(world.cast, _rows(size), source=f"S{size}")
+        assert batch.new_count == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_orders_beyond_one_service_call_are_split_and_a_return_stays_with_its_original():
+    from salesalign.sales.rows import LineRow, OrderRow
+
+    def order(external_id: str, status: str = "won", original: str = "") -> OrderRow:
+        return OrderRow(
+            external_id,
+            "C",
+            dt.date(2024, 1, 1),
+            (LineRow("HW", Decimal(1)),),
+            (),
+            status,
+            original_external_id=original,
+        )
+
+    orders = [order("A"), order("B"), order("C"), order("R", "returned", "A")]
+    chunks = importing.order_chunks(orders, size=2)
+    assert [[o.external_id for o in chunk] for chunk in chunks] == [["A", "R"], ["B", "C"]]
+
+
+def _upload(name: str, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
