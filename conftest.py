@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,9 @@ from salesalign.organization.tests.factories import (
     PersonFactory,
     UserFactory,
 )
+
+# The demo's three years of sales are ~100,000 order lines; tests load a small slice of them.
+os.environ.setdefault("DEMO_ORDER_LINES", "2000")
 
 
 @dataclass

@@ -982,9 +982,6 @@ def _write_responses(
     for response in planned:
         person = people[response.salesperson]
         unit_id = _unit_on(person, response.responded_on, assignments)
-        normalized = response.score * 100
-        if response.scale == SurveyScale.NPS:
-            normalized = 100 + response.score * 40
         upsert(
             SatisfactionResponse,
             lookup={"external_id": response.external_id, "customer": customers[response.customer]},
@@ -993,7 +990,7 @@ def _write_responses(
                 "unit_id": unit_id,
                 "scale": response.scale,
                 "score": response.score,
-                "score_normalized": normalized,
+                "score_normalized": services.normalized_score(response.scale, response.score),
                 "comment": response.comment,
                 "responded_on": response.responded_on,
                 "month": response.responded_on.year * 100 + response.responded_on.month,

@@ -566,7 +566,11 @@ class _Upsert:
             for item in self.prepared
             if item.status == OrderStatus.RETURNED and item.original_external_id
         }
-        originals |= {item.external_id for item in self.prepared if item.existing is not None}
+        originals |= {
+            item.external_id
+            for item in self.prepared
+            if item.existing is not None and item.status != OrderStatus.RETURNED
+        }
         db_originals = {self.orders[key].pk: key for key in originals if key in self.orders}
         earlier_returns: dict[str, Decimal] = defaultdict(Decimal)
         for id_batch in chunks(sorted(db_originals)):

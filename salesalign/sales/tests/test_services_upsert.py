@@ -681,3 +681,28 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(cast, product_line, m
     assert counts[200][0] < 40
     # 2 lines; every other order is split between two people.
     assert SalesFact.objects.filter(order__source="s200").count() == 100 * 2 + 100 * 4
+
+
+def test_sending_an_order_and_its_return_again_changes_nothing(cast, customer, product_line):
+    original = order_row(
+        customer=customer,
+        salespeople=cast.salesperson,
+        product_line=product_line,
+        amounts=["100.00"],
+        external_id="S-9",
+    )
+    back = replace(
+        order_row(
+            customer=customer,
+            salespeople=cast.salesperson,
+            product_line=product_line,
+            amounts=["-40.00"],
+            status="returned",
+            original_external_id="S-9",
+        ),
+        external_id="S-9-R",
+    )
+    orders_upsert(actor=None, source="api", rows=[original, back])
+    again = orders_upsert(actor=None, source="api", rows=[original, back])
+    assert again.ok
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
