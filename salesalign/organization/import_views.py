@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from salesalign.core.downloads import CSV_TYPE, EXPORT_FORMATS, XLSX_TYPE, attachment_response
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch
 from salesalign.core.roles import is_admin
@@ -23,25 +22,11 @@ from salesalign.organization import importing, selectors
 from salesalign.organization.forms import PersonFilterForm
 from salesalign.organization.import_forms import ImportUploadForm
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
-EXPORT_FORMATS = ("csv", "xlsx")
-
 
 def _require_admin(request: HttpRequest) -> None:
     # The import pages are an admin tool, not someone's record: others get 403, not 404.
     if not is_admin(request.user):
         raise PermissionDenied(_("Only administrators may import org units and people."))
-
-
-def _attachment(content: bytes, *, file_name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    ascii_name = re.sub(r'[^\x20-\x7e]|["\\]', "_", file_name)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _batch_or_404(request: HttpRequest, pk: int, *, with_content: bool = False) -> ImportBatch:
@@ -146,7 +131,7 @@ def import_download(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
     batch = _batch_or_404(request, pk, with_content=True)
     is_xlsx = batch.file_name.lower().endswith((".xlsx", ".xlsm"))
-    return _attachment(
+    return attachment_response(
         bytes(batch.content),
         file_name=batch.file_name,
         content_type=XLSX_TYPE if is_xlsx else "application/octet-stream",
@@ -158,7 +143,7 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The import template: an XLSX workbook with both sheets, or one table as CSV."""
     _require_admin(request)
     if fmt == "xlsx":
-        return _attachment(
+        return attachment_response(
             write_xlsx(importing.template_sheets()),
             file_name="salesalign-org-import-template.xlsx",
             content_type=XLSX_TYPE,
@@ -169,7 +154,7 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     if table not in importing.TABLES:
         raise Http404
     sheet = importing.template_table(table)
-    return _attachment(
+    return attachment_response(
         write_csv(sheet.header, sheet.rows),
         file_name=f"salesalign-{table}-template.csv",
         content_type=CSV_TYPE,
@@ -191,10 +176,10 @@ def person_export(request: HttpRequest, fmt: str) -> HttpResponse:
     sheet = importing.people_sheet(people)
     stamp = timezone.localdate().strftime("%Y%m%d")
     if fmt == "xlsx":
-        return _attachment(
+        return attachment_response(
             write_xlsx([sheet]), file_name=f"people-{stamp}.xlsx", content_type=XLSX_TYPE
         )
-    return _attachment(
+    return attachment_response(
         write_csv(sheet.header, sheet.rows), file_name=f"people-{stamp}.csv", content_type=CSV_TYPE
     )
 

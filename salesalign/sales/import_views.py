@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from salesalign.core.downloads import CSV_TYPE, EXPORT_FORMATS, XLSX_TYPE, attachment_response
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch
 from salesalign.core.roles import is_admin
@@ -24,10 +24,6 @@ from salesalign.core.types import AuthenticatedHttpRequest
 from salesalign.sales import importing
 from salesalign.sales.import_forms import ImportMappingForm, OrderImportUploadForm
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
-EXPORT_FORMATS = ("csv", "xlsx")
-
 
 def _require_importer(request: AuthenticatedHttpRequest) -> None:
     # The import is an admin tool, not someone's record: others get 403, not 404.
@@ -35,20 +31,12 @@ def _require_importer(request: AuthenticatedHttpRequest) -> None:
         raise PermissionDenied(_("Only administrators may import orders."))
 
 
-def _attachment(content: bytes, *, file_name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    ascii_name = re.sub(r'[^\x20-\x7e]|["\\]', "_", file_name)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 def _sheet_response(sheet: Sheet, fmt: str, stem: str) -> HttpResponse:
     if fmt == "xlsx":
-        return _attachment(write_xlsx([sheet]), file_name=f"{stem}.xlsx", content_type=XLSX_TYPE)
-    return _attachment(
+        return attachment_response(
+            write_xlsx([sheet]), file_name=f"{stem}.xlsx", content_type=XLSX_TYPE
+        )
+    return attachment_response(
         write_csv(sheet.header, sheet.rows), file_name=f"{stem}.csv", content_type=CSV_TYPE
     )
 
@@ -178,7 +166,7 @@ def import_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_importer(request)
     batch = _batch_or_404(request, pk, with_content=True)
     is_xlsx = batch.file_name.lower().endswith((".xlsx", ".xlsm"))
-    return _attachment(
+    return attachment_response(
         bytes(batch.content),
         file_name=batch.file_name,
         content_type=XLSX_TYPE if is_xlsx else "application/octet-stream",
