@@ -1007,7 +1007,7 @@ def order_save(
     return Order.objects.get(pk=result.order_ids[0])
 
 
-def _may_manage(actor: Any, unit_paths: Sequence[str]) -> bool:
+def may_manage(actor: Any, unit_paths: Sequence[str]) -> bool:
     """Admins; managers whose units contain every one of these units."""
     if role_of(actor) == Role.ADMIN:
         return True
@@ -1021,7 +1021,7 @@ def _may_manage(actor: Any, unit_paths: Sequence[str]) -> bool:
 def order_delete(*, actor: Any, order: Order) -> None:
     """Delete an order with its lines, credits and facts (admins, and the credited units' managers)."""
     paths = list(order.credits.values_list("unit__path", flat=True))
-    if not _may_manage(actor, paths):
+    if not may_manage(actor, paths):
         raise NotAllowed(_("Only administrators and the team's manager may delete orders."))
     if order.returns.exists():
         raise DomainError(
@@ -1137,7 +1137,7 @@ def customer_update(
 def customer_delete(*, actor: Any, customer: Customer) -> None:
     """Delete a customer without orders (admins, and managers of the owner's unit)."""
     owner_path = customer.owner.unit.path if customer.owner is not None else None
-    if not _may_manage(actor, [owner_path] if owner_path else []) or (
+    if not may_manage(actor, [owner_path] if owner_path else []) or (
         owner_path is None and role_of(actor) != Role.ADMIN
     ):
         raise NotAllowed(_("Only administrators and the owner's manager may delete customers."))
@@ -1237,7 +1237,7 @@ def satisfaction_record(
 
 def _require_response_manager(actor: Any, response: SatisfactionResponse) -> None:
     # A salesperson does not edit or delete answers about themselves.
-    if not _may_manage(actor, [response.unit.path]):
+    if not may_manage(actor, [response.unit.path]):
         raise NotAllowed(
             _("Only administrators and the team's manager may change satisfaction answers.")
         )

@@ -29,9 +29,9 @@ from django.shortcuts import get_object_or_404
 
 from salesalign.core.choices import Role
 from salesalign.core.models import hash_token
-from salesalign.core.roles import is_admin, role_of
-from salesalign.core.visibility import scope_for
+from salesalign.core.roles import role_of
 from salesalign.organization.models import OrgUnit
+from salesalign.sales import services
 from salesalign.sales.models import (
     SHARE_SCALE,
     Customer,
@@ -295,17 +295,8 @@ def order_page(*, user: Any, order_id: int) -> OrderPage:
 
 
 def may_delete_order(*, user: Any, credit_units: list[OrgUnit]) -> bool:
-    """Admins, and managers whose units hold every unit the order is credited to.
-
-    The same rule as `services.order_delete`, which decides; this only decides
-    whether the page offers the button.
-    """
-    if is_admin(user):
-        return True
-    scope = scope_for(user)
-    if role_of(user) != Role.MANAGER or not scope.unit_paths:
-        return False
-    return all(scope.covers_unit_path(unit.path) for unit in credit_units)
+    """Whether the page offers "delete": the rule `services.order_delete` enforces."""
+    return services.may_manage(user, [unit.path for unit in credit_units])
 
 
 # --- satisfaction ------------------------------------------------------------------------
