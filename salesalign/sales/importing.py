@@ -60,6 +60,7 @@ from salesalign.core.spreadsheets import (
     normalize_name,
     parse_date,
     read_tables,
+    unneutralize,
 )
 from salesalign.organization.models import CustomerSegment, Person, ProductLine, Region
 from salesalign.sales.choices import OrderStatus
@@ -176,6 +177,9 @@ _MULTIPLIERS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 CENT = Decimal("0.01")
 
 
+_SIMPLE_AMOUNT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?")
+
+
 def parse_amount(value: Cell) -> Decimal | None:
     """Money from a cell: 1234.5, ¥1,234.50, (1,234.50) for a negative amount, 1.2万.
 
@@ -184,6 +188,8 @@ def parse_amount(value: Cell) -> Decimal | None:
     """
     if value is None:
         return None
+    if isinstance(value, str) and _SIMPLE_AMOUNT.fullmatch(value):  # 1234.5: most cells
+        return Decimal(value).quantize(CENT)
     if isinstance(value, bool | dt.date | dt.time):
         raise ValueError(str(value))
     if isinstance(value, int | Decimal):
@@ -543,26 +549,44 @@ def build_plan(
     return plan
 
 
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+#: A memoised cell that did not parse.
+_INVALID = object()
+
+
 class _RowReader:
     """Reads the cells of one row by column key and records that row's errors."""
 
     def __init__(self, plan: OrderPlan) -> None:
         self.plan = plan
+        self.positions = plan.positions
         self.number = 0
         self.cells: tuple[Cell, ...] = ()
         self.failed = False
+        # Dates, shares, quantities and amounts repeat down a column: parse each once.
+        self.memos: dict[str, dict[Cell, Any]] = {}
 
     def start(self, number: int, cells: tuple[Cell, ...]) -> None:
         self.number, self.cells, self.failed = number, cells, False
 
     def raw(self, key: str) -> Cell:
-        index = self.plan.positions.get(key)
+        index = self.positions.get(key)
         if index is None or index >= len(self.cells):
             return None
         return self.cells[index]
 
     def text(self, key: str, max_length: int | None = None) -> str:
-        value = cell_text(self.raw(key))
+        # Inlined `raw` + `cell_text` for the common case, a text cell: called for every cell.
+        index = self.positions.get(key)
+        if index is None or index >= len(self.cells):
+            return ""
+        value = self.cells[index]
+        if value.__class__ is str:
+            value = value.strip()  # type: ignore[union-attr]
+            if value[:1] == "'":
+                value = unneutralize(value)
+        else:
+            value = cell_text(value)
         if max_length is not None and len(value) > max_length:
             self.error(
                 key, _("Too long: at most %(count)s characters.") % {"count": max_length}, value
@@ -581,12 +605,21 @@ class _RowReader:
         )
 
     def parsed(self, key: str, parse: Any, message: str) -> Any:
+        """`parse(cell)`, or None with the row's error; each distinct cell is parsed once."""
         raw = self.raw(key)
+        memo = self.memos.setdefault(key, {})
         try:
-            return parse(raw)
-        except ValueError:
+            value = memo[raw]
+        except KeyError:
+            try:
+                value = parse(raw)
+            except ValueError:
+                value = _INVALID
+            memo[raw] = value
+        if value is _INVALID:
             self.error(key, message, raw)
             return None
+        return value
 
 
 def _parse_rows(
@@ -599,12 +632,35 @@ def _parse_rows(
     statuses = _status_names()
     drafts: dict[str, _Draft] = {}
     blocked: set[str] = set()  # order IDs with an unknown value
+    # Translated once, not once per row: a large file has hundreds of thousands of cells.
+    messages = {
+        "required": _("A value is required."),
+        "date": _("Not a date; write it as 2024-03-05, 2024/3/5 or 2024年3月5日."),
+        "status": _("Unknown status; write won / 成交, cancelled / 取消 or returned / 退货."),
+        "currency": _("Write the currency as a three-letter code such as CNY or USD."),
+        "customer": _("A customer code or a customer name is required."),
+        "share": _("Not a share; write a percentage between 0 and 100, e.g. 60 or 60%."),
+        "amount": _(
+            "Not an amount; write it as 1234.50, 1,234.50, ¥1,234.50 or (1,234.50) for a negative one."
+        ),
+        "cost": _("Not an amount; write it as 1234.50, 1,234.50 or ¥1,234.50."),
+        "quantity": _("Not a quantity; write a number with at most three decimals."),
+        "line_product": _("A line with an amount needs a product line."),
+        "no_line": _("The row has neither a product line and amount nor a salesperson."),
+    }
+    resolved: dict[tuple[str, str], tuple[str | None, bool]] = {}
+    status_of: dict[str, str | None] = {}
 
     def dimension(key: str, dimension_name: str) -> str:
         raw = reader.text(key)
         if not raw:
             return ""
-        code, ambiguous = dictionaries[dimension_name].resolve(raw, mapped.get(dimension_name, {}))
+        found = resolved.get((dimension_name, raw))
+        if found is None:
+            found = resolved[dimension_name, raw] = dictionaries[dimension_name].resolve(
+                raw, mapped.get(dimension_name, {})
+            )
+        code, ambiguous = found
         if code is not None:
             return code
         unknown = plan.unknown.setdefault(dimension_name, {}).setdefault(
@@ -620,7 +676,7 @@ def _parse_rows(
         reader.start(row.number, row.cells)
         current_id = reader.text("order_id", max_length=80)
         if not current_id:
-            reader.error("order_id", _("A value is required."))
+            reader.error("order_id", messages["required"])
             continue
         values: dict[str, Any] = {
             "customer_code": reader.text("customer_code", max_length=60),
@@ -629,68 +685,40 @@ def _parse_rows(
             "currency": reader.text("currency").upper(),
             "note": reader.text("note"),
         }
-        values["ordered_on"] = reader.parsed(
-            "ordered_on",
-            parse_date,
-            _("Not a date; write it as 2024-03-05, 2024/3/5 or 2024年3月5日."),
-        )
+        values["ordered_on"] = reader.parsed("ordered_on", parse_date, messages["date"])
         if values["ordered_on"] is None and not reader.failed:
-            reader.error("ordered_on", _("A value is required."))
+            reader.error("ordered_on", messages["required"])
         status_text = reader.text("status")
         values["status"] = OrderStatus.WON
         if status_text:
-            status = match_choice(status_text, statuses)
+            if status_text not in status_of:
+                status_of[status_text] = match_choice(status_text, statuses)
+            status = status_of[status_text]
             if status is None:
-                reader.error(
-                    "status",
-                    _("Unknown status; write won / 成交, cancelled / 取消 or returned / 退货."),
-                    status_text,
-                )
+                reader.error("status", messages["status"], status_text)
             else:
                 values["status"] = status
-        if values["currency"] and not re.fullmatch(r"[A-Z]{3}", values["currency"]):
-            reader.error(
-                "currency",
-                _("Write the currency as a three-letter code such as CNY or USD."),
-                values["currency"],
-            )
+        if values["currency"] and not _CURRENCY_CODE.fullmatch(values["currency"]):
+            reader.error("currency", messages["currency"], values["currency"])
         if not values["customer_code"] and not values["customer_name"]:
-            reader.error("customer_code", _("A customer code or a customer name is required."))
+            reader.error("customer_code", messages["customer"])
         values["region"] = dimension("region", REGION)
         values["segment"] = dimension("segment", SEGMENT)
         salesperson = dimension("salesperson", SALESPERSON)
         salesperson_raw = reader.text("salesperson")
-        share = reader.parsed(
-            "share",
-            parse_share,
-            _("Not a share; write a percentage between 0 and 100, e.g. 60 or 60%."),
-        )
+        share = reader.parsed("share", parse_share, messages["share"])
         product_line = dimension("product_line", PRODUCT_LINE)
         product_raw = reader.text("product_line")
-        amount = reader.parsed(
-            "amount",
-            parse_amount,
-            _(
-                "Not an amount; write it as 1234.50, 1,234.50, ¥1,234.50 or (1,234.50) for a negative one."
-            ),
-        )
-        cost = reader.parsed(
-            "cost", parse_amount, _("Not an amount; write it as 1234.50, 1,234.50 or ¥1,234.50.")
-        )
-        quantity = reader.parsed(
-            "quantity",
-            parse_quantity,
-            _("Not a quantity; write a number with at most three decimals."),
-        )
+        amount = reader.parsed("amount", parse_amount, messages["amount"])
+        cost = reader.parsed("cost", parse_amount, messages["cost"])
+        quantity = reader.parsed("quantity", parse_quantity, messages["quantity"])
         has_line = bool(product_raw) or amount is not None
         if has_line and not product_raw:
-            reader.error("product_line", _("A line with an amount needs a product line."))
+            reader.error("product_line", messages["line_product"])
         if has_line and amount is None and reader.raw("amount") in (None, ""):
-            reader.error("amount", _("A value is required."))
+            reader.error("amount", messages["required"])
         if not salesperson_raw and not has_line:
-            reader.error(
-                "salesperson", _("The row has neither a product line and amount nor a salesperson.")
-            )
+            reader.error("salesperson", messages["no_line"])
 
         draft = drafts.get(current_id)
         if draft is None:

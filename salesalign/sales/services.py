@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
@@ -410,12 +410,12 @@ class _Upsert:
         if len(name) > Customer._meta.get_field("name").max_length:  # type: ignore[operator]
             self.error(item, "customer_name", _("The customer name is too long."), name)
         for field_name, codes, message in (
-            ("region_code", self.regions, _("Unknown region %(code)s.")),
-            ("segment_code", self.segments, _("Unknown customer segment %(code)s.")),
+            ("region_code", self.regions, gettext_lazy("Unknown region %(code)s.")),
+            ("segment_code", self.segments, gettext_lazy("Unknown customer segment %(code)s.")),
         ):
             code = _text(getattr(row, field_name))
             if code and code not in codes:
-                self.error(item, field_name, message % {"code": code}, code)
+                self.error(item, field_name, str(message) % {"code": code}, code)
 
     def _check_lines(self, item: _Prepared) -> None:
         lines = item.row.lines or ()
@@ -896,7 +896,10 @@ class _Upsert:
         )
         insert_rows(OrderCredit, ("order_id", "salesperson_id", "unit_id", "share"), credit_rows)
         facts_replace(orders=parts, stale_order_ids=update_ids)
-        first_won_orders_refresh(customer_ids=touched_customers)
+        first_won_orders_refresh(
+            customer_ids=touched_customers,
+            rewritten_order_ids=[order.order_id for order in parts],
+        )
         return [self.ids[item.external_id] for item in self.prepared]
 
 
