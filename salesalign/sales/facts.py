@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from salesalign.engines.shares import split_cents, to_cents
 from salesalign.organization.models import Person, UnitAssignment
@@ -319,45 +320,58 @@ def facts_rebuild(*, order_ids: Iterable[int]) -> int:
     return written
 
 
-def first_won_orders_refresh(*, customer_ids: Iterable[int]) -> None:
+def first_won_orders_refresh(
+    *, customer_ids: Iterable[int], rewritten_order_ids: Iterable[int] | None = None
+) -> None:
     """Recompute customers' first won order (earliest date, then lowest id) and the facts' flags.
 
     The first line of a customer's first won order carries `new_customer_share`
     (the credited share, as `order_share` does); every other fact of those
-    customers carries none.
+    customers carries none. `rewritten_order_ids` are orders whose facts were
+    just written (with no flag): only they and the orders of customers whose
+    first order changed are touched. Without it every fact of the customers is
+    checked.
     """
-    ids = sorted(set(customer_ids))
-    for batch in chunks(ids):
-        first_orders = Order.objects.filter(
-            customer_id=OuterRef("pk"), status=OrderStatus.WON
-        ).order_by("ordered_on", "pk")
-        customers = list(
-            Customer.objects.filter(pk__in=batch)
+    rewritten = None if rewritten_order_ids is None else set(rewritten_order_ids)
+    for batch in chunks(sorted(set(customer_ids))):
+        ranked = (
+            Order.objects.filter(customer_id__in=batch, status=OrderStatus.WON)
             .annotate(
-                first_order_id=Subquery(first_orders.values("pk")[:1]),
-                first_order_on=Subquery(first_orders.values("ordered_on")[:1]),
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("customer_id")],
+                    order_by=[F("ordered_on").asc(), F("pk").asc()],
+                )
             )
-            .only("pk", "first_won_on", "first_won_order")
+            .filter(rank=1)
+            .order_by()
+            .values_list("customer_id", "pk", "ordered_on")
         )
-        changed = []
-        for customer in customers:
-            first_id = customer.first_order_id  # type: ignore[attr-defined]
-            first_on = customer.first_order_on  # type: ignore[attr-defined]
-            if customer.first_won_order_id != first_id or customer.first_won_on != first_on:
-                customer.first_won_order_id = first_id
-                customer.first_won_on = first_on
-                changed.append(customer)
-        if changed:
-            Customer.objects.bulk_update(changed, ["first_won_order", "first_won_on"])
-        first_ids = [c.first_won_order_id for c in customers if c.first_won_order_id is not None]
-        (
-            SalesFact.objects.filter(customer_id__in=batch, new_customer_share__gt=0)
-            .exclude(order_id__in=first_ids)
-            .update(new_customer_share=0)
-        )
-        if first_ids:
-            (
-                SalesFact.objects.filter(order_id__in=first_ids)
-                .exclude(new_customer_share=F("order_share"))
-                .update(new_customer_share=F("order_share"))
-            )
+        first = {customer_id: (pk, day) for customer_id, pk, day in ranked}
+        changed: list[tuple[Any, ...]] = []
+        dropped: set[int] = set()
+        for pk, order_id, day in Customer.objects.filter(pk__in=batch).values_list(
+            "pk", "first_won_order_id", "first_won_on"
+        ):
+            new_id, new_day = first.get(pk, (None, None))
+            if (order_id, day) != (new_id, new_day):
+                changed.append((new_id, new_day, pk))
+                if order_id is not None:
+                    dropped.add(order_id)
+        update_rows(Customer, ("first_won_order_id", "first_won_on"), changed)
+        first_ids = {order_id for order_id, _day in first.values()}
+        if rewritten is None:
+            SalesFact.objects.filter(customer_id__in=batch, new_customer_share__gt=0).exclude(
+                order_id__in=first_ids
+            ).update(new_customer_share=0)
+            flag = first_ids
+        else:
+            # Facts just written carry no flag; others keep theirs unless their customer changed.
+            flag = {order_id for order_id, _day, _pk in changed if order_id is not None}
+            flag |= first_ids & rewritten
+            for id_batch in chunks(sorted(dropped - first_ids)):
+                SalesFact.objects.filter(order_id__in=id_batch).update(new_customer_share=0)
+        for id_batch in chunks(sorted(flag)):
+            SalesFact.objects.filter(order_id__in=id_batch).exclude(
+                new_customer_share=F("order_share")
+            ).update(new_customer_share=F("order_share"))
