@@ -320,11 +320,19 @@ def actuals(
     subtree_roots = [by_id[unit_id] for unit_id in unit_ids] if include_subtree else []
     subtree_roots += [by_id[unit_id] for unit_id in member_unit_ids]
     unit_paths = {unit.pk: unit.path for unit in unit_objects}
-    if subtree_roots:
+    single = {unit_id for unit_id in unit_ids if not include_subtree}
+    scope: set[int] | None = single
+    outermost = _outermost(subtree_roots)
+    if outermost:
         in_subtrees = Q(pk__in=[])
-        for unit in subtree_roots:
+        for unit in outermost:
             in_subtrees |= Q(path__startswith=unit.path)
-        unit_paths.update(OrgUnit.objects.filter(in_subtrees).values_list("pk", "path"))
+        inside = dict(OrgUnit.objects.filter(in_subtrees).values_list("pk", "path"))
+        unit_paths.update(inside)
+        # Facts are filtered by unit id (no join, no LIKE per row); a request that covers
+        # the whole tree needs no filter at all — every fact is credited to some unit.
+        whole_tree = not OrgUnit.objects.exclude(in_subtrees).exists()
+        scope = None if whole_tree else single | set(inside)
 
     cells = _cells(
         user=user,
@@ -332,10 +340,9 @@ def actuals(
         periods=periods,
         split_by=split_by,
         split_columns=split_columns,
-        whole_units=[by_id[unit_id] for unit_id in unit_ids if include_subtree],
-        single_units=[unit_id for unit_id in unit_ids if not include_subtree],
-        member_units=[by_id[unit_id] for unit_id in member_unit_ids],
+        unit_scope=scope,
         person_ids=person_ids,
+        with_person=bool(person_ids or member_unit_ids),
     )
     result.actuals = roll_up(
         metric=metric,
@@ -350,6 +357,15 @@ def actuals(
     return result
 
 
+def _outermost(units: Sequence[OrgUnit]) -> list[OrgUnit]:
+    """The units not inside another one of `units` (their subtrees cover the rest)."""
+    kept: list[OrgUnit] = []
+    for unit in sorted(units, key=lambda unit: unit.path):
+        if not kept or not unit.path.startswith(kept[-1].path):
+            kept.append(unit)
+    return kept
+
+
 def _cells(
     *,
     user: Any,
@@ -357,12 +373,15 @@ def _cells(
     periods: Sequence[Period],
     split_by: Sequence[str],
     split_columns: dict[str, str],
-    whole_units: list[OrgUnit],
-    single_units: list[int],
-    member_units: list[OrgUnit],
+    unit_scope: set[int] | None,
     person_ids: list[int],
+    with_person: bool,
 ) -> list[Cell]:
-    """The one aggregation: tallies grouped by time bucket, credit unit, person and split."""
+    """The one aggregation: tallies grouped by time bucket, credit unit, person and split.
+
+    `unit_scope`: the units whose facts count for the requested units (None: every unit);
+    the people's facts count wherever they were credited.
+    """
     satisfaction = metric is MetricKey.CUSTOMER_SATISFACTION
     facts: QuerySet[Any] = (
         SatisfactionResponse.objects.visible_to(user)
@@ -387,16 +406,16 @@ def _cells(
         time_filter = Q(**{f"{day_column}__gte": first, f"{day_column}__lte": last})
         bucket_column = day_column
 
-    subjects = Q(pk__in=[])
-    for unit in [*whole_units, *member_units]:
-        subjects |= Q(unit__path__startswith=unit.path)
-    if single_units:
-        subjects |= Q(unit_id__in=single_units)
-    if person_ids:
-        subjects |= Q(**{f"{person_column}__in": person_ids})
+    if unit_scope is None:
+        subjects = Q()
+    else:
+        subjects = Q(pk__in=[])
+        if unit_scope:
+            subjects |= Q(unit_id__in=sorted(unit_scope))
+        if person_ids:
+            subjects |= Q(**{f"{person_column}__in": person_ids})
 
     # People are grouped on only when someone asked about people; unit totals need no person.
-    with_person = bool(person_ids or member_units)
     columns = [bucket_column, "unit_id"]
     if with_person:
         columns.append(person_column)
