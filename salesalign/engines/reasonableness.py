@@ -1,0 +1,642 @@
+"""Reasonableness checks on targets: against history, the market, peers, the cascade and SMART.
+
+Pure Python: the caller turns its targets into `TargetLine`s, calls the checks
+and translates each `Finding` by its code and params (no English here). The
+checks never block anything; they say what looks wrong and by how much.
+
+Amounts follow the allocation engine: an `int` is a summing amount in minor
+units (cents for money, 1 for counts); a `Decimal` is a *level* that does not
+add up (customer satisfaction): it cascades as the same level to every child
+and is compared as is, never per head. Keys are `tuple[str | int, ...]`, the
+coordinates of the slice, unique within one call.
+
+Every result is sorted the same way — plan-level findings (key None) first,
+then by key, then by code (in the order `FindingCode` declares them), then by
+params — so the same inputs in any order give the same tuple.
+
+How each check decides (thresholds are in `Thresholds`; "beyond" is strict,
+a value exactly at a threshold is not flagged):
+
+- Trend: a least-squares straight line through the line's actuals of the last
+  `trend_years` years before the plan year (the years given in that window;
+  at least two of them, and last year's actual above zero), projected to the
+  plan year. Least squares rather than CAGR because it uses every year, not
+  only the two ends, so one odd first or last year moves it less, and it is
+  exact in rational arithmetic. Growth is measured from last year's actual
+  (the base): target growth = target / base - 1, trend growth = projection /
+  base - 1, and the finding fires when target growth - trend growth is above
+  `above_trend` or below `below_trend`.
+- Market: the expected growth is the product of the market factors entered
+  for the line's dimension values (product line × region × segment, as in the
+  allocation engine's history-plus-market method) minus 1; the finding fires
+  when target growth is further than `market_tolerance` from it, either way.
+- Peers: amount per head (a level is taken as is) inside each peer group;
+  median m and median absolute deviation MAD over the group. A line is far
+  from its peers when |x - m| is beyond both `peer_mads` MADs and
+  `peer_share_of_median` of |m| — the share keeps a tight group (MAD near 0)
+  from flagging small differences, the MADs keep a spread-out group from
+  flagging its ordinary spread. Groups smaller than `min_peer_group` are not
+  judged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from enum import StrEnum
+from fractions import Fraction
+
+from salesalign.engines.checks import SmartCriterion
+
+Key = tuple[str | int, ...]
+Amount = int | Decimal
+ParamValue = str | int | Decimal
+PersonId = str | int
+GoalId = str | int
+DimensionValue = str | int
+
+
+class Severity(StrEnum):
+    """How much a finding matters: errors make the plan inconsistent, warnings ask for a look."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class FindingCode(StrEnum):
+    """What a check found; the page and the API name findings by these codes, in this order."""
+
+    GROWTH_ABOVE_TREND = "growth_above_trend"
+    GROWTH_BELOW_TREND = "growth_below_trend"
+    TREND_UNKNOWN = "trend_unknown"
+    GROWTH_ABOVE_MARKET = "growth_above_market"
+    GROWTH_BELOW_MARKET = "growth_below_market"
+    FAR_ABOVE_PEERS = "far_above_peers"
+    FAR_BELOW_PEERS = "far_below_peers"
+    CHILDREN_BELOW_PARENT = "children_below_parent"
+    CHILDREN_ABOVE_PARENT = "children_above_parent"
+    LEVEL_DIFFERS_FROM_PARENT = "level_differs_from_parent"
+    PERSON_WITHOUT_TARGET = "person_without_target"
+    GOAL_NOT_COVERED = "goal_not_covered"
+    TARGET_NO_METRIC = "target_no_metric"
+    TARGET_NO_OWNER = "target_no_owner"
+    TARGET_NO_AMOUNT = "target_no_amount"
+    TARGET_NEGATIVE_AMOUNT = "target_negative_amount"
+    TARGET_NOT_LINKED = "target_not_linked"
+    TARGET_NO_PERIOD = "target_no_period"
+    TARGET_PERIOD_OUTSIDE_PLAN = "target_period_outside_plan"
+
+
+SEVERITY_OF: dict[FindingCode, Severity] = {
+    FindingCode.GROWTH_ABOVE_TREND: Severity.WARNING,
+    FindingCode.GROWTH_BELOW_TREND: Severity.WARNING,
+    FindingCode.TREND_UNKNOWN: Severity.INFO,
+    FindingCode.GROWTH_ABOVE_MARKET: Severity.WARNING,
+    FindingCode.GROWTH_BELOW_MARKET: Severity.WARNING,
+    FindingCode.FAR_ABOVE_PEERS: Severity.WARNING,
+    FindingCode.FAR_BELOW_PEERS: Severity.WARNING,
+    FindingCode.CHILDREN_BELOW_PARENT: Severity.ERROR,
+    FindingCode.CHILDREN_ABOVE_PARENT: Severity.ERROR,
+    FindingCode.LEVEL_DIFFERS_FROM_PARENT: Severity.WARNING,
+    FindingCode.PERSON_WITHOUT_TARGET: Severity.WARNING,
+    FindingCode.GOAL_NOT_COVERED: Severity.WARNING,
+    FindingCode.TARGET_NO_METRIC: Severity.ERROR,
+    FindingCode.TARGET_NO_OWNER: Severity.ERROR,
+    FindingCode.TARGET_NO_AMOUNT: Severity.ERROR,
+    FindingCode.TARGET_NEGATIVE_AMOUNT: Severity.ERROR,
+    FindingCode.TARGET_NOT_LINKED: Severity.WARNING,
+    FindingCode.TARGET_NO_PERIOD: Severity.ERROR,
+    FindingCode.TARGET_PERIOD_OUTSIDE_PLAN: Severity.ERROR,
+}
+
+# The SMART letter each target-level gap offends (the same letters as the goal check).
+SMART_CRITERION_OF: dict[FindingCode, SmartCriterion] = {
+    FindingCode.TARGET_NO_METRIC: SmartCriterion.SPECIFIC,
+    FindingCode.TARGET_NO_OWNER: SmartCriterion.SPECIFIC,
+    FindingCode.TARGET_NO_AMOUNT: SmartCriterion.MEASURABLE,
+    FindingCode.TARGET_NEGATIVE_AMOUNT: SmartCriterion.MEASURABLE,
+    FindingCode.TARGET_NOT_LINKED: SmartCriterion.RELEVANT,
+    FindingCode.TARGET_NO_PERIOD: SmartCriterion.TIME_BOUND,
+    FindingCode.TARGET_PERIOD_OUTSIDE_PLAN: SmartCriterion.TIME_BOUND,
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found about a slice (or about the plan when `key` is None)."""
+
+    code: FindingCode
+    key: Key | None
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> Severity:
+        return SEVERITY_OF[self.code]
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One target as the checks see it.
+
+    - `amount`: None when no number is set yet (a SMART gap).
+    - `parent`: the key of the target it was allocated from (the sum check
+      compares a parent with the lines that name it).
+    - `history`: year → actual of the same metric and slice; None means "not
+      judged against history" (e.g. not loaded); an empty mapping means "no
+      history" and gives TREND_UNKNOWN.
+    - `headcount`: full-time people carrying the line over the year (a person
+      there half the year is 0.5); a line with no heads is not compared with peers.
+    - `peer_group`: lines doing the same job share one (e.g. ("account_manager",
+      "revenue")); None means not compared with peers.
+    - `dimensions`: the line's value on each axis that can carry a market factor,
+      e.g. {"product_line": 3, "region": "north"}.
+    - `person` / `unit`: whom the target is for (the SMART owner); `person` also
+      says which active salespeople have a target.
+    - `metric`: the metric key or the custom metric's name; blank is a gap.
+    - `fiscal_year`: the period of the target; `tactical_goal`: the goal it
+      serves — when None, the goal of its parent chain is used.
+    """
+
+    key: Key
+    amount: Amount | None
+    parent: Key | None = None
+    history: Mapping[int, Amount] | None = None
+    headcount: Decimal = Decimal(1)
+    peer_group: Key | None = None
+    dimensions: Mapping[str, DimensionValue] = field(default_factory=dict)
+    person: PersonId | None = None
+    unit: str | int | None = None
+    metric: str | None = None
+    fiscal_year: int | None = None
+    tactical_goal: GoalId | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where a difference becomes a finding; the defaults suit a yearly sales plan."""
+
+    trend_years: int = 3
+    above_trend: Decimal = Decimal("0.30")
+    below_trend: Decimal = Decimal("-0.10")
+    market_tolerance: Decimal = Decimal("0.10")
+    peer_mads: Decimal = Decimal(3)
+    peer_share_of_median: Decimal = Decimal("0.50")
+    min_peer_group: int = 3
+
+    def __post_init__(self) -> None:
+        if self.trend_years < 2:
+            raise ValueError("a trend needs at least two years (trend_years)")
+        if self.below_trend > self.above_trend:
+            raise ValueError("below_trend must not be above above_trend")
+        if self.market_tolerance < 0:
+            raise ValueError("market_tolerance cannot be negative")
+        if self.peer_mads < 0 or self.peer_share_of_median < 0:
+            raise ValueError("peer_mads and peer_share_of_median cannot be negative")
+        if self.min_peer_group < 2:
+            raise ValueError("a peer group needs at least two members (min_peer_group)")
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class ReasonablenessInputs:
+    """Everything `check_targets` needs about one plan (or one preview of an allocation)."""
+
+    plan_year: int
+    lines: Sequence[TargetLine]
+    market_factors: Mapping[tuple[str, DimensionValue], Decimal] = field(default_factory=dict)
+    active_people: Iterable[PersonId] = ()
+    tactical_goals: Iterable[GoalId] = ()
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    check_smart: bool = True
+
+
+# ---------------------------------------------------------------- ordering and numbers
+
+
+def _sortable_part(value: str | int | Decimal) -> tuple[int, Decimal, str]:
+    # Keys and params mix ints and strings; numbers sort before text and never compare with it.
+    if isinstance(value, str):
+        return (1, Decimal(0), value)
+    return (0, Decimal(value), "")
+
+
+def _sort_key(finding: Finding) -> tuple[object, ...]:
+    key = () if finding.key is None else tuple(_sortable_part(part) for part in finding.key)
+    params = tuple((name, _sortable_part(value)) for name, value in sorted(finding.params.items()))
+    return (finding.key is not None, key, list(FindingCode).index(finding.code), params)
+
+
+def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=_sort_key))
+
+
+def _decimal(value: Fraction, places: int) -> Decimal:
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _rate(value: Fraction) -> Decimal:
+    return _decimal(value, 4)
+
+
+def _number(value: Fraction) -> Decimal:
+    return _decimal(value, 2)
+
+
+def _median(values: Sequence[Fraction]) -> Fraction:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _check_unique_keys(lines: Sequence[TargetLine]) -> None:
+    seen: set[Key] = set()
+    for line in lines:
+        if line.key in seen:
+            raise ValueError(f"the key {line.key!r} is given twice")
+        seen.add(line.key)
+
+
+def _base_of(line: TargetLine, plan_year: int) -> Fraction | None:
+    """Last year's actual when it is there and above zero: what growth is measured from."""
+    if line.history is None or line.amount is None:
+        return None
+    base = line.history.get(plan_year - 1)
+    if base is None or base <= 0:
+        return None
+    return Fraction(base)
+
+
+# ---------------------------------------------------------------- history
+
+
+def trend_projection(
+    history: Mapping[int, Amount], *, plan_year: int, years: int
+) -> Fraction | None:
+    """The least-squares line through the actuals of the `years` years before `plan_year`, at `plan_year`.
+
+    Only the years present in `history` count; None when fewer than two are.
+    """
+    points = [
+        (year, Fraction(value))
+        for year, value in history.items()
+        if plan_year - years <= year < plan_year
+    ]
+    if len(points) < 2:
+        return None
+    count = len(points)
+    mean_year = Fraction(sum(year for year, _ in points), count)
+    mean_value = sum((value for _, value in points), Fraction(0)) / count
+    spread = sum(((year - mean_year) * (year - mean_year) for year, _ in points), Fraction(0))
+    covariance = sum(
+        ((year - mean_year) * (value - mean_value) for year, value in points), Fraction(0)
+    )
+    slope = covariance / spread
+    return mean_value + slope * (plan_year - mean_year)
+
+
+def check_growth_against_trend(
+    lines: Iterable[TargetLine],
+    *,
+    plan_year: int,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> tuple[Finding, ...]:
+    """Targets growing much faster or slower than the line's own trend; TREND_UNKNOWN when it cannot tell."""
+    findings = []
+    for line in lines:
+        if line.history is None or line.amount is None:
+            continue
+        base = _base_of(line, plan_year)
+        projection = trend_projection(
+            line.history, plan_year=plan_year, years=thresholds.trend_years
+        )
+        if base is None or projection is None:
+            window = [
+                year
+                for year in line.history
+                if plan_year - thresholds.trend_years <= year < plan_year
+            ]
+            findings.append(Finding(FindingCode.TREND_UNKNOWN, line.key, {"years": len(window)}))
+            continue
+        target_growth = Fraction(line.amount) / base - 1
+        trend_growth = projection / base - 1
+        difference = target_growth - trend_growth
+        if difference > Fraction(thresholds.above_trend):
+            code = FindingCode.GROWTH_ABOVE_TREND
+        elif difference < Fraction(thresholds.below_trend):
+            code = FindingCode.GROWTH_BELOW_TREND
+        else:
+            continue
+        findings.append(
+            Finding(
+                code,
+                line.key,
+                {
+                    "base_year": plan_year - 1,
+                    "base": line.history[plan_year - 1],
+                    "trend_value": _number(projection),
+                    "target_growth": _rate(target_growth),
+                    "trend_growth": _rate(trend_growth),
+                    "difference": _rate(difference),
+                    "threshold": thresholds.above_trend
+                    if code is FindingCode.GROWTH_ABOVE_TREND
+                    else thresholds.below_trend,
+                },
+            )
+        )
+    return _sorted(findings)
+
+
+# ---------------------------------------------------------------- market
+
+
+def market_factor_of(
+    line: TargetLine, market_factors: Mapping[tuple[str, DimensionValue], Decimal]
+) -> tuple[Decimal, tuple[str, ...]] | None:
+    """The product of the market factors for the line's dimension values, with the axes used."""
+    factor = Decimal(1)
+    axes = []
+    for axis, value in sorted(line.dimensions.items()):
+        entered = market_factors.get((axis, value))
+        if entered is not None:
+            factor *= entered
+            axes.append(axis)
+    if not axes:
+        return None
+    return factor, tuple(axes)
+
+
+def check_growth_against_market(
+    lines: Iterable[TargetLine],
+    *,
+    plan_year: int,
+    market_factors: Mapping[tuple[str, DimensionValue], Decimal],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> tuple[Finding, ...]:
+    """Targets growing further from the market factor of their product line / region than the tolerance."""
+    findings = []
+    for line in lines:
+        base = _base_of(line, plan_year)
+        market = market_factor_of(line, market_factors)
+        if base is None or market is None or line.amount is None:
+            continue
+        factor, axes = market
+        target_growth = Fraction(line.amount) / base - 1
+        market_growth = Fraction(factor) - 1
+        difference = target_growth - market_growth
+        tolerance = Fraction(thresholds.market_tolerance)
+        if difference > tolerance:
+            code = FindingCode.GROWTH_ABOVE_MARKET
+        elif difference < -tolerance:
+            code = FindingCode.GROWTH_BELOW_MARKET
+        else:
+            continue
+        findings.append(
+            Finding(
+                code,
+                line.key,
+                {
+                    "base_year": plan_year - 1,
+                    "target_growth": _rate(target_growth),
+                    "market_growth": _rate(market_growth),
+                    "difference": _rate(difference),
+                    "tolerance": thresholds.market_tolerance,
+                    "axes": ",".join(axes),
+                },
+            )
+        )
+    return _sorted(findings)
+
+
+# ---------------------------------------------------------------- peers
+
+
+def check_peers(
+    lines: Iterable[TargetLine], *, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> tuple[Finding, ...]:
+    """Targets per head far from the median of the peers doing the same job (median and MAD)."""
+    groups: dict[Key, list[tuple[TargetLine, Fraction]]] = defaultdict(list)
+    for line in lines:
+        if line.peer_group is None or line.amount is None:
+            continue
+        if isinstance(line.amount, Decimal):
+            per_head = Fraction(line.amount)  # a level is the same for every head
+        elif line.headcount > 0:
+            per_head = Fraction(line.amount) / Fraction(line.headcount)
+        else:
+            continue
+        groups[line.peer_group].append((line, per_head))
+    findings = []
+    for group, members in groups.items():
+        if len(members) < thresholds.min_peer_group:
+            continue
+        median = _median([per_head for _, per_head in members])
+        mad = _median([abs(per_head - median) for _, per_head in members])
+        limit = max(
+            Fraction(thresholds.peer_mads) * mad,
+            Fraction(thresholds.peer_share_of_median) * abs(median),
+        )
+        for line, per_head in members:
+            difference = per_head - median
+            if abs(difference) <= limit:
+                continue
+            code = FindingCode.FAR_ABOVE_PEERS if difference > 0 else FindingCode.FAR_BELOW_PEERS
+            findings.append(
+                Finding(
+                    code,
+                    line.key,
+                    {
+                        "per_head": _number(per_head),
+                        "median": _number(median),
+                        "mad": _number(mad),
+                        "difference": _number(abs(difference)),
+                        "group_size": len(members),
+                        "peer_group": "/".join(str(part) for part in group),
+                    },
+                )
+            )
+    return _sorted(findings)
+
+
+# ---------------------------------------------------------------- the cascade
+
+
+def check_children_add_up(lines: Iterable[TargetLine]) -> tuple[Finding, ...]:
+    """Parents whose children do not add up to them (summing amounts), or children off a parent's level.
+
+    Only parents present among `lines` are judged; a parent with no child lines is a leaf.
+    """
+    lines = list(lines)
+    by_key = {line.key: line for line in lines}
+    children: dict[Key, list[TargetLine]] = defaultdict(list)
+    for line in lines:
+        if line.parent is not None and line.parent in by_key:
+            children[line.parent].append(line)
+    findings: list[Finding] = []
+    for parent_key, kids in children.items():
+        parent = by_key[parent_key]
+        if parent.amount is None:
+            continue
+        if isinstance(parent.amount, Decimal):
+            for kid in kids:
+                if kid.amount is not None and kid.amount != parent.amount:
+                    findings.append(
+                        Finding(
+                            FindingCode.LEVEL_DIFFERS_FROM_PARENT,
+                            kid.key,
+                            {"parent": parent.amount, "amount": kid.amount},
+                        )
+                    )
+            continue
+        total: Amount = 0
+        for kid in kids:
+            if kid.amount is not None:
+                total += kid.amount
+        remainder: Amount = parent.amount - total
+        if remainder == 0:
+            continue
+        code = (
+            FindingCode.CHILDREN_BELOW_PARENT
+            if remainder > 0
+            else FindingCode.CHILDREN_ABOVE_PARENT
+        )
+        findings.append(
+            Finding(
+                code,
+                parent_key,
+                {
+                    "parent": parent.amount,
+                    "children": total,
+                    "difference": remainder if remainder > 0 else -remainder,
+                    "child_count": len(kids),
+                },
+            )
+        )
+    return _sorted(findings)
+
+
+def check_people_without_target(
+    lines: Iterable[TargetLine], *, active_people: Iterable[PersonId]
+) -> tuple[Finding, ...]:
+    """Active salespeople for whom no line has a target; the key is the person's own slice `(person,)`."""
+    with_target = {line.person for line in lines if line.person is not None}
+    return _sorted(
+        Finding(FindingCode.PERSON_WITHOUT_TARGET, (person,), {"person": person})
+        for person in set(active_people)
+        if person not in with_target
+    )
+
+
+def check_goals_covered(
+    lines: Iterable[TargetLine], *, tactical_goals: Iterable[GoalId]
+) -> tuple[Finding, ...]:
+    """Tactical goals that no target serves (plan-level findings)."""
+    linked = {line.tactical_goal for line in lines if line.tactical_goal is not None}
+    return _sorted(
+        Finding(FindingCode.GOAL_NOT_COVERED, None, {"goal": goal})
+        for goal in set(tactical_goals)
+        if goal not in linked
+    )
+
+
+# ---------------------------------------------------------------- SMART
+
+
+def _goal_through_parents(line: TargetLine, by_key: Mapping[Key, TargetLine]) -> GoalId | None:
+    seen: set[Key] = set()
+    current: TargetLine | None = line
+    while current is not None and current.key not in seen:
+        if current.tactical_goal is not None:
+            return current.tactical_goal
+        seen.add(current.key)
+        current = by_key.get(current.parent) if current.parent is not None else None
+    return None
+
+
+def _smart_codes(
+    line: TargetLine, plan_year: int, goal: GoalId | None
+) -> Iterable[tuple[FindingCode, dict[str, ParamValue]]]:
+    if line.metric is None or not line.metric.strip():
+        yield FindingCode.TARGET_NO_METRIC, {}
+    if line.person is None and line.unit is None:
+        yield FindingCode.TARGET_NO_OWNER, {}
+    if line.amount is None:
+        yield FindingCode.TARGET_NO_AMOUNT, {}
+    elif line.amount < 0:
+        yield FindingCode.TARGET_NEGATIVE_AMOUNT, {"amount": line.amount}
+    if goal is None:
+        yield FindingCode.TARGET_NOT_LINKED, {}
+    if line.fiscal_year is None:
+        yield FindingCode.TARGET_NO_PERIOD, {}
+    elif line.fiscal_year != plan_year:
+        yield (
+            FindingCode.TARGET_PERIOD_OUTSIDE_PLAN,
+            {"year": line.fiscal_year, "plan_year": plan_year},
+        )
+
+
+def check_target_smart(
+    line: TargetLine, *, plan_year: int, goal: GoalId | None = None
+) -> tuple[Finding, ...]:
+    """The SMART gaps of one target: metric, owner, number, link to a tactical goal, period.
+
+    `goal` is the tactical goal reached through the parent chain, used when the
+    line names none itself. A target-specific variant of `checks.check_goal_smart`:
+    a target's period is a fiscal year (not a calendar deadline) and its link is
+    to a tactical goal, so the goal check's facts do not fit it; the SMART
+    letters are the same and come with each finding as `criterion`.
+    """
+    linked = line.tactical_goal if line.tactical_goal is not None else goal
+    return _sorted(
+        Finding(code, line.key, {**params, "criterion": SMART_CRITERION_OF[code].value})
+        for code, params in _smart_codes(line, plan_year, linked)
+    )
+
+
+def check_targets_smart(lines: Iterable[TargetLine], *, plan_year: int) -> tuple[Finding, ...]:
+    """The SMART check of every line, a line's link inherited from its parents when it has none."""
+    lines = list(lines)
+    by_key = {line.key: line for line in lines}
+    return _sorted(
+        finding
+        for line in lines
+        for finding in check_target_smart(
+            line, plan_year=plan_year, goal=_goal_through_parents(line, by_key)
+        )
+    )
+
+
+# ---------------------------------------------------------------- all of them
+
+
+def check_targets(inputs: ReasonablenessInputs) -> tuple[Finding, ...]:
+    """Every reasonableness check on one plan, in one deterministic order (key, then code)."""
+    lines = list(inputs.lines)
+    _check_unique_keys(lines)
+    findings = [
+        *check_growth_against_trend(
+            lines, plan_year=inputs.plan_year, thresholds=inputs.thresholds
+        ),
+        *check_growth_against_market(
+            lines,
+            plan_year=inputs.plan_year,
+            market_factors=inputs.market_factors,
+            thresholds=inputs.thresholds,
+        ),
+        *check_peers(lines, thresholds=inputs.thresholds),
+        *check_children_add_up(lines),
+        *check_people_without_target(lines, active_people=inputs.active_people),
+        *check_goals_covered(lines, tactical_goals=inputs.tactical_goals),
+    ]
+    if inputs.check_smart:
+        findings.extend(check_targets_smart(lines, plan_year=inputs.plan_year))
+    return _sorted(findings)
