@@ -221,7 +221,11 @@ def fact_rows(parts: OrderParts) -> list[tuple[Any, ...]]:
     seen_product_lines: set[int] = set()
     for line_index, (product_line_id, amount, cost) in enumerate(parts.lines):
         revenue = split_cents(to_cents(amount), shares)
-        costs = split_cents(to_cents(cost), shares) if cost is not None else [0] * len(shares)
+        # A line without a cost has no gross profit (NULL is left out of the sum), rather
+        # than counting its whole amount as profit.
+        costs: list[int | None] = (
+            list(split_cents(to_cents(cost), shares)) if cost is not None else [None] * len(shares)
+        )
         first_of_product_line = counts_order and product_line_id not in seen_product_lines
         seen_product_lines.add(product_line_id)
         first_line = counts_order and line_index == 0

@@ -266,7 +266,9 @@ class SalesFact(models.Model):
         db_index=False,
     )
     revenue_cents = models.BigIntegerField()
-    cost_cents = models.BigIntegerField()
+    cost_cents = models.BigIntegerField(
+        null=True, help_text="NULL when the line has no cost: it then adds no gross profit"
+    )
     order_share = models.PositiveIntegerField(default=0)
     product_line_order_share = models.PositiveIntegerField(default=0)
     new_customer_share = models.PositiveIntegerField(default=0)

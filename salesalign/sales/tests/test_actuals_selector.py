@@ -266,8 +266,8 @@ def test_split_by_product_line_counts_an_order_once_per_product_line(cast, custo
     assert revenue.value(unit=cast.team, period=YEAR, split=[software.pk]) == Decimal("50.00")
     assert orders.value(unit=cast.team, period=YEAR, split=[hardware.pk]) == Decimal("1.0000")
     assert orders.value(unit=cast.team, period=YEAR, split=[software.pk]) == Decimal("1.0000")
-    # A line without a cost adds its whole amount to the gross profit.
-    assert profit.value(unit=cast.team, period=YEAR) == Decimal("110.00")
+    # A line without a cost adds no gross profit (not its whole amount): 40 + 20.
+    assert profit.value(unit=cast.team, period=YEAR) == Decimal("60.00")
     assert {row.product_line_id for row in revenue.rows()} == {hardware.pk, software.pk}
 
 

@@ -81,7 +81,9 @@ def test_an_order_is_created_with_its_lines_credits_and_facts(cast, customer, pr
     facts = list(SalesFact.objects.filter(order=order))
     assert len(facts) == 4
     assert sum(fact.revenue_cents for fact in facts) == 15001
-    assert sum(fact.cost_cents for fact in facts) == 6000
+    assert sum(fact.cost_cents for fact in facts if fact.cost_cents is not None) == 6000
+    # The line without a cost has no cost (and so no gross profit), not a cost of zero.
+    assert sorted(fact.cost_cents is None for fact in facts) == [False, False, True, True]
     assert {fact.month for fact in facts} == {202403}
     assert {fact.region_id for fact in facts} == {customer.region_id}
     # The order counts once in all: on its first line, split by share.
