@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def to_cents(amount: Decimal) -> int:
     """An amount with at most two decimal places, as integer cents (exact)."""
     return int((amount * 100).to_integral_value())
+
+
+def converted_cents(amount: Decimal, rate: Decimal) -> int:
+    """`amount` times an exchange `rate`, as integer cents rounded half away from zero.
+
+    A rate of exactly 1 (the company currency) gives `to_cents(amount)` unchanged.
+    """
+    if rate <= 0:
+        raise ValueError("an exchange rate is positive")
+    return int((amount * rate * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def split_cents(total: int, shares: Sequence[int]) -> list[int]:

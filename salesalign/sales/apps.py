@@ -6,3 +6,10 @@ class SalesConfig(AppConfig):
     name = "salesalign.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from salesalign.core.audit import audit_register
+
+        from . import models
+
+        audit_register(models.ExchangeRate)

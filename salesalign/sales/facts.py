@@ -15,14 +15,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connections, models, router
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext as _
 
-from salesalign.engines.shares import split_cents, to_cents
+from salesalign.core.exceptions import DomainError
+from salesalign.engines.shares import converted_cents, split_cents
 from salesalign.organization.models import Person, UnitAssignment
 from salesalign.sales.choices import OrderStatus
-from salesalign.sales.models import Customer, Order, OrderCredit, OrderLine, SalesFact
+from salesalign.sales.models import (
+    Customer,
+    ExchangeRate,
+    Order,
+    OrderCredit,
+    OrderLine,
+    SalesFact,
+)
 
 #: Longest list of ids or codes sent in one `IN (...)`; keeps every backend's parameter limit.
 CHUNK = 2000
@@ -108,6 +118,44 @@ def units_on(pairs: Iterable[tuple[int, datetime.date]]) -> dict[tuple[int, date
     return {(person_id, day): timeline.unit_on(person_id, day) for person_id, day in wanted}
 
 
+# --- exchange rates ----------------------------------------------------------------------
+
+
+class RateBook:
+    """The exchange rates of some currencies: which rate was valid on any date.
+
+    The company currency is always 1; another currency before its first rate
+    has none (`rate_on` is None) and its orders cannot be counted.
+    """
+
+    def __init__(self, rates: dict[str, list[tuple[datetime.date, Decimal]]]) -> None:
+        self._starts = {currency: [day for day, _ in rows] for currency, rows in rates.items()}
+        self._rates = {currency: [rate for _, rate in rows] for currency, rows in rates.items()}
+
+    @classmethod
+    def load(cls, currencies: Iterable[str]) -> RateBook:
+        """Read the rates of `currencies` (one query; none for the company currency alone)."""
+        wanted = sorted(set(currencies) - {settings.COMPANY_CURRENCY})
+        rates: dict[str, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+        if wanted:
+            for currency, valid_from, rate in (
+                ExchangeRate.objects.filter(currency__in=wanted)
+                .order_by("currency", "valid_from")
+                .values_list("currency", "valid_from", "rate")
+            ):
+                rates[currency].append((valid_from, rate))
+        return cls(dict(rates))
+
+    def rate_on(self, currency: str, day: datetime.date) -> Decimal | None:
+        if currency == settings.COMPANY_CURRENCY:
+            return Decimal(1)
+        starts = self._starts.get(currency)
+        if not starts:
+            return None
+        index = bisect.bisect_right(starts, day) - 1
+        return self._rates[currency][index] if index >= 0 else None
+
+
 # --- writing many rows -------------------------------------------------------------------
 
 
@@ -184,6 +232,8 @@ class OrderParts:
     segment_id: int | None
     lines: Sequence[tuple[int, Decimal, Decimal | None]]
     credits: Sequence[tuple[int, int, int]]
+    #: Company currency per unit of the order's currency (1 for the company currency).
+    rate: Decimal = Decimal(1)
 
 
 FACT_COLUMNS = (
@@ -220,11 +270,13 @@ def fact_rows(parts: OrderParts) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     seen_product_lines: set[int] = set()
     for line_index, (product_line_id, amount, cost) in enumerate(parts.lines):
-        revenue = split_cents(to_cents(amount), shares)
+        revenue = split_cents(converted_cents(amount, parts.rate), shares)
         # A line without a cost has no gross profit (NULL is left out of the sum), rather
         # than counting its whole amount as profit.
         costs: list[int | None] = (
-            list(split_cents(to_cents(cost), shares)) if cost is not None else [None] * len(shares)
+            list(split_cents(converted_cents(cost, parts.rate), shares))
+            if cost is not None
+            else [None] * len(shares)
         )
         first_of_product_line = counts_order and product_line_id not in seen_product_lines
         seen_product_lines.add(product_line_id)
@@ -291,16 +343,26 @@ def order_parts(order_ids: Iterable[int]) -> list[OrderParts]:
             .values_list("order_id", "salesperson_id", "unit_id", "share")
         ):
             credits[order_id].append((person_id, unit_id, share))
-        for pk, ordered_on, status, customer_id, region_id, segment_id in Order.objects.filter(
-            pk__in=batch
-        ).values_list(
-            "pk",
-            "ordered_on",
-            "status",
-            "customer_id",
-            "customer__region_id",
-            "customer__segment_id",
-        ):
+        heads = list(
+            Order.objects.filter(pk__in=batch).values_list(
+                "pk",
+                "ordered_on",
+                "status",
+                "customer_id",
+                "customer__region_id",
+                "customer__segment_id",
+                "currency",
+            )
+        )
+        rates = RateBook.load(head[-1] for head in heads)
+        for pk, ordered_on, status, customer_id, region_id, segment_id, currency in heads:
+            rate = rates.rate_on(currency, ordered_on)
+            if rate is None:
+                raise DomainError(
+                    _("No exchange rate for %(currency)s on %(date)s.")
+                    % {"currency": currency, "date": ordered_on.isoformat()},
+                    field="currency",
+                )
             parts.append(
                 OrderParts(
                     pk,
@@ -311,6 +373,7 @@ def order_parts(order_ids: Iterable[int]) -> list[OrderParts]:
                     segment_id,
                     lines[pk],
                     credits[pk],
+                    rate,
                 )
             )
     return parts

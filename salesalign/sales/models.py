@@ -414,3 +414,35 @@ class ImportMapping(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.source}"
+
+
+class ExchangeRate(TimeStampedModel):
+    """What one unit of a currency is worth in the company currency, from a date on.
+
+    Orders keep the currency and amounts they were sold in; their facts (and so
+    every actual, target and bonus) are in the company currency, converted at
+    the rate valid on the order date.
+    """
+
+    currency = models.CharField(_("currency"), max_length=3)
+    valid_from = models.DateField(_("valid from"))
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=18,
+        decimal_places=8,
+        help_text=_("How much one unit of this currency is worth in the company currency."),
+    )
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "valid_from"], name="exchange_rate_unique_per_day"
+            ),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.valid_from}: {self.rate}"

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import hash_token
-from salesalign.core.roles import person_of, role_of
+from salesalign.core.roles import is_admin, person_of, role_of
 from salesalign.core.visibility import Scope, scope_for
 from salesalign.organization.models import (
     CustomerSegment,
@@ -41,9 +41,11 @@ from salesalign.sales.choices import OrderStatus, SurveyChannel, SurveyScale
 from salesalign.sales.facts import (
     CHUNK,
     OrderParts,
+    RateBook,
     UnitTimeline,
     chunks,
     db_datetime,
+    facts_rebuild,
     facts_replace,
     first_won_orders_refresh,
     insert_rows,
@@ -52,6 +54,7 @@ from salesalign.sales.facts import (
 from salesalign.sales.models import (
     SHARE_SCALE,
     Customer,
+    ExchangeRate,
     Order,
     OrderCredit,
     OrderLine,
@@ -145,6 +148,7 @@ class _Prepared:
     credits_given: bool = True
     existing: _Stored | None = None
     valid: bool = True
+    rate: Decimal = Decimal(1)  # company currency per unit of the order's currency
 
     @property
     def total(self) -> Decimal:
@@ -287,6 +291,9 @@ class _Upsert:
                 self.people_by_pk[person.pk] = person
         self.timeline = UnitTimeline.from_people(self.people_by_pk.values())
 
+        self.rates = RateBook.load(
+            (_text(row.currency) or settings.COMPANY_CURRENCY).upper() for row in self.rows
+        )
         self.product_lines = self._codes(ProductLine, product_codes)
         self.regions = self._codes(Region, region_codes)
         self.segments = self._codes(CustomerSegment, segment_codes)
@@ -363,6 +370,20 @@ class _Upsert:
             self.error(
                 item, "currency", _("A currency is a three-letter code such as CNY."), item.currency
             )
+        elif isinstance(row.ordered_on, datetime.date):
+            rate = self.rates.rate_on(item.currency, row.ordered_on)
+            if rate is None:
+                self.error(
+                    item,
+                    "currency",
+                    _(
+                        "No exchange rate from %(currency)s on %(date)s: an administrator adds one under Sales → Exchange rates."
+                    )
+                    % {"currency": item.currency, "date": row.ordered_on.isoformat()},
+                    item.currency,
+                )
+            else:
+                item.rate = rate
         if item.original_external_id and item.status != OrderStatus.RETURNED:
             self.error(
                 item,
@@ -887,6 +908,7 @@ class _Upsert:
                     segment_id=customer.segment_id,
                     lines=[(line.product_line_id, line.amount, line.cost) for line in item.lines],
                     credits=credits,
+                    rate=item.rate,
                 )
             )
         insert_rows(
@@ -1033,6 +1055,85 @@ def order_delete(*, actor: Any, order: Order) -> None:
     customer_id = order.customer_id
     order.delete()
     first_won_orders_refresh(customer_ids=[customer_id])
+
+
+# --- exchange rates ----------------------------------------------------------------------
+
+_RATE_DIGITS, _RATE_PLACES = 18, 8
+
+
+def _orders_at_rate(currency: str, valid_from: datetime.date) -> QuerySet[Order]:
+    """The orders that take their rate from a rate of `currency` starting on `valid_from`."""
+    later = (
+        ExchangeRate.objects.filter(currency=currency, valid_from__gt=valid_from)
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    orders = Order.objects.filter(currency=currency, ordered_on__gte=valid_from)
+    return orders.filter(ordered_on__lt=later) if later is not None else orders
+
+
+@transaction.atomic
+def exchange_rate_save(
+    *, actor: Any, currency: str, valid_from: datetime.date, rate: Any
+) -> ExchangeRate:
+    """Set the rate of `currency` from `valid_from` on (admins); its orders' facts are rebuilt.
+
+    The rate is what one unit of `currency` is worth in the company currency.
+    """
+    if not is_admin(actor):
+        raise NotAllowed(_("Only administrators maintain exchange rates."))
+    currency = _text(currency).upper()
+    if not _CURRENCY.match(currency):
+        raise DomainError(_("A currency is a three-letter code such as USD."), field="currency")
+    if currency == settings.COMPANY_CURRENCY:
+        raise DomainError(
+            _("%(currency)s is the company currency: its rate is always 1.")
+            % {"currency": currency},
+            field="currency",
+        )
+    if not isinstance(valid_from, datetime.date):
+        raise DomainError(_("Give the date the rate is valid from."), field="valid_from")
+    try:
+        rate = Decimal(str(rate).strip())
+    except ArithmeticError:
+        raise DomainError(_("Not a number."), field="rate") from None
+    problem = _decimal_problem(rate, _RATE_DIGITS, _RATE_PLACES)
+    if problem:
+        raise DomainError(problem, field="rate")
+    if rate <= 0:
+        raise DomainError(_("An exchange rate is more than zero."), field="rate")
+    exchange_rate, _created = ExchangeRate.objects.update_or_create(
+        currency=currency, valid_from=valid_from, defaults={"rate": rate}
+    )
+    facts_rebuild(order_ids=_orders_at_rate(currency, valid_from).values_list("pk", flat=True))
+    return exchange_rate
+
+
+@transaction.atomic
+def exchange_rate_delete(*, actor: Any, exchange_rate: ExchangeRate) -> None:
+    """Remove a rate (admins); its orders take the rate before it, if there is one."""
+    if not is_admin(actor):
+        raise NotAllowed(_("Only administrators maintain exchange rates."))
+    affected = list(
+        _orders_at_rate(exchange_rate.currency, exchange_rate.valid_from).values_list(
+            "pk", flat=True
+        )
+    )
+    earlier = ExchangeRate.objects.filter(
+        currency=exchange_rate.currency, valid_from__lt=exchange_rate.valid_from
+    ).exists()
+    if affected and not earlier:
+        raise DomainError(
+            _(
+                "%(count)s orders in %(currency)s need this rate: there is no earlier one to take its place."
+            )
+            % {"count": len(affected), "currency": exchange_rate.currency},
+            field="valid_from",
+        )
+    exchange_rate.delete()
+    facts_rebuild(order_ids=affected)
 
 
 # --- customers ---------------------------------------------------------------------------
