@@ -162,7 +162,7 @@ class RateBook:
 def insert_rows(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
-    """Insert plain tuples into `model`'s table with one prepared statement (executemany).
+    """Insert plain tuples into `model`'s table: COPY on PostgreSQL, else one prepared statement.
 
     For derived and child rows that need no ids back: an order of magnitude
     faster than building model instances for `bulk_create`. `columns` are
@@ -180,6 +180,17 @@ def insert_rows(
     )
     written = 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one command: several times faster than INSERTs.
+            copy_sql = "COPY {} ({}) FROM STDIN".format(
+                quote(model._meta.db_table),
+                ", ".join(quote(by_attname[name]) for name in columns),
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
         for batch in chunks(rows, 10 * CHUNK):
             cursor.executemany(sql, batch)
             written += len(batch)
