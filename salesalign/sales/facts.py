@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connections, models, router
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from salesalign.core.exceptions import DomainError
@@ -412,26 +411,26 @@ def first_won_orders_refresh(
     """
     rewritten = None if rewritten_order_ids is None else set(rewritten_order_ids)
     for batch in chunks(sorted(set(customer_ids))):
-        ranked = (
-            Order.objects.filter(customer_id__in=batch, status=OrderStatus.WON)
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[F("customer_id")],
-                    order_by=[F("ordered_on").asc(), F("pk").asc()],
-                )
-            )
-            .filter(rank=1)
-            .order_by()
-            .values_list("customer_id", "pk", "ordered_on")
-        )
-        first = {customer_id: (pk, day) for customer_id, pk, day in ranked}
+        # Each customer's earliest won order through the (customer, ordered_on) index, one
+        # LIMIT 1 lookup per customer inside one query.
+        first_orders = Order.objects.filter(
+            customer_id=OuterRef("pk"), status=OrderStatus.WON
+        ).order_by("ordered_on", "pk")
+        first: dict[int, tuple[int, datetime.date]] = {}
         changed: list[tuple[Any, ...]] = []
         dropped: set[int] = set()
-        for pk, order_id, day in Customer.objects.filter(pk__in=batch).values_list(
-            "pk", "first_won_order_id", "first_won_on"
+        for pk, order_id, day, new_id, new_day in (
+            Customer.objects.filter(pk__in=batch)
+            .annotate(
+                first_order_id=Subquery(first_orders.values("pk")[:1]),
+                first_order_on=Subquery(first_orders.values("ordered_on")[:1]),
+            )
+            .values_list(
+                "pk", "first_won_order_id", "first_won_on", "first_order_id", "first_order_on"
+            )
         ):
-            new_id, new_day = first.get(pk, (None, None))
+            if new_id is not None:
+                first[pk] = (new_id, new_day)
             if (order_id, day) != (new_id, new_day):
                 changed.append((new_id, new_day, pk))
                 if order_id is not None:
