@@ -1,4 +1,5 @@
-"""Pages of the orders import (administrators) and the exports of orders and customers (everyone)."""
+"""Pages of the sales imports — orders, customers, satisfaction answers (administrators) — and the
+exports of orders and customers (everyone)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ from salesalign.core.models import ImportBatch
 from salesalign.core.roles import is_admin
 from salesalign.core.spreadsheets import Sheet, write_csv, write_xlsx
 from salesalign.core.types import AuthenticatedHttpRequest
-from salesalign.sales import importing
-from salesalign.sales.import_forms import ImportMappingForm, OrderImportUploadForm
+from salesalign.sales import importing, importing_records
+from salesalign.sales.import_forms import ImportMappingForm, ImportUploadForm
 
 
 def _require_importer(request: AuthenticatedHttpRequest) -> None:
     # The import is an admin tool, not someone's record: others get 403, not 404.
     if not is_admin(request.user):
-        raise PermissionDenied(_("Only administrators may import orders."))
+        raise PermissionDenied(_("Only administrators may import sales data."))
 
 
 def _sheet_response(sheet: Sheet, fmt: str, stem: str) -> HttpResponse:
@@ -45,7 +46,9 @@ def _batch_or_404(
     request: AuthenticatedHttpRequest, pk: int, *, with_content: bool = False
 ) -> ImportBatch:
     try:
-        return importing.import_batch_get(user=request.user, batch_id=pk, with_content=with_content)
+        return importing_records.import_batch_get(
+            user=request.user, batch_id=pk, with_content=with_content
+        )
     except NotAllowed as error:
         raise PermissionDenied(error.message) from error
     except DomainError as error:
@@ -54,14 +57,16 @@ def _batch_or_404(
 
 @require_http_methods(["GET", "POST"])
 def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Upload a file to check; the recent imports below."""
+    """Choose what to import, upload a file to check; the recent imports below."""
     _require_importer(request)
-    form = OrderImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    kind = importing_records.kind_of(request.POST.get("kind") or request.GET.get("kind"))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = importing.orders_import_check(
+            batch = importing_records.import_check(
                 user=request.user,
+                kind=form.cleaned_data["kind"],
                 file_name=upload.name,
                 content=upload.read(),
                 source=form.cleaned_data["source"],
@@ -70,15 +75,19 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             return redirect("sales:import_preview", pk=batch.pk)
-    recent = importing.import_batch_list(user=request.user)[:5]
+    recent = importing_records.label_batches(
+        importing_records.import_batch_list(user=request.user)[:5]
+    )
     return render(
         request,
         "sales/import_start.html",
         {
             "form": form,
+            "kind": kind,
+            "kinds": importing_records.KINDS.values(),
             "recent": recent,
-            "columns": importing.ORDER_COLUMNS,
-            "sources": importing.known_sources(),
+            "columns": kind.columns,
+            "sources": importing.known_sources(kind.kind),
         },
     )
 
@@ -102,8 +111,8 @@ def import_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         context["mapping_form"] = form
         return render(request, "sales/import_preview.html", context, status=400)
     try:
-        importing.orders_import_remap(
-            user=request.user, batch_id=batch.pk, columns=form.columns(), values=form.values()
+        importing_records.import_remap(
+            user=request.user, batch=batch, columns=form.columns(), values=form.values()
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -115,7 +124,7 @@ def import_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Write a checked file, all or nothing (a large one on a worker)."""
     _require_importer(request)
     try:
-        batch = importing.orders_import_commit(user=request.user, batch_id=pk)
+        batch = importing_records.import_commit(user=request.user, batch_id=pk)
     except NotAllowed as error:
         raise PermissionDenied(error.message) from error
     except DomainError as error:
@@ -126,7 +135,7 @@ def import_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if batch.status == ImportBatch.Status.COMMITTED:
         messages.success(
             request,
-            _("Imported: %(new)s new, %(changed)s changed, %(unchanged)s unchanged orders.")
+            str(importing_records.kind_of(batch.kind).done)
             % {
                 "new": batch.new_count,
                 "changed": batch.changed_count,
@@ -153,11 +162,20 @@ def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def import_history(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Every past import: who, when, which file and source, the counts and the status."""
+    """Every past import of every kind (or of one): who, when, which file and source, the counts."""
     _require_importer(request)
-    batches = importing.import_batch_list(user=request.user)
+    slug = request.GET.get("kind", "")
+    kind = importing_records.BY_SLUG.get(slug)
+    batches = importing_records.import_batch_list(
+        user=request.user, kind=kind.kind if kind else None
+    )
     page = Paginator(batches, 25).get_page(request.GET.get("page"))
-    return render(request, "sales/import_history.html", {"page": page})
+    page.object_list = importing_records.label_batches(page.object_list)
+    return render(
+        request,
+        "sales/import_history.html",
+        {"page": page, "kind": kind, "kinds": importing_records.KINDS.values()},
+    )
 
 
 @require_GET
@@ -185,6 +203,22 @@ def import_errors_download(request: AuthenticatedHttpRequest, pk: int, fmt: str)
 
 
 @require_GET
+def import_template(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """The import template of a kind: XLSX with the columns and notes on them, or CSV with the header."""
+    _require_importer(request)
+    spec = importing_records.BY_SLUG.get(kind)
+    if spec is None or fmt not in EXPORT_FORMATS:
+        raise Http404
+    sheets = importing_records.template_sheets(spec.kind)
+    stem = importing_records.template_name(spec.kind)
+    if fmt == "xlsx":
+        return attachment_response(
+            write_xlsx(sheets), file_name=f"{stem}.xlsx", content_type=XLSX_TYPE
+        )
+    return _sheet_response(sheets[0], fmt, stem)
+
+
+@require_GET
 def order_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The orders the viewer may see, in the columns of the import (it re-imports unchanged)."""
     if fmt not in EXPORT_FORMATS:
@@ -204,12 +238,16 @@ def customer_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse
 
 def _mapping_form(batch: ImportBatch, data: Any = None) -> ImportMappingForm:
     summary = batch.summary or {}
+    kind = importing_records.kind_of(batch.kind)
+    unknown = summary.get("unknown", {})
     return ImportMappingForm(
         data,
         header=list(summary.get("header", [])),
         positions={key: int(index) for key, index in summary.get("positions", {}).items()},
-        unknown=summary.get("unknown", {}),
-        choices=importing.dimension_choices() if summary.get("unknown") else {},
+        unknown=unknown,
+        choices=importing_records.dimension_choices(unknown) if unknown else {},
+        columns=kind.columns,
+        dimensions=kind.dimensions,
     )
 
 
@@ -219,6 +257,7 @@ def _batch_context(batch: ImportBatch) -> dict[str, Any]:
     errors = batch.errors or []
     return {
         "batch": batch,
+        "kind": importing_records.kind_of(batch.kind),
         "file_errors": [error for error in errors if error.get("row") is None],
         "row_errors": [error for error in errors if error.get("row") is not None],
         "hidden_errors": max(0, batch.error_count - len(errors)),
@@ -226,6 +265,6 @@ def _batch_context(batch: ImportBatch) -> dict[str, Any]:
         "changes": summary.get("changes", []),
         "notes": summary.get("notes", []),
         "rows": summary.get("rows", 0),
-        "orders": summary.get("orders", 0),
+        "records": summary.get("records", summary.get("orders", 0)),
         "progress_url": reverse("sales:import_progress", args=[batch.pk]),
     }

@@ -99,7 +99,7 @@ def base_field(field_name: str) -> str:
 # --- permissions -------------------------------------------------------------------------
 
 
-def _write_scope(actor: Any) -> Scope:
+def write_scope(actor: Any) -> Scope:
     """What the actor may write: None (a system job) writes everything; some roles nothing."""
     if actor is None:
         return _SYSTEM_SCOPE
@@ -108,7 +108,7 @@ def _write_scope(actor: Any) -> Scope:
     return scope_for(actor)
 
 
-def _person_in_scope(scope: Scope, person: Person) -> bool:
+def person_in_scope(scope: Scope, person: Person) -> bool:
     return (
         scope.everything or person.pk == scope.person_id or scope.covers_unit_path(person.unit.path)
     )
@@ -203,7 +203,7 @@ class _Upsert:
 
     def __init__(self, *, actor: Any, source: str, rows: Sequence[OrderRow]) -> None:
         self.actor = actor
-        self.scope = _write_scope(actor)
+        self.scope = write_scope(actor)
         self.source = source
         self.rows = rows
         self.errors: list[RowError] = []
@@ -538,7 +538,7 @@ class _Upsert:
                     % {"number": number, "date": person.left_on.isoformat()},
                     number,
                 )
-            elif not _person_in_scope(self.scope, person):
+            elif not person_in_scope(self.scope, person):
                 self.error(
                     item,
                     f"{prefix}.employee_number",
@@ -575,7 +575,7 @@ class _Upsert:
         if self.scope.everything:
             return True
         return all(
-            _person_in_scope(self.scope, self.people_by_pk[person_id])
+            person_in_scope(self.scope, self.people_by_pk[person_id])
             for person_id, _, _ in order.credits
         )
 
@@ -1140,13 +1140,13 @@ def exchange_rate_delete(*, actor: Any, exchange_rate: ExchangeRate) -> None:
 
 
 def _check_owner(actor: Any, owner: Person | None) -> None:
-    scope = _write_scope(actor)
+    scope = write_scope(actor)
     if scope.everything:
         return
     if owner is None:
         raise DomainError(_("Choose the salesperson who owns the customer."), field="owner")
     owner = Person.objects.select_related("unit").get(pk=owner.pk)
-    if not _person_in_scope(scope, owner):
+    if not person_in_scope(scope, owner):
         raise NotAllowed(_("You may not give customers to %(name)s.") % {"name": owner.name})
 
 
@@ -1183,7 +1183,7 @@ def customer_create(
 
 
 def _require_customer_visible(actor: Any, customer: Customer) -> None:
-    _write_scope(actor)
+    write_scope(actor)
     if actor is not None and not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         raise NotAllowed(_("You may not change this customer."))
 
@@ -1300,9 +1300,9 @@ def _fill_response(
 
 
 def _check_salesperson(actor: Any, salesperson: Person) -> None:
-    scope = _write_scope(actor)
+    scope = write_scope(actor)
     person = Person.objects.select_related("unit").get(pk=salesperson.pk)
-    if not _person_in_scope(scope, person):
+    if not person_in_scope(scope, person):
         raise NotAllowed(
             _("You may not record answers about %(name)s.") % {"name": salesperson.name}
         )
