@@ -80,6 +80,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_("Customers"), "sales:customer_list"),
             NavItem(_("Satisfaction"), "sales:satisfaction_list"),
             NavItem(_("Import sales data"), "sales:import_start", LEADERS),
+            NavItem(_("Exchange rates"), "sales:exchange_rates"),
         ),
     ),
     NavSection(

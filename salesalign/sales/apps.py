@@ -13,3 +13,5 @@ class SalesConfig(AppConfig):
         from . import models
 
         audit_register(models.ExchangeRate)
+        audit_register(models.Customer)
+        audit_register(models.SatisfactionResponse)

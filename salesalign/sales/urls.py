@@ -34,6 +34,11 @@ from salesalign.sales import import_views  # noqa: E402
 urlpatterns += [
     path("import/", import_views.import_start, name="import_start"),
     path("import/history/", import_views.import_history, name="import_history"),
+    path(
+        "import/template/<slug:kind>.<str:fmt>",
+        import_views.import_template,
+        name="import_template",
+    ),
     path("import/<int:pk>/", import_views.import_preview, name="import_preview"),
     path("import/<int:pk>/mapping/", import_views.import_mapping, name="import_mapping"),
     path("import/<int:pk>/commit/", import_views.import_commit, name="import_commit"),
@@ -57,3 +62,15 @@ urlpatterns += [
     path("actuals/block/", actuals_views.actuals_block, name="actuals_block"),
 ]
 # --- end S3 actuals block ---
+
+# --- exchange rates ---
+from salesalign.sales.views import rates as rates_views  # noqa: E402
+
+urlpatterns += [
+    path("exchange-rates/", rates_views.exchange_rates, name="exchange_rates"),
+    path(
+        "exchange-rates/<int:pk>/delete/",
+        rates_views.exchange_rate_delete,
+        name="exchange_rate_delete",
+    ),
+]
