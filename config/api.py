@@ -7,6 +7,7 @@ from salesalign.core.api import router as core_router
 from salesalign.organization.api import router as organization_router
 from salesalign.sales.api import router as sales_router
 from salesalign.strategy.api import router as strategy_router
+from salesalign.targets.api import router as targets_router
 
 api = NinjaAPI(
     title="SalesAlign API",
@@ -25,3 +26,4 @@ api.add_router("/", core_router)
 api.add_router("/organization", organization_router)
 api.add_router("/strategy", strategy_router)
 api.add_router("/sales", sales_router)
+api.add_router("/targets", targets_router)

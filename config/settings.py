@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "salesalign.organization",
     "salesalign.strategy",
     "salesalign.sales",
+    "salesalign.targets",
     "salesalign.dashboards",
 ]
 

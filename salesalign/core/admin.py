@@ -1,9 +1,9 @@
-"""The Django admin for the core models: logins, API tokens (read-only), import history."""
+"""The Django admin for the core models: logins, API tokens (read-only), import history, notifications."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from salesalign.core.models import ApiToken, ImportBatch, User
+from salesalign.core.models import ApiToken, ImportBatch, Notification, User
 
 admin.site.register(User, UserAdmin)
 
@@ -39,3 +39,12 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:  # imports are made on the import pages
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "subject", "created_at", "read_at"]
+    list_filter = ["kind", "read_at"]
+    search_fields = ["subject", "recipient__name"]
+    raw_id_fields = ["recipient"]
+    list_select_related = ["recipient"]

@@ -157,3 +157,58 @@ class ImportBatch(models.Model):
     def is_working(self) -> bool:
         """A worker is checking or committing it (or it waits for one)."""
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def for_user(self, user: object) -> NotificationQuerySet:
+        """A person's notifications are theirs alone; a login without a person has none."""
+        person_id = getattr(getattr(user, "person", None), "pk", None)
+        if person_id is None:
+            return self.none()
+        return self.filter(recipient_id=person_id)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something waiting for a person inside SalesAlign (the home page's badge and list).
+
+    `subject` is an English message id with `%(name)s` placeholders filled from
+    `params` and translated when shown, so each reader gets their own language.
+    """
+
+    recipient = models.ForeignKey(
+        "organization.Person",
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    subject = models.CharField(_("subject"), max_length=300)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.kind}"
+
+    @property
+    def text(self) -> str:
+        """The subject in the reader's language, with its details filled in."""
+        from django.utils.translation import gettext
+
+        message = gettext(self.subject)
+        try:
+            return message % self.params if self.params else message
+        except (KeyError, TypeError, ValueError):
+            return message

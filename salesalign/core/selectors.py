@@ -1,4 +1,4 @@
-"""Reads of the core app: the audit history of a record, ready to show."""
+"""Reads of the core app: the audit history of a record, ready to show; notifications."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from auditlog.models import LogEntry
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+
+from salesalign.core.models import Notification
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,21 @@ def describe_entries(
 def history_entries(obj: models.Model, *, limit: int = 100) -> list[HistoryEntry]:
     """The history of one record, ready to show."""
     return describe_entries(history_for(obj, limit=limit), primary=type(obj))
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+def notification_unread_count(*, user: Any) -> int:
+    """How many of the user's notifications are unread (the badge); one query."""
+    return Notification.objects.for_user(user).unread().count()
+
+
+def notification_list(
+    *, user: Any, unread_only: bool = False, limit: int = 20
+) -> list[Notification]:
+    """The user's latest notifications, newest first (each has `.text` in their language)."""
+    notifications = Notification.objects.for_user(user)
+    if unread_only:
+        notifications = notifications.unread()
+    return list(notifications.order_by("-created_at", "-pk")[:limit])

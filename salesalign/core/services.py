@@ -1,13 +1,16 @@
-"""Writes of the core app: personal API tokens."""
+"""Writes of the core app: personal API tokens and notifications."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesalign.core.exceptions import DomainError
-from salesalign.core.models import ApiToken, User, hash_token
+from salesalign.core.models import ApiToken, Notification, User, hash_token
 
 
 @transaction.atomic
@@ -46,3 +49,44 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+def notify(
+    *,
+    people: Iterable[Any],
+    kind: str,
+    subject: str,
+    url: str = "",
+    params: Mapping[str, Any] | None = None,
+) -> list[Notification]:
+    """Tell each person (a `Person` or its id) that something waits for them; one insert.
+
+    `subject` is an English message id (mark it with `gettext_noop`) with
+    `%(name)s` placeholders filled from `params` when shown, in the reader's
+    language. The same person listed twice is told once.
+    """
+    recipient_ids = list(dict.fromkeys(getattr(person, "pk", person) for person in people))
+    if not recipient_ids:
+        return []
+    rows = [
+        Notification(
+            recipient_id=recipient_id,
+            kind=kind,
+            subject=subject[:300],
+            params=dict(params or {}),
+            url=url,
+        )
+        for recipient_id in recipient_ids
+    ]
+    return Notification.objects.bulk_create(rows)
+
+
+def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own notifications read (the given ones, or all); how many changed."""
+    notifications = Notification.objects.for_user(user).unread()
+    if ids is not None:
+        notifications = notifications.filter(pk__in=list(ids))
+    return notifications.update(read_at=timezone.now())

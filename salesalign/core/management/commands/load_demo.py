@@ -51,6 +51,7 @@ DEMO_LOADERS: list[str] = [
     "salesalign.organization.demo",
     "salesalign.strategy.demo",
     "salesalign.sales.demo",
+    "salesalign.targets.demo",
 ]
 
 DEFAULT_PASSWORD = "salesalign-demo"  # noqa: S105 - the documented demo password

@@ -1,0 +1,222 @@
+"""History for allocation and phasing, read through the sales app's one actuals aggregation.
+
+`allocation_history` makes ONE call of `salesalign.sales.selectors.actuals.actuals`
+for every child and every year, split by the dimensions the allocation needs,
+and folds dimension values (leaf product lines, provinces) into the values the
+allocation uses (product lines, regions one level up). `monthly_history` reads
+one subject's months for seasonality. The user's visibility applies: nobody
+allocates on numbers they could not see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from salesalign.engines.metrics import MetricKey, SubjectKind
+from salesalign.engines.periods import months_of, periods_of_year, year_period
+from salesalign.organization.models import CustomerSegment, OrgUnit, ProductLine, Region
+from salesalign.sales.selectors.actuals import actuals
+
+#: The model of each dimension axis.
+DIMENSION_MODELS: dict[str, Any] = {
+    "product_line": ProductLine,
+    "region": Region,
+    "segment": CustomerSegment,
+}
+
+Key = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class KeyHistory:
+    """Per allocation key: year → raw tally, and year → the number of facts behind it."""
+
+    totals: dict[Key, dict[int, int]]
+    counts: dict[Key, dict[int, int]]
+
+
+@dataclass(frozen=True)
+class DimensionFold:
+    """How the raw values of one dimension count for an allocation.
+
+    `values` are the ids the allocation splits into (None when the dimension is
+    not an axis); `within` is the id fixed by the parent slice (None if none).
+    """
+
+    name: str
+    values: tuple[int, ...] | None
+    within: int | None
+
+
+def _fold_maps(folds: Sequence[DimensionFold]) -> dict[str, dict[int, int | None]]:
+    """For each dimension: raw node id → the allocation value it counts for (None: not counted).
+
+    A node counts when it lies under `within` (if any) and, for an axis, under
+    one of its values.
+    """
+    maps: dict[str, dict[int, int | None]] = {}
+    for fold in folds:
+        nodes = list(DIMENSION_MODELS[fold.name].objects.values_list("pk", "path"))
+        path_of = dict(nodes)
+        within = path_of.get(fold.within) if fold.within is not None else None
+        value_paths = {path_of[pk]: pk for pk in fold.values or () if pk in path_of}
+        mapping: dict[int, int | None] = {}
+        for pk, path in nodes:
+            if within is not None and not path.startswith(within):
+                mapping[pk] = None
+                continue
+            if fold.values is None:
+                mapping[pk] = fold.within if fold.within is not None else 0
+                continue
+            mapping[pk] = next(
+                (value for prefix, value in value_paths.items() if path.startswith(prefix)), None
+            )
+        maps[fold.name] = mapping
+    return maps
+
+
+def child_token(*, unit_id: int | None = None, person_id: int | None = None) -> str:
+    """How a child unit or person is named in allocation keys: "u12" or "p7"."""
+    return f"u{unit_id}" if unit_id is not None else f"p{person_id}"
+
+
+def allocation_history(
+    *,
+    user: Any,
+    metric: MetricKey,
+    fiscal_years: Iterable[int],
+    fiscal_start_month: int,
+    unit_ids: Sequence[int],
+    person_ids: Sequence[int],
+    axes: Sequence[str],
+    folds: Sequence[DimensionFold],
+) -> KeyHistory:
+    """Actual tallies (and how many facts made them) per allocation key and fiscal year,
+    from one aggregation.
+
+    Keys follow `axes`: "child" is the child token, a dimension its folded
+    value. Raw tallies are the metric's integers (cents, basis points of an order).
+    """
+    years = sorted(set(fiscal_years))
+    history: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    if not years or (not unit_ids and not person_ids):
+        return KeyHistory({}, {})
+    periods = [year_period(year, fiscal_start_month) for year in years]
+    year_of = {period.key: year for period, year in zip(periods, years, strict=True)}
+    split_by = [fold.name for fold in folds]
+    result = actuals(
+        user=user,
+        metric=metric,
+        periods=periods,
+        units=list(unit_ids),
+        people=list(person_ids),
+        include_subtree=True,
+        split_by=split_by,
+    )
+    maps = _fold_maps(folds)
+    for (subject, period_key, split), tally in result.actuals.tallies.items():
+        if subject.within is not None or bool(split) != bool(split_by):
+            continue
+        token = (
+            child_token(unit_id=subject.id)
+            if subject.kind == SubjectKind.UNIT
+            else child_token(person_id=subject.id)
+        )
+        folded: dict[str, int] = {}
+        counted = True
+        for fold, raw in zip(folds, split, strict=True):
+            value = maps[fold.name].get(raw) if raw is not None else None
+            if value is None:
+                counted = False
+                break
+            folded[fold.name] = value
+        if not counted:
+            continue
+        key = tuple(token if axis == "child" else folded[axis] for axis in axes)
+        history[key][year_of[period_key]] += tally.total
+        counts[key][year_of[period_key]] += tally.count
+    return KeyHistory(
+        totals={key: dict(years_of) for key, years_of in history.items()},
+        counts={key: dict(years_of) for key, years_of in counts.items()},
+    )
+
+
+def monthly_history(
+    *,
+    user: Any,
+    metric: MetricKey,
+    fiscal_years: Iterable[int],
+    fiscal_start_month: int,
+    product_line: ProductLine | None = None,
+    unit: OrgUnit | None = None,
+) -> dict[int, int]:
+    """A unit's (default: the company's) monthly tallies (yyyymm → raw) over whole fiscal years,
+    only of one product line (and the lines below it) when given."""
+    months = [
+        period
+        for year in sorted(set(fiscal_years))
+        for period in periods_of_year("month", year, fiscal_start_month)
+    ]
+    if not months:
+        return {}
+    root = unit or OrgUnit.objects.filter(depth=1).order_by("path").first()
+    if root is None:
+        return {}
+    folds = [DimensionFold("product_line", None, product_line.pk)] if product_line else []
+    result = actuals(
+        user=user,
+        metric=metric,
+        periods=months,
+        units=[root.pk],
+        split_by=[fold.name for fold in folds],
+    )
+    maps = _fold_maps(folds)
+    monthly: dict[int, int] = {months_of(period)[0]: 0 for period in months}
+    month_of = {period.key: months_of(period)[0] for period in months}
+    for (subject, period_key, split), tally in result.actuals.tallies.items():
+        if subject.kind != SubjectKind.UNIT or subject.within is not None:
+            continue
+        if folds:
+            if not split or maps["product_line"].get(split[0]) is None:  # type: ignore[arg-type]
+                continue
+        elif split:
+            continue
+        monthly[month_of[period_key]] += tally.total
+    return monthly
+
+
+def dimension_values_below(name: str, within: int | None) -> list[int]:
+    """The values a dimension splits into: the children of `within`, or else the first level of
+    the tree that branches (a single country splits into its regions)."""
+    model = DIMENSION_MODELS[name]
+    nodes = list(model.objects.filter(is_active=True).values_list("pk", "path", "depth"))
+    if within is not None:
+        parent = next((node for node in nodes if node[0] == within), None)
+        if parent is None:
+            return []
+        return [
+            pk for pk, path, depth in nodes if path.startswith(parent[1]) and depth == parent[2] + 1
+        ]
+    level = [node for node in nodes if node[2] == 1]
+    while len(level) == 1:
+        below = [
+            node for node in nodes if node[1].startswith(level[0][1]) and node[2] == level[0][2] + 1
+        ]
+        if not below:
+            break
+        level = below
+    return [pk for pk, _path, _depth in level]
+
+
+def history_in_minor_units(
+    history: Mapping[Key, Mapping[int, int]], convert: Any
+) -> dict[Key, dict[int, int]]:
+    """The same history with every tally converted (e.g. basis points of an order → orders)."""
+    return {
+        key: {year: convert(value) for year, value in years.items()}
+        for key, years in history.items()
+    }

@@ -1,0 +1,214 @@
+"""Line of sight: a salesperson's targets for the year and the month, and the chain above them —
+team → department → company target → tactical goal → strategic goal — with the share they carry.
+
+A fixed number of queries whatever the size of the company: the person, the
+plan, their targets, their months, one query per level of the chain above
+(the tree is a handful of levels deep) and the goals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.http import Http404
+
+from salesalign.core.roles import person_of
+from salesalign.engines.periods import fiscal_year_of, month_number
+from salesalign.engines.phasing import fiscal_months
+from salesalign.organization.models import Person
+from salesalign.strategy.models import StrategicGoal, TacticalGoal
+from salesalign.targets.metrics import TargetMetric, target_metric
+from salesalign.targets.models import Target, TargetPeriod, TargetPlan
+from salesalign.targets.selectors.plans import TARGET_RELATED, plan_in_force, target_label
+
+#: More levels than any organisation has; a guard against a broken tree.
+MAX_LEVELS = 12
+
+
+@dataclass
+class ChainLink:
+    """One target above the person's: whose it is, its value and the person's share of it."""
+
+    target: Target
+    label: str
+    value: Decimal | None
+    share: Decimal | None  # the person's total / this target (None for levels or a zero target)
+
+
+@dataclass
+class MetricSight:
+    """The person's targets of one metric: the year, each month, this month, and the chain."""
+
+    metric: TargetMetric
+    label: str
+    year_value: Decimal | None
+    month_values: list[Decimal | None]
+    this_month: Decimal | None
+    slices: list[Target]
+    chain: list[ChainLink]
+    tactical_goal: TacticalGoal | None
+    strategic_goals: list[StrategicGoal] = field(default_factory=list)
+
+    @property
+    def company_share(self) -> Decimal | None:
+        """The share of the company target that the person carries."""
+        return self.chain[-1].share if self.chain else None
+
+
+@dataclass
+class LineOfSight:
+    person: Person
+    plan: TargetPlan | None
+    months: tuple[int, ...]
+    this_month: int | None
+    metrics: list[MetricSight]
+
+
+def _share(part: int, whole: int | None) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def line_of_sight(
+    *,
+    user: Any,
+    today: date,
+    person_id: int | None = None,
+    fiscal_year: int | None = None,
+    plan: TargetPlan | None = None,
+) -> LineOfSight:
+    """What one person carries (by default the user) in the plan in force for a year."""
+    if person_id is None:
+        own = person_of(user)
+        if own is None:
+            raise Http404("No such person.")
+        person_id = own.pk
+    person = Person.objects.visible_to(user).select_related("unit").filter(pk=person_id).first()
+    if person is None:
+        raise Http404("No such person.")
+    if plan is None:
+        year = fiscal_year or fiscal_year_of(today, _start_month())
+        plan = plan_in_force(user=user, fiscal_year=year)
+    if plan is None:
+        return LineOfSight(person=person, plan=None, months=(), this_month=None, metrics=[])
+    months = fiscal_months(plan.fiscal_year, plan.fiscal_start_month)
+    current = month_number(today)
+    this_month = current if current in months else None
+    own_targets = list(
+        Target.objects.visible_to(user)
+        .filter(plan=plan, person=person)
+        .select_related(*TARGET_RELATED)
+        .order_by("metric", "slice_key")
+    )
+    by_metric: dict[tuple[str, str], list[Target]] = defaultdict(list)
+    for target in own_targets:
+        by_metric[(target.metric, target.custom_metric_name)].append(target)
+    month_index = {month: index for index, month in enumerate(months)}
+    raw_months: dict[int, list[int]] = defaultdict(lambda: [0] * 12)
+    levels: dict[int, list[Decimal | None]] = defaultdict(lambda: [None] * 12)
+    for target_id, month, amount, level in TargetPeriod.objects.filter(
+        target__in=[target.pk for target in own_targets]
+    ).values_list("target_id", "month", "amount", "level"):
+        if month in month_index:
+            raw_months[target_id][month_index[month]] += int(amount or 0)
+            levels[target_id][month_index[month]] = level
+    ancestors = _ancestors(own_targets)
+    goal_ids = {target.tactical_goal_id for target in ancestors.values() if target.tactical_goal_id}
+    goal_ids |= {target.tactical_goal_id for target in own_targets if target.tactical_goal_id}
+    goals = {
+        goal.pk: goal
+        for goal in TacticalGoal.objects.filter(pk__in=goal_ids).prefetch_related("strategic_goals")
+    }
+    sights = []
+    for (metric, _custom), slices in sorted(by_metric.items()):
+        kind = target_metric(metric)
+        if kind.is_level:
+            level = slices[0].level
+            month_values: list[Decimal | None] = list(levels[slices[0].pk])
+            year_value: Decimal | None = level
+        else:
+            raw = [sum(raw_months[target.pk][index] for target in slices) for index in range(12)]
+            month_values = [kind.from_minor(amount) for amount in raw]
+            year_value = kind.from_minor(sum(int(target.amount or 0) for target in slices))
+        carried: dict[int, int] = defaultdict(int)
+        for target in slices:
+            above = ancestors.get(target.parent_id) if target.parent_id else None
+            while above is not None:
+                carried[above.pk] += int(target.amount or 0)
+                above = ancestors.get(above.parent_id) if above.parent_id else None
+        chain = _chain(slices[0], ancestors, kind, carried)
+        goal_id = next(
+            (
+                link.target.tactical_goal_id
+                for link in reversed(chain)
+                if link.target.tactical_goal_id
+            ),
+            slices[0].tactical_goal_id,
+        )
+        goal = goals.get(goal_id) if goal_id else None
+        sights.append(
+            MetricSight(
+                metric=kind,
+                label=slices[0].metric_label,
+                year_value=year_value,
+                month_values=month_values,
+                this_month=month_values[month_index[this_month]] if this_month else None,
+                slices=slices,
+                chain=chain,
+                tactical_goal=goal,
+                strategic_goals=list(goal.strategic_goals.all()) if goal else [],
+            )
+        )
+    return LineOfSight(
+        person=person, plan=plan, months=months, this_month=this_month, metrics=sights
+    )
+
+
+def _start_month() -> int:
+    from django.conf import settings
+
+    return int(settings.FISCAL_YEAR_START_MONTH)
+
+
+def _ancestors(targets: list[Target]) -> dict[int, Target]:
+    """Every target above the given ones, one query per level."""
+    found: dict[int, Target] = {}
+    wanted = {target.parent_id for target in targets if target.parent_id is not None}
+    for _level in range(MAX_LEVELS):
+        wanted -= set(found)
+        if not wanted:
+            break
+        level = list(Target.objects.filter(pk__in=wanted).select_related(*TARGET_RELATED))
+        for target in level:
+            found[target.pk] = target
+        wanted = {target.parent_id for target in level if target.parent_id is not None}
+    return found
+
+
+def _chain(
+    start: Target, ancestors: dict[int, Target], kind: TargetMetric, carried: dict[int, int]
+) -> list[ChainLink]:
+    """The targets above `start`, nearest first, with the share of each the person carries.
+
+    Slices of the person's own target (split by product line, say) are skipped:
+    the chain shows units, up to the company target.
+    """
+    links = []
+    current = ancestors.get(start.parent_id) if start.parent_id else None
+    while current is not None:
+        if current.person_id is None:
+            links.append(
+                ChainLink(
+                    target=current,
+                    label=target_label(current),
+                    value=current.value,
+                    share=None if kind.is_level else _share(carried[current.pk], current.amount),
+                )
+            )
+        current = ancestors.get(current.parent_id) if current.parent_id else None
+    return links

@@ -1,0 +1,226 @@
+"""Reads of plans and targets: lists, details, and the difference between two versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from salesalign.core.exceptions import DomainError
+from salesalign.core.visibility import scope_for
+from salesalign.strategy.models import StrategicGoal, TacticalGoal
+from salesalign.targets.choices import PlanStatus, ProposalStatus
+from salesalign.targets.models import Target, TargetPlan, TargetProposal
+from salesalign.targets.selectors.visibility import can_see_drafts, is_planner
+
+#: Related rows every target display needs (one query with the targets).
+TARGET_RELATED = ("unit", "person", "product_line", "region", "segment", "tactical_goal")
+
+
+def _readable_plans(user: Any) -> QuerySet[TargetPlan]:
+    """Plans are read by the company's people (a login without a person reads none); drafts
+    by planners and managers only."""
+    scope = scope_for(user)
+    if scope.nothing:
+        return TargetPlan.objects.none()
+    plans = TargetPlan.objects.all()
+    if not can_see_drafts(user):
+        plans = plans.exclude(status=PlanStatus.DRAFT)
+    return plans
+
+
+def plan_list(*, user: Any, fiscal_year: int | None = None) -> QuerySet[TargetPlan]:
+    """The plans a user may read, newest year and version first (drafts for planners and
+    managers only), each with its number of targets."""
+    plans = _readable_plans(user)
+    if fiscal_year is not None:
+        plans = plans.filter(fiscal_year=fiscal_year)
+    return (
+        plans.select_related("created_by", "approved_by")
+        .annotate(target_count=Count("targets"))
+        .order_by("-fiscal_year", "-version")
+    )
+
+
+def plan_get(*, user: Any, pk: int) -> TargetPlan:
+    """One plan the user may read; "not found" otherwise."""
+    plans = _readable_plans(user).select_related("created_by", "approved_by", "based_on")
+    plan = plans.filter(pk=pk).first()
+    if plan is None:
+        raise Http404("No such plan.")
+    return plan
+
+
+def plan_in_force(*, user: Any, fiscal_year: int) -> TargetPlan | None:
+    """The approved version of a year, else the latest version the user may read."""
+    plans = plan_list(user=user, fiscal_year=fiscal_year)
+    return plans.filter(status=PlanStatus.APPROVED).first() or plans.first()
+
+
+@dataclass
+class PlanDetail:
+    """A plan with its company targets (and the goals they serve) and where negotiation stands."""
+
+    plan: TargetPlan
+    company_targets: list[Target]
+    versions: list[TargetPlan]
+    target_count: int
+    proposals_pending: int
+    counters_open: int
+    can_plan: bool
+    uncovered_goals: list[TacticalGoal] = field(default_factory=list)
+
+
+def plan_detail(*, user: Any, plan: TargetPlan) -> PlanDetail:
+    """What a plan's page shows first; a bounded number of queries."""
+    roots = list(
+        Target.objects.visible_to(user)
+        .filter(plan=plan, parent__isnull=True)
+        .select_related(*TARGET_RELATED)
+        .prefetch_related(
+            Prefetch(
+                "tactical_goal__strategic_goals", queryset=StrategicGoal.objects.order_by("pk")
+            )
+        )
+        .order_by("metric", "slice_key")
+    )
+    counts = TargetProposal.objects.filter(plan=plan).aggregate(
+        pending=Count("pk", filter=Q(status=ProposalStatus.PENDING)),
+        countered=Count("pk", filter=Q(status=ProposalStatus.COUNTERED)),
+    )
+    linked = set(
+        Target.objects.filter(plan=plan, tactical_goal__isnull=False).values_list(
+            "tactical_goal_id", flat=True
+        )
+    )
+    uncovered = list(
+        TacticalGoal.objects.filter(year=plan.fiscal_year).exclude(pk__in=linked).order_by("pk")
+    )
+    return PlanDetail(
+        plan=plan,
+        company_targets=roots,
+        versions=list(plan_list(user=user, fiscal_year=plan.fiscal_year)),
+        target_count=Target.objects.visible_to(user).filter(plan=plan).count(),
+        proposals_pending=counts["pending"],
+        counters_open=counts["countered"],
+        can_plan=is_planner(user),
+        uncovered_goals=uncovered,
+    )
+
+
+def target_list(
+    *,
+    user: Any,
+    plan: TargetPlan,
+    metric: str | None = None,
+    unit_id: int | None = None,
+    person_id: int | None = None,
+    parent_id: int | None = None,
+    roots_only: bool = False,
+    product_line_id: int | None = None,
+    region_id: int | None = None,
+    segment_id: int | None = None,
+) -> QuerySet[Target]:
+    """A plan's targets the user may see, filtered; slices in a stable order."""
+    targets = Target.objects.visible_to(user).filter(plan=plan)
+    filters = {
+        "metric": metric,
+        "unit_id": unit_id,
+        "person_id": person_id,
+        "parent_id": parent_id,
+        "product_line_id": product_line_id,
+        "region_id": region_id,
+        "segment_id": segment_id,
+    }
+    targets = targets.filter(**{name: value for name, value in filters.items() if value})
+    if roots_only:
+        targets = targets.filter(parent__isnull=True)
+    return targets.select_related(*TARGET_RELATED).order_by("metric", "slice_key")
+
+
+def target_get(*, user: Any, pk: int) -> Target:
+    """One target the user may see, with its plan; "not found" otherwise."""
+    target = (
+        Target.objects.visible_to(user)
+        .select_related("plan", "parent", *TARGET_RELATED)
+        .filter(pk=pk)
+        .first()
+    )
+    if target is None:
+        raise Http404("No such target.")
+    return target
+
+
+# --- versions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One slice in two versions: its value in each (None where it does not exist)."""
+
+    metric: str
+    custom_metric_name: str
+    slice_key: str
+    label: str
+    before: Decimal | None
+    after: Decimal | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+def target_label(target: Target) -> str:
+    """A slice as people read it: "Li Ming · IoT Platform · East China"."""
+    subject = target.person if target.person_id is not None else target.unit
+    parts = [subject.display_name if subject is not None else ""]
+    for name in ("product_line", "region", "segment"):
+        if getattr(target, f"{name}_id") is not None:
+            parts.append(getattr(target, name).display_name)
+    return " · ".join(parts)
+
+
+def version_diff(
+    *, user: Any, before: TargetPlan, after: TargetPlan, only_changed: bool = True
+) -> list[DiffRow]:
+    """The difference between two versions of a year, slice by slice (two queries)."""
+    if before.fiscal_year != after.fiscal_year:
+        raise DomainError(_("Compare versions of the same year."), field="other")
+
+    def read(plan: TargetPlan) -> dict[tuple[str, str, str], Target]:
+        return {
+            (target.metric, target.custom_metric_name, target.slice_key): target
+            for target in Target.objects.visible_to(user)
+            .filter(plan=plan)
+            .select_related(*TARGET_RELATED)
+        }
+
+    old, new = read(before), read(after)
+    rows = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        shown = b or a
+        assert shown is not None
+        row = DiffRow(
+            metric=key[0],
+            custom_metric_name=key[1],
+            slice_key=key[2],
+            label=target_label(shown),
+            before=a.value if a is not None else None,
+            after=b.value if b is not None else None,
+        )
+        if only_changed and row.before == row.after:
+            continue
+        rows.append(row)
+    return rows
+
+
+def versions_of(*, user: Any, fiscal_year: int) -> Sequence[TargetPlan]:
+    return list(plan_list(user=user, fiscal_year=fiscal_year))

@@ -1,0 +1,212 @@
+"""What the target services share: permission and lock checks, slices, phasing into months."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.engines.phasing import active_months, fiscal_months, flat_profile, phase
+from salesalign.organization.models import Person
+from salesalign.sales.facts import chunks, insert_rows
+from salesalign.targets.models import (
+    SeasonalityProfile,
+    Target,
+    TargetPeriod,
+    TargetPlan,
+    slice_key_of,
+)
+from salesalign.targets.selectors.visibility import can_manage_target, is_planner
+
+#: Dimensions a slice may carry, in key order.
+DIMENSIONS = ("product_line", "region", "segment")
+
+
+def actor_or_none(actor: Any) -> Any:
+    """The user to record as author (None for an anonymous or unsaved actor)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+def require_planner(actor: Any) -> None:
+    if not is_planner(actor):
+        raise NotAllowed(_("Only executives and administrators plan targets for the company."))
+
+
+def require_manager_of(actor: Any, target: Target) -> None:
+    """Allocating, publishing and deciding below a target is for its managers (and planners)."""
+    if not can_manage_target(actor, target):
+        raise NotAllowed(
+            _("Only the managers of this target's unit may change the targets below it.")
+        )
+
+
+def require_open(plan: TargetPlan) -> None:
+    """Approved versions are locked: a change is a re-plan with a reason."""
+    if plan.is_locked:
+        raise DomainError(
+            _(
+                "Version %(version)s of the %(year)s targets is %(status)s and locked; "
+                "make a new version (re-plan) to change it."
+            )
+            % {
+                "version": plan.version,
+                "year": plan.fiscal_year,
+                "status": plan.get_status_display().lower(),
+            },
+            code="locked",
+        )
+
+
+def lock_plan(plan: TargetPlan) -> TargetPlan:
+    """Re-read the plan under a row lock, so that two writers take turns."""
+    return TargetPlan.objects.select_for_update().get(pk=plan.pk)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The coordinates of a target: a unit or a person, and optional dimension values."""
+
+    unit_id: int | None = None
+    person_id: int | None = None
+    product_line_id: int | None = None
+    region_id: int | None = None
+    segment_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return slice_key_of(
+            unit_id=self.unit_id,
+            person_id=self.person_id,
+            product_line_id=self.product_line_id,
+            region_id=self.region_id,
+            segment_id=self.segment_id,
+        )
+
+    @classmethod
+    def of(cls, target: Target) -> Slice:
+        return cls(
+            unit_id=target.unit_id,
+            person_id=target.person_id,
+            product_line_id=target.product_line_id,
+            region_id=target.region_id,
+            segment_id=target.segment_id,
+        )
+
+    def dimension(self, name: str) -> int | None:
+        value: int | None = getattr(self, f"{name}_id")
+        return value
+
+
+# --- phasing -----------------------------------------------------------------------------
+
+
+def _profile_weights(plan: TargetPlan) -> dict[tuple[str, int | None], tuple[Decimal, ...]]:
+    return {
+        (profile.metric, profile.product_line_id): profile.weight_values
+        for profile in SeasonalityProfile.objects.filter(plan=plan)
+    }
+
+
+def weights_for(
+    profiles: dict[tuple[str, int | None], tuple[Decimal, ...]],
+    *,
+    metric: str,
+    product_line_id: int | None,
+    product_line_ancestors: dict[int, list[int]] | None = None,
+) -> tuple[Decimal, ...]:
+    """The most specific profile for a slice: its product line (or one above it), its metric,
+    the plan's own; flat when the plan has none."""
+    candidates: list[tuple[str, int | None]] = []
+    if product_line_id is not None:
+        lines = [product_line_id, *((product_line_ancestors or {}).get(product_line_id, []))]
+        candidates += [(metric, line) for line in lines]
+    candidates += [(metric, None), ("", None)]
+    for candidate in candidates:
+        found = profiles.get(candidate)
+        if found is not None:
+            return found
+    return flat_profile()
+
+
+def _product_line_ancestors(product_line_ids: Iterable[int]) -> dict[int, list[int]]:
+    """For each product line, the ids of the lines above it, nearest first (one query)."""
+    from salesalign.organization.models import ProductLine
+
+    wanted = set(product_line_ids)
+    if not wanted:
+        return {}
+    nodes = list(ProductLine.objects.values_list("pk", "path"))
+    by_path = {path: pk for pk, path in nodes}
+    steplen = ProductLine.steplen
+    result: dict[int, list[int]] = {}
+    for pk, path in nodes:
+        if pk in wanted:
+            result[pk] = [
+                by_path[path[:end]]
+                for end in range(len(path) - steplen, 0, -steplen)
+                if path[:end] in by_path
+            ]
+    return result
+
+
+def phase_targets(plan: TargetPlan, targets: Sequence[Target]) -> int:
+    """(Re)write the monthly rows of `targets`: amounts phased by the plan's seasonality, levels
+    repeated every month. A person's months outside their employment get nothing. Returns rows."""
+    if not targets:
+        return 0
+    months = fiscal_months(plan.fiscal_year, plan.fiscal_start_month)
+    profiles = _profile_weights(plan)
+    ancestors = _product_line_ancestors(
+        target.product_line_id for target in targets if target.product_line_id is not None
+    )
+    person_ids = {target.person_id for target in targets if target.person_id is not None}
+    employment = {
+        pk: (hired, left)
+        for batch in chunks(sorted(person_ids))
+        for pk, hired, left in Person.objects.filter(pk__in=batch).values_list(
+            "pk", "hire_date", "left_on"
+        )
+    }
+    target_ids = [target.pk for target in targets]
+    for batch in chunks(target_ids):
+        TargetPeriod.objects.filter(target_id__in=batch).delete()
+    rows: list[tuple[Any, ...]] = []
+    for target in targets:
+        if target.level is not None:
+            rows.extend((target.pk, month, None, target.level) for month in months)
+            continue
+        active = None
+        if target.person_id is not None:
+            hired, left = employment.get(target.person_id, (None, None))
+            active = active_months(months, hired, left)
+        weights = weights_for(
+            profiles,
+            metric=target.metric,
+            product_line_id=target.product_line_id,
+            product_line_ancestors=ancestors,
+        )
+        amount = int(target.amount or 0)
+        if active is not None and amount and not any(active):
+            raise DomainError(
+                _("Nobody can carry a target in %(year)s after leaving: %(slice)s.")
+                % {"year": plan.fiscal_year, "slice": target.slice_key},
+                field="amount",
+            )
+        amounts = phase(amount, weights, months, active)
+        rows.extend(
+            (target.pk, month, amount, None) for month, amount in zip(months, amounts, strict=True)
+        )
+    insert_rows(TargetPeriod, ["target_id", "month", "amount", "level"], rows)
+    return len(rows)
+
+
+def targets_of(plan: TargetPlan, *, metric: str | None = None) -> Any:
+    condition = Q(plan=plan)
+    if metric:
+        condition &= Q(metric=metric)
+    return Target.objects.filter(condition)

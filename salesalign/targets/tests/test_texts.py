@@ -1,0 +1,75 @@
+"""The engines' codes in words: allocation steps and findings, in English and in Chinese."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from salesalign.engines.reasonableness import Finding, FindingCode
+from salesalign.targets.metrics import target_metric
+from salesalign.targets.texts import FINDING_TEXTS, STEP_TEXTS, finding_text, step_text
+
+REVENUE = target_metric("revenue")
+
+
+def test_a_history_step_reads_as_a_share_of_the_years():
+    step = {
+        "code": "history_share",
+        "params": {"share": "0.125", "years": "2023,2024,2025", "weights": "1,2,3"},
+    }
+    with translation.override("en"):
+        assert (
+            step_text(step, REVENUE)
+            == "12.5 % of the sales in 2023,2024,2025 (year weights 1,2,3)."
+        )
+
+
+def test_amounts_in_cents_read_in_yuan_and_growth_names_the_product_line():
+    with translation.override("en"):
+        assert step_text({"code": "manual", "params": {"amount": 123456789}}, REVENUE) == (
+            "Entered by hand: 1,234,567.89."
+        )
+        growth = {"code": "growth", "params": {"axis": "product_line", "value": 3, "factor": "1.2"}}
+        assert step_text(growth, REVENUE, {("product_line", 3): "Robots"}) == (
+            "Market change ×1.2 for Robots."
+        )
+
+
+def test_a_finding_reads_with_its_numbers_and_in_chinese_too():
+    finding = Finding(
+        FindingCode.CHILDREN_BELOW_PARENT,
+        ("target", 1),
+        {"parent": 100000, "children": 90000, "difference": 10000, "child_count": 2},
+    )
+    with translation.override("en"):
+        assert finding_text(finding, REVENUE) == (
+            "The targets below add up to 900.00: 100.00 still to place."
+        )
+    with translation.override("zh-hans"):
+        chinese = finding_text(finding, REVENUE)
+    assert "900.00" in chinese and "The targets" not in chinese
+
+
+def test_growth_is_shown_with_a_sign():
+    finding = Finding(
+        FindingCode.GROWTH_ABOVE_TREND,
+        ("p1",),
+        {"base_year": 2025, "target_growth": Decimal("0.4"), "trend_growth": Decimal("-0.05")},
+    )
+    with translation.override("en"):
+        assert finding_text(finding, REVENUE) == (
+            "Grows +40.0 % on 2025, far above its own trend (-5.0 %)."
+        )
+
+
+@pytest.mark.parametrize("code", list(FindingCode))
+def test_every_finding_code_has_words(code):
+    assert code in FINDING_TEXTS
+
+
+def test_every_step_code_has_words():
+    from salesalign.engines.allocation import StepCode
+
+    assert {str(code) for code in StepCode} <= set(STEP_TEXTS)
