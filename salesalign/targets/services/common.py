@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from salesalign.core.exceptions import DomainError, NotAllowed
@@ -202,7 +202,50 @@ def phase_targets(plan: TargetPlan, targets: Sequence[Target]) -> int:
             (target.pk, month, amount, None) for month, amount in zip(months, amounts, strict=True)
         )
     insert_rows(TargetPeriod, ["target_id", "month", "amount", "level"], rows)
+    roll_up_months({target.parent_id for target in targets if target.parent_id is not None})
     return len(rows)
+
+
+def roll_up_months(parent_ids: Iterable[int]) -> None:
+    """A target whose children add up to it takes its months from them, up to the root.
+
+    Each child is phased by its own seasonality (a product line's, a leaver's months), so
+    the parent's months are the sums of its children's: the cascade adds up to the cent in
+    every month, not only in the year. A parent whose children do not (yet) add up to it —
+    a manual split with a remainder — keeps its own phasing.
+    """
+    pending = set(parent_ids)
+    while pending:
+        above: set[int] = set()
+        for batch in chunks(sorted(pending)):
+            parents = dict(
+                Target.objects.filter(pk__in=batch, amount__isnull=False).values_list(
+                    "pk", "parent_id"
+                )
+            )
+            amounts = dict(Target.objects.filter(pk__in=batch).values_list("pk", "amount"))
+            totals = {
+                row["parent_id"]: row["total"]
+                for row in Target.objects.filter(parent_id__in=list(parents))
+                .values("parent_id")
+                .annotate(total=Sum("amount"), levels=Count("level"))
+                .filter(levels=0)
+            }
+            rolled = sorted(pk for pk in parents if totals.get(pk) == amounts[pk])
+            if not rolled:
+                continue
+            months = (
+                TargetPeriod.objects.filter(target__parent_id__in=rolled)
+                .values("target__parent_id", "month")
+                .annotate(total=Sum("amount"))
+                .order_by()
+                .values_list("target__parent_id", "month", "total")
+            )
+            rows = [(parent_id, month, int(total or 0), None) for parent_id, month, total in months]
+            TargetPeriod.objects.filter(target_id__in=rolled).delete()
+            insert_rows(TargetPeriod, ["target_id", "month", "amount", "level"], rows)
+            above |= {parents[pk] for pk in rolled if parents[pk] is not None}
+        pending = above
 
 
 def targets_of(plan: TargetPlan, *, metric: str | None = None) -> Any:

@@ -49,6 +49,41 @@ def test_children_add_up_to_the_parent_to_the_cent_at_every_level_and_every_mont
     assert set(people.values_list("method", flat=True)) == {TargetMethod.HISTORY}
 
 
+def test_each_month_of_a_parent_is_the_sum_of_its_childrens_months(world):
+    """Children phased by their own seasonality (here a product line's) still add up monthly."""
+    from salesalign.targets.services.seasonality import seasonality_enter
+
+    cast = world.cast
+    plan = world.plan()
+    root = world.company_target(plan, value="1000000.07")
+    _department, team, _other = world.cascade_to_teams(plan, root)
+    seasonality_enter(
+        actor=cast.admin.user,
+        plan=plan,
+        percentages=[5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 45],
+        metric=Metric.REVENUE,
+        product_line_id=world.hardware.pk,
+    )
+    allocation.allocation_apply(
+        actor=cast.manager.user,
+        plan=plan,
+        parent=team,
+        axes=["child", "product_line"],
+        method="history",
+    )
+    hardware = Target.objects.filter(plan=plan, product_line=world.hardware).first()
+    assert months_of(hardware)[-1] > 8 * months_of(hardware)[0], "the product line's own season"
+    checked = 0
+    for parent in Target.objects.filter(plan=plan):
+        children = list(parent.children.all())
+        if not children:
+            continue
+        by_month = [sum(amounts) for amounts in zip(*map(months_of, children), strict=True)]
+        assert by_month == months_of(parent), parent
+        checked += 1
+    assert checked >= 3  # company, department, team
+
+
 def test_history_gives_more_to_who_sold_more_and_records_how(world):
     cast = world.cast
     plan = world.plan()
