@@ -448,7 +448,29 @@ def measure(
                 reference_seconds=reference_seconds,
             )
         )
+    results.append(measure_allocation(database, user, last_day))
     return results
+
+
+def measure_allocation(database: str, user: Any, last_day: date) -> Result:
+    """`allocate_year`: the year after the history, company to every salesperson (checked)."""
+    from bench.allocation import AllocationMismatch, allocate_year
+    from salesalign.engines.periods import year_period
+    from salesalign.organization.models import OrgUnit
+    from salesalign.sales.selectors.actuals import actuals
+
+    last_year = year_period(last_day.year)
+    company = OrgUnit.objects.get_root_nodes().get()
+    revenue = actuals(user=user, metric="revenue", periods=[last_year], units=[company]).value(
+        unit=company, period=last_year
+    )
+    try:
+        written, seconds = allocate_year(user, last_day.year + 1, revenue)
+    except AllocationMismatch as error:
+        raise BenchmarkFailed(f"allocate_year: {error}") from error
+    return Result.measured(
+        operation="allocate_year", database=database, rows=written, seconds=seconds
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
