@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -50,7 +50,13 @@ from salesalign.engines.metrics import (
     months_of_periods,
     roll_up,
 )
-from salesalign.engines.periods import Period, PeriodKind, periods_of_year, year_period
+from salesalign.engines.periods import (
+    Period,
+    PeriodKind,
+    months_of,
+    periods_of_year,
+    year_period,
+)
 from salesalign.organization.models import CustomerSegment, OrgUnit, Person, ProductLine, Region
 from salesalign.sales.models import SalesFact, SatisfactionResponse
 
@@ -400,6 +406,21 @@ def _cells(
             Q(month__gte=months[0], month__lte=months[-1]) if contiguous else Q(month__in=months)
         )
         bucket_column = "month"
+        per_period = [months_of(period) for period in periods]
+        if sum(map(len, per_period)) == len(months) and len(months) > len(periods):
+            # Periods that share no month (a quarter, a year, the months of a year) are
+            # summed by the database: each month counts in its period's first month, so
+            # a year is one bucket per subject instead of twelve.
+            facts = facts.annotate(
+                period_bucket=Case(
+                    *(
+                        When(month__gte=min(covered), month__lte=max(covered), then=min(covered))
+                        for covered in per_period
+                    ),
+                    output_field=IntegerField(),
+                )
+            )
+            bucket_column = "period_bucket"
     else:
         first = min(period.start for period in periods)
         last = max(period.end for period in periods)
