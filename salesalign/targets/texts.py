@@ -45,7 +45,7 @@ STEP_TEXTS: dict[str, Any] = {
     "no_manual_amount": gettext_lazy("Nothing entered: 0."),
     "blend_part": gettext_lazy("%(weight)s %% by %(method)s:"),
     "share": gettext_lazy("Share of the total: %(share)s."),
-    "rounded": gettext_lazy("Rounded from %(exact)s so that the parts add up exactly."),
+    "rounded": gettext_lazy("Rounded by %(delta)s so that the parts add up exactly to the cent."),
 }
 
 FINDING_TEXTS: dict[FindingCode, Any] = {
@@ -95,7 +95,7 @@ FINDING_TEXTS: dict[FindingCode, Any] = {
 #: Parameters that are amounts in minor units, per code (steps and findings alike).
 _AMOUNTS = {
     "manual": ("amount",),
-    "rounded": ("exact", "delta"),
+    "rounded": ("delta",),
     FindingCode.CHILDREN_BELOW_PARENT: ("parent", "children", "difference"),
     FindingCode.CHILDREN_ABOVE_PARENT: ("parent", "children", "difference"),
     FindingCode.FAR_ABOVE_PEERS: ("per_head", "median", "mad", "difference"),

@@ -125,7 +125,11 @@ def line_of_sight(
         for goal in TacticalGoal.objects.filter(pk__in=goal_ids).prefetch_related("strategic_goals")
     }
     sights = []
-    for (metric, _custom), slices in sorted(by_metric.items()):
+    for (metric, _custom), all_slices in sorted(by_metric.items()):
+        # A target split below it (by product line, say) counts once: only the person's
+        # top slices, whose parent is not another of theirs, make the year and the shares.
+        ids = {target.pk for target in all_slices}
+        slices = [target for target in all_slices if target.parent_id not in ids]
         kind = target_metric(metric)
         if kind.is_level:
             level = slices[0].level
@@ -158,7 +162,7 @@ def line_of_sight(
                 year_value=year_value,
                 month_values=month_values,
                 this_month=month_values[month_index[this_month]] if this_month else None,
-                slices=slices,
+                slices=all_slices,
                 chain=chain,
                 tactical_goal=goal,
                 strategic_goals=list(goal.strategic_goals.all()) if goal else [],
