@@ -16,6 +16,7 @@ urlpatterns = [
     path("org/", include("salesalign.organization.urls")),
     path("strategy/", include("salesalign.strategy.urls")),
     path("sales/", include("salesalign.sales.urls")),
+    path("targets/", include("salesalign.targets.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

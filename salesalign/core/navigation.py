@@ -50,7 +50,11 @@ SECTIONS: tuple[NavSection, ...] = (
         "targets",
         2,
         _("Break it down"),
-        (NavItem(_("Target plans"), "targets:plan_list"),),
+        (
+            NavItem(_("My targets"), "targets:my_targets"),
+            NavItem(_("Negotiation"), "targets:negotiation"),
+            NavItem(_("Target plans"), "targets:plan_list"),
+        ),
     ),
     NavSection(
         "performance",

@@ -8,14 +8,19 @@ from typing import Any
 from django.db.models import Count, Q
 
 from salesalign.core.choices import Role
+from salesalign.core.models import Notification
 from salesalign.core.roles import person_of, role_of
+from salesalign.core.selectors import notification_list
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.strategy.models import StrategyDocument
 from salesalign.strategy.selectors import documents as document_selectors
+from salesalign.targets.selectors.pages import targets_waiting
 
 #: How many open questions a manager's home page lists (the rest are on the questions page).
 OPEN_QUESTIONS_SHOWN = 10
+#: How many unread notifications the home page lists (the rest are on the notifications page).
+NOTIFICATIONS_SHOWN = 8
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class HomePage:
     departments: list[document_selectors.DepartmentConfirmation] | None = None
     organisation: OrganisationCounts | None = None
     may_write_documents: bool = False
+    notifications: list[Notification] = field(default_factory=list)
+    targets_waiting: int = 0
 
     @property
     def linked(self) -> bool:
@@ -72,6 +79,10 @@ def home_page(user: Any) -> HomePage:
     if person is not None:
         page.pending = list(document_selectors.pending_confirmations(person))
         page.announcements = document_selectors.latest_announcements(person)
+        page.notifications = notification_list(
+            user=user, unread_only=True, limit=NOTIFICATIONS_SHOWN
+        )
+    page.targets_waiting = targets_waiting(user)
     scope = scope_for(user)
     if scope.everything:
         page.departments = document_selectors.confirmation_by_department(user)

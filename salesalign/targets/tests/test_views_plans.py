@@ -1,0 +1,210 @@
+"""Plan pages: the list, a plan with its actions by status, company targets, version diffs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from conftest import MEMBERS
+from salesalign.core.choices import Metric
+from salesalign.targets.choices import PlanStatus
+from salesalign.targets.models import Target, TargetPlan
+from salesalign.targets.services import plans
+from salesalign.targets.tests.conftest import YEAR
+from salesalign.targets.tests.pages_world import allocate_down, negotiate
+
+pytestmark = pytest.mark.django_db
+
+PLANNERS = ["admin", "executive"]
+NOT_PLANNERS = [who for who in MEMBERS if who not in PLANNERS]
+#: Who reads a draft: planners and managers (and HR, who sees the whole company).
+DRAFT_READERS = ["admin", "executive", "hr", "manager"]
+
+
+@pytest.mark.parametrize("who", MEMBERS)
+def test_the_plan_list_shows_drafts_to_planners_and_managers_only(world, who):
+    draft = world.plan()
+    response = world.cast.client_for(who).get(reverse("targets:plan_list"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (f'data-plan="{draft.pk}"' in page) == (who in DRAFT_READERS)
+    assert ('id="plan-create-form"' in page) == (who in PLANNERS)
+
+
+@pytest.mark.parametrize("who", NOT_PLANNERS)
+def test_only_planners_start_a_year(world, who):
+    response = world.cast.client_for(who).post(
+        reverse("targets:plan_create"), {"fiscal_year": YEAR}
+    )
+    assert response.status_code == 403
+    assert not TargetPlan.objects.exists()
+
+
+def test_an_executive_starts_a_year_and_a_second_start_is_refused_naming_the_year(world):
+    client = world.cast.client_for("executive")
+    response = client.post(reverse("targets:plan_create"), {"fiscal_year": YEAR})
+    plan = TargetPlan.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("targets:plan_detail", args=[plan.pk])
+    again = client.post(reverse("targets:plan_create"), {"fiscal_year": YEAR})
+    assert again.status_code == 200
+    assert "already targets for 2026" in again.context["form"].errors["fiscal_year"][0]
+    assert TargetPlan.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", MEMBERS)
+def test_a_plan_in_negotiation_is_read_by_the_company_and_only_planners_get_actions(world, who):
+    allocated = allocate_down(world)
+    negotiate(world, allocated)
+    response = world.cast.client_for(who).get(
+        reverse("targets:plan_detail", args=[allocated.plan.pk])
+    )
+    if who == "outsider":
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'data-target="{allocated.root.pk}"' in page
+    assert world.goal.title in page  # the company target says which tactical goal it serves
+    assert ('id="approve-plan"' in page) == (who in PLANNERS)
+    assert ('id="company-target-form"' in page) == (who in PLANNERS)
+
+
+@pytest.mark.parametrize("who", ["salesperson", "other_salesperson", "outsider"])
+def test_a_draft_is_not_found_for_those_who_do_not_plan_or_manage(world, who):
+    plan = world.plan()
+    response = world.cast.client_for(who).get(reverse("targets:plan_detail", args=[plan.pk]))
+    assert response.status_code == 404
+
+
+def test_the_plan_moves_draft_negotiation_approved_then_replan_with_a_reason(world):
+    allocated = allocate_down(world)
+    plan = allocated.plan
+    client = world.cast.client_for("executive")
+    client.post(reverse("targets:plan_submit", args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.NEGOTIATION
+    client.post(reverse("targets:plan_approve", args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.APPROVED
+    page = client.get(reverse("targets:plan_detail", args=[plan.pk])).content.decode()
+    assert 'id="replan-form"' in page and 'id="company-target-form"' not in page
+
+    empty = client.post(reverse("targets:plan_replan", args=[plan.pk]), {"reason": "  "})
+    assert empty.status_code == 200
+    assert empty.context["replan_form"].errors["reason"]
+    assert TargetPlan.objects.count() == 1
+
+    response = client.post(
+        reverse("targets:plan_replan", args=[plan.pk]), {"reason": "A new key account"}
+    )
+    copy = TargetPlan.objects.get(version=2)
+    assert response.url == reverse("targets:plan_detail", args=[copy.pk])
+    assert copy.reason == "A new key account" and copy.status == PlanStatus.DRAFT
+    page = client.get(response.url).content.decode()
+    assert "A new key account" in page and 'id="replan-reason"' in page
+
+
+def test_approving_with_an_open_counter_says_why_and_changes_nothing(world):
+    from salesalign.targets.services import negotiation
+
+    allocated = allocate_down(world)
+    [first, _second] = sorted(negotiate(world, allocated), key=lambda p: p.target.person_id)
+    proposal = next(p for p in (first, _second) if p.target.person_id == world.cast.salesperson.pk)
+    negotiation.proposal_counter(
+        actor=world.cast.salesperson.user, proposal=proposal, value="1000", reason="Too high"
+    )
+    client = world.cast.client_for("executive")
+    response = client.post(reverse("targets:plan_approve", args=[allocated.plan.pk]), follow=True)
+    assert "1 counter-proposals still wait for a decision." in response.content.decode()
+    allocated.plan.refresh_from_db()
+    assert allocated.plan.status == PlanStatus.NEGOTIATION
+
+
+@pytest.mark.parametrize("who", NOT_PLANNERS)
+def test_only_planners_move_a_plan_or_set_company_targets(world, who):
+    plan = world.plan()
+    world.company_target(plan)
+    client = world.cast.client_for(who)
+    for name in ("plan_submit", "plan_approve", "plan_replan"):
+        assert client.post(reverse(f"targets:{name}", args=[plan.pk])).status_code == 403
+    response = client.post(
+        reverse("targets:company_target_set", args=[plan.pk]),
+        {"metric": Metric.REVENUE, "value": "5"},
+    )
+    assert response.status_code == 403
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+    assert Target.objects.get().amount == 100_000_000
+
+
+def test_a_company_target_linked_to_its_goal_and_a_bad_number_named_on_its_field(world):
+    plan = world.plan()
+    client = world.cast.client_for("executive")
+    url = reverse("targets:company_target_set", args=[plan.pk])
+    bad = client.post(
+        url, {"metric": Metric.REVENUE, "value": "-5", "tactical_goal": world.goal.pk}
+    )
+    assert bad.status_code == 200
+    assert bad.context["target_form"].errors["value"] == ["A target cannot be negative."]
+    words = client.post(url, {"metric": Metric.REVENUE, "value": "lots"})
+    assert "is not a number" in words.context["target_form"].errors["value"][0]
+    assert not Target.objects.exists()
+    client.post(
+        url, {"metric": Metric.REVENUE, "value": "2,500,000", "tactical_goal": world.goal.pk}
+    )
+    target = Target.objects.get()
+    assert target.value == Decimal("2500000.00") and target.tactical_goal == world.goal
+
+
+def test_a_locked_plan_refuses_a_company_target_with_the_reason(world):
+    allocated = allocate_down(world)
+    plans.plan_submit_for_negotiation(actor=world.cast.executive.user, plan=allocated.plan)
+    plans.plan_approve(actor=world.cast.executive.user, plan=allocated.plan)
+    response = world.cast.client_for("executive").post(
+        reverse("targets:company_target_set", args=[allocated.plan.pk]),
+        {"metric": Metric.REVENUE, "value": "5"},
+    )
+    assert "locked" in str(response.context["target_form"].non_field_errors())
+    allocated.root.refresh_from_db()
+    assert allocated.root.amount == 100_000_000
+
+
+def test_the_diff_shows_each_changed_slice_between_two_versions(world):
+    allocated = allocate_down(world)
+    executive = world.cast.executive.user
+    plans.plan_submit_for_negotiation(actor=executive, plan=allocated.plan)
+    plans.plan_approve(actor=executive, plan=allocated.plan)
+    second = plans.plan_replan(actor=executive, plan=allocated.plan, reason="More")
+    world.company_target(second, value="1200000.00")
+    client = world.cast.client_for("manager")
+    response = client.get(reverse("targets:plan_diff", args=[second.pk]))
+    assert response.context["before"] == allocated.plan
+    rows = response.context["rows"]
+    assert [(row.before, row.after) for row in rows] == [
+        (Decimal("1000000.00"), Decimal("1200000.00"))
+    ]
+    page = response.content.decode()
+    assert "+200,000.00" in page
+    everything = client.get(
+        reverse("targets:plan_diff", args=[second.pk]),
+        {"other": allocated.plan.pk, "all": "1"},
+    )
+    # Every slice the manager may see; the other team's salesperson is not one of them.
+    visible = Target.objects.visible_to(world.cast.manager.user).filter(plan=second)
+    assert len(everything.context["rows"]) == visible.count() == 5
+    assert world.cast.other_salesperson.display_name not in everything.content.decode()
+
+
+def test_the_plan_list_reads_a_constant_number_of_queries(world, django_assert_max_num_queries):
+    client = world.cast.client_for("executive")
+    for year in range(2030, 2033):
+        plans.plan_create(actor=world.cast.executive.user, fiscal_year=year)
+    client.get(reverse("targets:plan_list"))
+    for year in range(2040, 2050):
+        plans.plan_create(actor=world.cast.executive.user, fiscal_year=year)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("targets:plan_list"))
+    assert len(response.context["plans"]) == 13

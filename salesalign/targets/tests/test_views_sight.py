@@ -1,0 +1,119 @@
+"""Line of sight: "My targets", a person's targets page and the block for the person's page."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from conftest import MEMBERS
+from salesalign.targets.services import plans
+from salesalign.targets.tests.pages_world import allocate_down, negotiate
+
+pytestmark = pytest.mark.django_db
+
+
+def approved(world):
+    allocated = allocate_down(world)
+    executive = world.cast.executive.user
+    plans.plan_submit_for_negotiation(actor=executive, plan=allocated.plan)
+    plans.plan_approve(actor=executive, plan=allocated.plan)
+    return allocated
+
+
+def test_my_targets_shows_the_year_and_the_chain_up_to_the_strategy_with_shares(world):
+    allocated = approved(world)
+    cast = world.cast
+    response = cast.client_for("salesperson").get(reverse("targets:my_targets"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    [sight] = response.context["sight"].metrics
+    own = allocated.person_target(cast.salesperson)
+    assert sight.year_value == own.value
+    labels = [link.label for link in sight.chain]
+    assert labels == [
+        cast.team.display_name,
+        cast.department.display_name,
+        cast.company.display_name,
+    ]
+    company = sight.chain[-1]
+    assert company.share == (own.value / allocated.root.value).quantize(company.share)
+    assert f"carries {company.share * 100:.1f} %" in page
+    assert world.goal.title in page
+    assert world.goal.strategic_goals.get().title in page
+    assert sum(value for value in sight.month_values) == own.value
+
+
+@pytest.mark.parametrize("who", MEMBERS)
+def test_a_persons_targets_are_shown_to_who_may_see_them(world, who):
+    approved(world)
+    person = world.cast.salesperson
+    client = world.cast.client_for(who)
+    page = client.get(reverse("targets:person_targets", args=[person.pk]))
+    block = client.get(reverse("targets:person_sight_block", args=[person.pk]))
+    sees = who in {"admin", "executive", "hr", "manager", "salesperson"}
+    assert page.status_code == block.status_code == (200 if sees else 404)
+    if sees:
+        assert 'id="line-of-sight"' in block.content.decode()
+        assert block.context["sight"].metrics
+
+
+def test_a_login_without_a_person_is_told_it_carries_no_target(world):
+    response = world.cast.client_for("outsider").get(reverse("targets:my_targets"))
+    assert response.status_code == 200
+    assert 'id="not-linked"' in response.content.decode()
+
+
+def test_a_proposal_waiting_shows_on_my_targets_and_another_version_is_one_click_away(world):
+    allocated = approved(world)
+    cast = world.cast
+    second = plans.plan_replan(actor=cast.executive.user, plan=allocated.plan, reason="More")
+    plans.plan_submit_for_negotiation(actor=cast.executive.user, plan=second)
+    from salesalign.targets.models import Target
+    from salesalign.targets.services import negotiation
+
+    team = Target.objects.get(plan=second, unit=cast.team)
+    negotiation.proposal_publish(actor=cast.manager.user, plan=second, parent=team)
+    client = cast.client_for("salesperson")
+    response = client.get(reverse("targets:my_targets"))
+    page = response.content.decode()
+    assert response.context["sight"].plan == allocated.plan  # the approved one is in force
+    assert 'id="answers-waiting"' in page
+    assert f"?plan={second.pk}" in page
+    other = client.get(reverse("targets:my_targets"), {"plan": second.pk})
+    assert other.context["sight"].plan == second
+
+
+def test_the_chain_hides_nothing_it_should_not_show(world):
+    allocated = allocate_down(world)
+    negotiate(world, allocated)
+    response = world.cast.client_for("salesperson2").get(
+        reverse("targets:person_targets", args=[world.cast.salesperson.pk])
+    )
+    assert response.status_code == 404
+
+
+def test_a_target_split_by_product_line_is_counted_once_in_the_year_months_and_shares(world):
+    from salesalign.targets.services import allocation
+
+    allocated = allocate_down(world)
+    cast = world.cast
+    own = allocated.person_target(cast.salesperson)
+    allocation.allocation_apply(
+        actor=cast.manager.user,
+        plan=allocated.plan,
+        parent=own,
+        axes=["product_line"],
+        method="history",
+    )
+    executive = cast.executive.user
+    plans.plan_submit_for_negotiation(actor=executive, plan=allocated.plan)
+    plans.plan_approve(actor=executive, plan=allocated.plan)
+    response = cast.client_for("salesperson").get(reverse("targets:my_targets"))
+    [sight] = response.context["sight"].metrics
+    assert len(sight.slices) == 3  # the year's target and its two product lines
+    assert sight.year_value == own.value
+    assert sum(sight.month_values) == own.value
+    team_link = sight.chain[0]
+    assert team_link.share == (own.value / allocated.team.value).quantize(team_link.share)
+    page = response.content.decode()
+    assert world.hardware.display_name in page and world.software.display_name in page
