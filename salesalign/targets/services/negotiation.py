@@ -173,7 +173,8 @@ def proposal_publish(
 
 def _open_for_answer(proposal: TargetProposal) -> TargetProposal:
     locked = (
-        TargetProposal.objects.select_for_update()
+        # Lock the proposal row only: PostgreSQL cannot lock the nullable side of a join.
+        TargetProposal.objects.select_for_update(of=("self",))
         .select_related("plan", "target", "target__unit", "target__parent")
         .get(pk=proposal.pk)
     )
