@@ -448,18 +448,18 @@ def _choices(model: Any) -> Iterable[tuple[int, str]]:
 # ---------------------------------------------------------------- reading the file
 
 
-def _pick_table(tables: list[Table]) -> Table | None:
-    """The sheet whose header matches the most order columns (the first one on a tie)."""
+def pick_table(tables: list[Table], columns: Sequence[Column]) -> Table | None:
+    """The sheet whose header matches the most of `columns` (the first one on a tie)."""
     best, best_score = None, -1
     for table in tables:
-        score = len(match_header(table.header, ORDER_COLUMNS).positions)
+        score = len(match_header(table.header, columns).positions)
         if score > best_score:
             best, best_score = table, score
     return best
 
 
 def resolve_columns(
-    header: Sequence[str], saved: dict[str, str]
+    header: Sequence[str], columns: Sequence[Column], saved: dict[str, str]
 ) -> tuple[dict[str, int], list[str]]:
     """Where each column is: recognised from the header, then corrected by a saved mapping.
 
@@ -467,7 +467,7 @@ def resolve_columns(
     for "not in this file". A saved header the file does not have is ignored.
     Returns the positions and the header texts recognised twice (the first wins).
     """
-    match = match_header(header, ORDER_COLUMNS)
+    match = match_header(header, columns)
     positions = dict(match.positions)
     by_text: dict[str, int] = {}
     for index, text in enumerate(header):
@@ -475,7 +475,7 @@ def resolve_columns(
             by_text.setdefault(text.strip(), index)
             by_text.setdefault(normalize_name(text), index)
     for key, text in saved.items():
-        if key not in {column.key for column in ORDER_COLUMNS}:
+        if key not in {column.key for column in columns}:
             continue
         if text == "":
             positions.pop(key, None)
@@ -504,12 +504,12 @@ def build_plan(
     except SpreadsheetError as error:
         plan.errors.append(ImportError_(None, "", error.message))
         return plan
-    table = _pick_table(tables)
+    table = pick_table(tables, ORDER_COLUMNS)
     if table is None:
         plan.errors.append(ImportError_(None, "", _("The file is empty.")))
         return plan
     plan.header = table.header
-    plan.positions, duplicates = resolve_columns(table.header, columns or {})
+    plan.positions, duplicates = resolve_columns(table.header, ORDER_COLUMNS, columns or {})
     for text in duplicates:
         plan.notes.append(
             _("The column “%(column)s” was recognised twice; the first one is used.")

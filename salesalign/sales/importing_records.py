@@ -30,7 +30,7 @@ import datetime as dt
 import functools
 import logging
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -54,7 +54,6 @@ from salesalign.core.spreadsheets import (
     Table,
     cell_text,
     match_choice,
-    match_header,
     normalize_name,
     parse_date,
     read_tables,
@@ -78,6 +77,8 @@ from salesalign.sales.importing import (
     _RowReader,
     _set_progress,
     estimate_rows,
+    pick_table,
+    resolve_columns,
     runs_in_background,
     saved_mapping,
 )
@@ -548,44 +549,6 @@ def kind_of(slug_or_kind: str | None) -> ImportKind:
 # ---------------------------------------------------------------- reading a file
 
 
-def _pick_table(tables: list[Table], columns: Sequence[Column]) -> Table | None:
-    """The sheet whose header matches the most columns (the first one on a tie)."""
-    best, best_score = None, -1
-    for table in tables:
-        score = len(match_header(table.header, columns).positions)
-        if score > best_score:
-            best, best_score = table, score
-    return best
-
-
-def resolve_columns(
-    header: Sequence[str], columns: Sequence[Column], saved: dict[str, str]
-) -> tuple[dict[str, int], list[str]]:
-    """Where each column is: recognised from the header, then corrected by a saved mapping.
-
-    As `importing.resolve_columns`, for any list of columns: `saved` maps a
-    column key to a header text, or to "" for "not in this file".
-    """
-    match = match_header(header, columns)
-    positions = dict(match.positions)
-    by_text: dict[str, int] = {}
-    for index, text in enumerate(header):
-        if text:
-            by_text.setdefault(text.strip(), index)
-            by_text.setdefault(normalize_name(text), index)
-    keys = {column.key for column in columns}
-    for key, text in saved.items():
-        if key not in keys:
-            continue
-        if text == "":
-            positions.pop(key, None)
-            continue
-        found = by_text.get(text.strip(), by_text.get(normalize_name(text)))
-        if found is not None:
-            positions[key] = found
-    return positions, [text for _column, text in match.duplicates]
-
-
 def build_plan(
     kind: str,
     content: bytes,
@@ -605,7 +568,7 @@ def build_plan(
     except SpreadsheetError as error:
         plan.errors.append(ImportError_(None, "", error.message))
         return plan
-    table = _pick_table(tables, spec.columns)
+    table = pick_table(tables, spec.columns)
     if table is None:
         plan.errors.append(ImportError_(None, "", _("The file is empty.")))
         return plan
