@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from salesalign.engines.periods import Period, months_of
 
@@ -156,9 +157,12 @@ SplitKey = tuple[int | None, ...]
 Bucket = int | date  # a yyyymm month, or a day when some period is not whole months
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One row of the aggregation: a tally for a bucket, a credit unit, a person and a split."""
+class Cell(NamedTuple):
+    """One row of the aggregation: a tally for a bucket, a credit unit, a person and a split.
+
+    A named tuple, not a dataclass: a year of a large company is hundreds of
+    thousands of cells, made and read once each.
+    """
 
     bucket: Bucket
     unit_id: int
@@ -325,24 +329,57 @@ def roll_up(
             member_scopes[unit_id] = found
         return found
 
-    tallies: dict[tuple[Subject, str, SplitKey], Tally] = defaultdict(Tally)
-    for cell in cell_list:
-        period_keys = bucket_map[cell.bucket]
+    # Subjects are numbered while adding up: an int key hashes in C, a Subject in Python.
+    numbered: dict[Subject, int] = {}
+    subject_list: list[Subject] = []
+
+    def number(subject: Subject) -> int:
+        found = numbered.get(subject)
+        if found is None:
+            found = numbered[subject] = len(subject_list)
+            subject_list.append(subject)
+        return found
+
+    credit_numbers: dict[int, tuple[int, ...]] = {}
+    person_numbers: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    def numbers_of(unit_id: int, person_id: int | None) -> tuple[int, ...]:
+        units_found = credit_numbers.get(unit_id)
+        if units_found is None:
+            units_found = credit_numbers[unit_id] = tuple(
+                number(subject) for subject in subjects_of_unit(unit_id)
+            )
+        if person_id is None:
+            return units_found
+        key = (unit_id, person_id)
+        found = person_numbers.get(key)
+        if found is None:
+            people_found = [Subject.person(person_id)] if person_id in wanted_people else []
+            people_found += [
+                Subject.person(person_id, within=within) for within in member_units_of(unit_id)
+            ]
+            found = person_numbers[key] = units_found + tuple(map(number, people_found))
+        return found
+
+    sums: dict[tuple[int, str, SplitKey], list[int]] = {}
+    for bucket, unit_id, person_id, tally, split in cell_list:
+        period_keys = bucket_map[bucket]
         if not period_keys:
             continue
-        subjects = list(subjects_of_unit(cell.unit_id))
-        if cell.person_id is not None:
-            if cell.person_id in wanted_people:
-                subjects.append(Subject.person(cell.person_id))
-            subjects.extend(
-                Subject.person(cell.person_id, within=unit_id)
-                for unit_id in member_units_of(cell.unit_id)
-            )
-        splits: tuple[SplitKey, ...] = ((), cell.split) if cell.split else ((),)
-        for subject in subjects:
+        total, count = tally.total, tally.count
+        splits: tuple[SplitKey, ...] = ((), split) if split else ((),)
+        for subject_number in numbers_of(unit_id, person_id):
             for period_key in period_keys:
-                for split in splits:
-                    key = (subject, period_key, split)
-                    tallies[key] = tallies[key] + cell.tally
-    actuals.tallies = dict(tallies)
+                for split_key in splits:
+                    key = (subject_number, period_key, split_key)
+                    found = sums.get(key)
+                    if found is None:
+                        sums[key] = [total, count]
+                    else:
+                        found[0] += total
+                        found[1] += count
+    actuals.tallies = {
+        (subject_list[subject_number], period_key, split_key): Tally(total, count)
+        for (subject_number, period_key, split_key), (total, count) in sums.items()
+    }
     return actuals
