@@ -21,6 +21,7 @@ from salesalign.core.choices import Metric
 from salesalign.engines.allocation import DEFAULT_RAMP
 from salesalign.strategy.models import TacticalGoal
 from salesalign.targets.choices import TargetMethod
+from salesalign.targets.metrics import target_metric
 from salesalign.targets.selectors.pages import WizardChoices
 from salesalign.targets.services.allocation import AllocationParams, GrowthFactor
 
@@ -393,3 +394,58 @@ class AllocationForm(forms.Form):
             blend=data.get("blend_values", {}),
             manual_amounts=data.get("manual_values", {}),
         )
+
+
+class SeasonalityForm(forms.Form):
+    """Twelve monthly percentages in fiscal order, for all metrics or one, optionally one product line.
+
+    The months stay text: the service names the month whose weight is not a
+    number or is negative, and says what the twelve total when it is not 100 %.
+    """
+
+    metric = forms.ChoiceField(
+        label=gettext_lazy("Metric"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    product_line = forms.TypedChoiceField(
+        label=gettext_lazy("Product line"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        month_labels: Sequence[str] = (),
+        product_lines: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = [("", _("Every metric"))] + [  # type: ignore[attr-defined]
+            (value, label) for value, label in Metric.choices if not target_metric(value).is_level
+        ]
+        self.fields["product_line"].choices = [  # type: ignore[attr-defined]
+            ("", _("Every product line")),
+            *product_lines,
+        ]
+        for position, label in enumerate(month_labels, start=1):
+            self.fields[f"month_{position}"] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=20,
+                widget=forms.TextInput(attrs={**SMALL_TEXT, "inputmode": "decimal", "size": 5}),
+            )
+        self.month_count = len(month_labels)
+
+    def month_fields(self) -> list[forms.BoundField]:
+        return [self[f"month_{position}"] for position in range(1, self.month_count + 1)]
+
+    def percentages(self) -> list[str]:
+        """The twelve entries as typed (an empty one counts as 0 %)."""
+        return [
+            (self.cleaned_data.get(f"month_{position}") or "0").strip() or "0"
+            for position in range(1, self.month_count + 1)
+        ]

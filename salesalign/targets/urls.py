@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from salesalign.targets.views import allocation, cascade, negotiation, plans, sight
+from salesalign.targets.views import allocation, cascade, negotiation, plans, seasonality, sight
 
 app_name = "targets"
 
@@ -16,6 +16,18 @@ urlpatterns = [
     path("plans/<int:pk>/replan/", plans.plan_replan, name="plan_replan"),
     path("plans/<int:pk>/company-target/", plans.company_target_set, name="company_target_set"),
     path("plans/<int:pk>/diff/", plans.plan_diff, name="plan_diff"),
+    # seasonality: the monthly weights that phase the year
+    path("plans/<int:pk>/seasonality/", seasonality.seasonality, name="seasonality"),
+    path(
+        "plans/<int:pk>/seasonality/enter/",
+        seasonality.seasonality_enter,
+        name="seasonality_enter",
+    ),
+    path(
+        "plans/<int:pk>/seasonality/derive/",
+        seasonality.seasonality_derive,
+        name="seasonality_derive",
+    ),
     # the cascade editor, XLSX out and in
     path("plans/<int:pk>/cascade/", cascade.cascade, name="cascade"),
     path("plans/<int:pk>/cascade/save/", cascade.cascade_save, name="cascade_save"),
