@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -449,6 +450,7 @@ def measure(
             )
         )
     results.append(measure_allocation(database, user, last_day))
+    results += measure_cascade_editor(database, user, repeat)
     return results
 
 
@@ -471,6 +473,92 @@ def measure_allocation(database: str, user: Any, last_day: date) -> Result:
     return Result.measured(
         operation="allocate_year", database=database, rows=written, seconds=seconds
     )
+
+
+def measure_cascade_editor(database: str, user: Any, repeat: int) -> list[Result]:
+    """The cascade editor on the allocated year: the page for the largest department and
+    for its largest team, and one edited cell of that team (htmx: written, block rendered).
+
+    Through Django's test client, so middleware, the view, the selectors and the template
+    all count; each must answer 200 with every row of its tree.
+    """
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from salesalign.targets.models import Target, TargetPlan
+
+    plan = TargetPlan.objects.latest("pk")
+    root = Target.objects.get(plan=plan, parent=None, metric="revenue")
+
+    def largest(parent: Any) -> Any:
+        return (
+            Target.objects.filter(parent=parent)
+            .annotate(children_count=Count("children"))
+            .order_by("-children_count", "pk")
+            .first()
+        )
+
+    department = largest(root)
+    team = largest(department)
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    url = reverse("targets:cascade", args=[plan.pk])
+    results = []
+    for name, target in (("department", department), ("team", team)):
+        below = Target.objects.filter(plan=plan, parent=target).count()
+
+        def page(target: Any = target, name: str = name) -> Any:
+            response = client.get(url, {"root": target.pk, "view": "months"})
+            if response.status_code != 200:
+                raise BenchmarkFailed(f"cascade editor ({name}): HTTP {response.status_code}")
+            return response
+
+        seconds, response = _best(repeat, page)
+        with CaptureQueriesContext(connection) as queries:
+            page()
+        rows = response.content.count(b"data-target=")
+        print(f"cascade editor, {name}: {below} children, {len(queries)} queries")
+        results.append(
+            Result.measured(
+                operation=f"cascade editor, one {name}",
+                database=database,
+                rows=rows,
+                seconds=seconds,
+            )
+        )
+
+    child = Target.objects.filter(parent=team).exclude(amount=None).order_by("pk").first()
+    if child is None or child.amount is None:
+        raise BenchmarkFailed("cascade editor edit: the team has no target below it")
+    amount = Decimal(child.amount) / 100
+    save_url = reverse("targets:cascade_save", args=[plan.pk])
+    edits = iter(range(1, repeat + 1))
+
+    def edit() -> Any:
+        # One more yuan each time, so every edit writes.
+        value = amount + next(edits)
+        response = client.post(
+            save_url,
+            {"root": team.pk, "view": "months", f"t{child.pk}": str(value)},
+            HTTP_HX_REQUEST="true",
+        )
+        if response.status_code != 200 or b'id="cascade-saved"' not in response.content:
+            raise BenchmarkFailed(f"cascade editor edit: HTTP {response.status_code}, not saved")
+        return response
+
+    seconds, _response = _best(repeat, edit)
+    results.append(
+        Result.measured(
+            operation="cascade editor, one team, a cell edited",
+            database=database,
+            rows=1,
+            seconds=seconds,
+        )
+    )
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
