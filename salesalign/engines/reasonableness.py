@@ -218,17 +218,21 @@ class ReasonablenessInputs:
 # ---------------------------------------------------------------- ordering and numbers
 
 
-def _sortable_part(value: str | int | Decimal) -> tuple[int, Decimal, str]:
+#: Findings of one key sort by code in the order `FindingCode` declares them.
+_CODE_ORDER: dict[FindingCode, int] = {code: index for index, code in enumerate(FindingCode)}
+
+
+def _sortable_part(value: str | int | Decimal) -> tuple[int, int | Decimal, str]:
     # Keys and params mix ints and strings; numbers sort before text and never compare with it.
     if isinstance(value, str):
-        return (1, Decimal(0), value)
-    return (0, Decimal(value), "")
+        return (1, 0, value)
+    return (0, value, "")
 
 
 def _sort_key(finding: Finding) -> tuple[object, ...]:
     key = () if finding.key is None else tuple(_sortable_part(part) for part in finding.key)
     params = tuple((name, _sortable_part(value)) for name, value in sorted(finding.params.items()))
-    return (finding.key is not None, key, list(FindingCode).index(finding.code), params)
+    return (finding.key is not None, key, _CODE_ORDER[finding.code], params)
 
 
 def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -311,38 +315,64 @@ def check_growth_against_trend(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> tuple[Finding, ...]:
     """Targets growing much faster or slower than the line's own trend; TREND_UNKNOWN when it cannot tell."""
+    return _sorted(_trend_findings(lines, plan_year, thresholds))
+
+
+def _trend_findings(
+    lines: Iterable[TargetLine], plan_year: int, thresholds: Thresholds
+) -> list[Finding]:
+    first_year = plan_year - thresholds.trend_years
+    above = Fraction(thresholds.above_trend)
+    below = Fraction(thresholds.below_trend)
     findings = []
     for line in lines:
-        if line.history is None or line.amount is None:
+        history, amount = line.history, line.amount
+        if history is None or amount is None:
             continue
-        base = _base_of(line, plan_year)
-        projection = trend_projection(
-            line.history, plan_year=plan_year, years=thresholds.trend_years
-        )
-        if base is None or projection is None:
-            window = [
-                year
-                for year in line.history
-                if plan_year - thresholds.trend_years <= year < plan_year
-            ]
-            findings.append(Finding(FindingCode.TREND_UNKNOWN, line.key, {"years": len(window)}))
+        points = [
+            (year, value) for year, value in history.items() if first_year <= year < plan_year
+        ]
+        base = history.get(plan_year - 1)
+        if base is None or base <= 0 or len(points) < 2:
+            findings.append(Finding(FindingCode.TREND_UNKNOWN, line.key, {"years": len(points)}))
             continue
-        target_growth = Fraction(line.amount) / base - 1
-        trend_growth = projection / base - 1
-        difference = target_growth - trend_growth
-        if difference > Fraction(thresholds.above_trend):
-            code = FindingCode.GROWTH_ABOVE_TREND
-        elif difference < Fraction(thresholds.below_trend):
-            code = FindingCode.GROWTH_BELOW_TREND
+        whole = [(year, value) for year, value in points if isinstance(value, int)]
+        if isinstance(amount, int) and isinstance(base, int) and len(whole) == len(points):
+            # Whole numbers (the usual case): the same exact comparison without a Fraction
+            # until something is found. The projection is numerator / scale, see below.
+            numerator, scale = _projection_ratio(whole, plan_year)
+            excess = amount * scale - numerator  # (target − projection) · scale
+            scaled_base = scale * base  # difference = excess / scaled_base
+            if excess * above.denominator > above.numerator * scaled_base:
+                code = FindingCode.GROWTH_ABOVE_TREND
+            elif excess * below.denominator < below.numerator * scaled_base:
+                code = FindingCode.GROWTH_BELOW_TREND
+            else:
+                continue
+            projection = Fraction(numerator, scale)
+            target_growth = Fraction(amount - base, base)
+            trend_growth = Fraction(numerator - scaled_base, scaled_base)
+            difference = Fraction(excess, scaled_base)
         else:
-            continue
+            exact = trend_projection(history, plan_year=plan_year, years=thresholds.trend_years)
+            assert exact is not None  # two points or more
+            projection = exact
+            target_growth = Fraction(amount) / Fraction(base) - 1
+            trend_growth = projection / Fraction(base) - 1
+            difference = target_growth - trend_growth
+            if difference > above:
+                code = FindingCode.GROWTH_ABOVE_TREND
+            elif difference < below:
+                code = FindingCode.GROWTH_BELOW_TREND
+            else:
+                continue
         findings.append(
             Finding(
                 code,
                 line.key,
                 {
                     "base_year": plan_year - 1,
-                    "base": line.history[plan_year - 1],
+                    "base": history[plan_year - 1],
                     "trend_value": _number(projection),
                     "target_growth": _rate(target_growth),
                     "trend_growth": _rate(trend_growth),
@@ -353,7 +383,25 @@ def check_growth_against_trend(
                 },
             )
         )
-    return _sorted(findings)
+    return findings
+
+
+def _projection_ratio(points: Sequence[tuple[int, int]], plan_year: int) -> tuple[int, int]:
+    """`trend_projection` of whole-number points as (numerator, scale): projection = n / s.
+
+    With n points, sums Sy, Sv, Syy, Syv and D = n·Syy − Sy² (> 0 for two distinct
+    years): projection = (Sv·D + (n·Syv − Sy·Sv)·(n·P − Sy)) / (n·D).
+    """
+    count = len(points)
+    sum_years = sum(year for year, _ in points)
+    sum_values = sum(value for _, value in points)
+    sum_squares = sum(year * year for year, _ in points)
+    sum_products = sum(year * value for year, value in points)
+    spread = count * sum_squares - sum_years * sum_years
+    numerator = sum_values * spread + (count * sum_products - sum_years * sum_values) * (
+        count * plan_year - sum_years
+    )
+    return numerator, count * spread
 
 
 # ---------------------------------------------------------------- market
@@ -383,23 +431,52 @@ def check_growth_against_market(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> tuple[Finding, ...]:
     """Targets growing further from the market factor of their product line / region than the tolerance."""
+    return _sorted(_market_findings(lines, plan_year, market_factors, thresholds))
+
+
+def _market_findings(
+    lines: Iterable[TargetLine],
+    plan_year: int,
+    market_factors: Mapping[tuple[str, DimensionValue], Decimal],
+    thresholds: Thresholds,
+) -> list[Finding]:
+    tolerance = Fraction(thresholds.market_tolerance)
     findings = []
     for line in lines:
+        if not line.dimensions or not market_factors:
+            continue
+        amount = line.amount
         base = _base_of(line, plan_year)
         market = market_factor_of(line, market_factors)
-        if base is None or market is None or line.amount is None:
+        if base is None or market is None or amount is None:
             continue
         factor, axes = market
-        target_growth = Fraction(line.amount) / base - 1
-        market_growth = Fraction(factor) - 1
-        difference = target_growth - market_growth
-        tolerance = Fraction(thresholds.market_tolerance)
-        if difference > tolerance:
-            code = FindingCode.GROWTH_ABOVE_MARKET
-        elif difference < -tolerance:
-            code = FindingCode.GROWTH_BELOW_MARKET
+        if type(amount) is int and base.denominator == 1:
+            # Whole numbers: difference = amount / base − factor = excess / (base · q)
+            # with factor = p / q, compared without a Fraction until something is found.
+            whole_base = base.numerator
+            top, bottom = factor.as_integer_ratio()
+            excess = amount * bottom - top * whole_base
+            limit = tolerance.numerator * whole_base * bottom
+            if excess * tolerance.denominator > limit:
+                code = FindingCode.GROWTH_ABOVE_MARKET
+            elif excess * tolerance.denominator < -limit:
+                code = FindingCode.GROWTH_BELOW_MARKET
+            else:
+                continue
+            target_growth = Fraction(amount - whole_base, whole_base)
+            market_growth = Fraction(top - bottom, bottom)
+            difference = Fraction(excess, whole_base * bottom)
         else:
-            continue
+            target_growth = Fraction(amount) / base - 1
+            market_growth = Fraction(factor) - 1
+            difference = target_growth - market_growth
+            if difference > tolerance:
+                code = FindingCode.GROWTH_ABOVE_MARKET
+            elif difference < -tolerance:
+                code = FindingCode.GROWTH_BELOW_MARKET
+            else:
+                continue
         findings.append(
             Finding(
                 code,
@@ -414,7 +491,7 @@ def check_growth_against_market(
                 },
             )
         )
-    return _sorted(findings)
+    return findings
 
 
 # ---------------------------------------------------------------- peers
@@ -424,21 +501,28 @@ def check_peers(
     lines: Iterable[TargetLine], *, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> tuple[Finding, ...]:
     """Targets per head far from the median of the peers doing the same job (median and MAD)."""
-    groups: dict[Key, list[tuple[TargetLine, Fraction]]] = defaultdict(list)
+    return _sorted(_peer_findings(lines, thresholds))
+
+
+def _per_head(line: TargetLine) -> Fraction:
+    assert line.amount is not None
+    if isinstance(line.amount, Decimal):
+        return Fraction(line.amount)  # a level is the same for every head
+    return Fraction(line.amount) / Fraction(line.headcount)
+
+
+def _peer_findings(lines: Iterable[TargetLine], thresholds: Thresholds) -> list[Finding]:
+    groups: dict[Key, list[TargetLine]] = defaultdict(list)
     for line in lines:
         if line.peer_group is None or line.amount is None:
             continue
-        if isinstance(line.amount, Decimal):
-            per_head = Fraction(line.amount)  # a level is the same for every head
-        elif line.headcount > 0:
-            per_head = Fraction(line.amount) / Fraction(line.headcount)
-        else:
-            continue
-        groups[line.peer_group].append((line, per_head))
+        if isinstance(line.amount, Decimal) or line.headcount > 0:
+            groups[line.peer_group].append(line)
     findings = []
-    for group, members in groups.items():
-        if len(members) < thresholds.min_peer_group:
-            continue
+    for group, lines_of_group in groups.items():
+        if len(lines_of_group) < thresholds.min_peer_group:
+            continue  # per-head numbers only for the groups that are judged
+        members = [(line, _per_head(line)) for line in lines_of_group]
         median = _median([per_head for _, per_head in members])
         mad = _median([abs(per_head - median) for _, per_head in members])
         limit = max(
@@ -464,7 +548,7 @@ def check_peers(
                     },
                 )
             )
-    return _sorted(findings)
+    return findings
 
 
 # ---------------------------------------------------------------- the cascade
@@ -604,15 +688,20 @@ def check_target_smart(
 
 def check_targets_smart(lines: Iterable[TargetLine], *, plan_year: int) -> tuple[Finding, ...]:
     """The SMART check of every line, a line's link inherited from its parents when it has none."""
-    lines = list(lines)
+    return _sorted(_smart_findings(list(lines), plan_year))
+
+
+def _smart_findings(lines: Sequence[TargetLine], plan_year: int) -> list[Finding]:
     by_key = {line.key: line for line in lines}
-    return _sorted(
-        finding
-        for line in lines
-        for finding in check_target_smart(
-            line, plan_year=plan_year, goal=_goal_through_parents(line, by_key)
-        )
-    )
+    criterion = {code: letter.value for code, letter in SMART_CRITERION_OF.items()}
+    findings = []
+    for line in lines:
+        linked = line.tactical_goal
+        if linked is None:
+            linked = _goal_through_parents(line, by_key)
+        for code, params in _smart_codes(line, plan_year, linked):
+            findings.append(Finding(code, line.key, {**params, "criterion": criterion[code]}))
+    return findings
 
 
 # ---------------------------------------------------------------- all of them
@@ -622,21 +711,15 @@ def check_targets(inputs: ReasonablenessInputs) -> tuple[Finding, ...]:
     """Every reasonableness check on one plan, in one deterministic order (key, then code)."""
     lines = list(inputs.lines)
     _check_unique_keys(lines)
+    thresholds = inputs.thresholds
     findings = [
-        *check_growth_against_trend(
-            lines, plan_year=inputs.plan_year, thresholds=inputs.thresholds
-        ),
-        *check_growth_against_market(
-            lines,
-            plan_year=inputs.plan_year,
-            market_factors=inputs.market_factors,
-            thresholds=inputs.thresholds,
-        ),
-        *check_peers(lines, thresholds=inputs.thresholds),
+        *_trend_findings(lines, inputs.plan_year, thresholds),
+        *_market_findings(lines, inputs.plan_year, inputs.market_factors, thresholds),
+        *_peer_findings(lines, thresholds),
         *check_children_add_up(lines),
         *check_people_without_target(lines, active_people=inputs.active_people),
         *check_goals_covered(lines, tactical_goals=inputs.tactical_goals),
     ]
     if inputs.check_smart:
-        findings.extend(check_targets_smart(lines, plan_year=inputs.plan_year))
+        findings.extend(_smart_findings(lines, inputs.plan_year))
     return _sorted(findings)

@@ -771,12 +771,22 @@ def _parse_rows(
             plan.orders.append(order)
     for unknowns in plan.unknown.values():
         for unknown in unknowns.values():
-            plan.errors.append(_unknown_error(unknown, plan))
+            plan.errors.append(
+                unknown_error(
+                    unknown,
+                    plan.column_label(unknown.dimension),
+                    str(DIMENSION_LABELS[unknown.dimension]),
+                )
+            )
     plan.errors.sort(key=lambda error: error.row or 0)
 
 
-def _unknown_error(unknown: UnknownValue, plan: OrderPlan) -> ImportError_:
-    label = DIMENSION_LABELS[unknown.dimension]
+def unknown_error(unknown: UnknownValue, column_label: str, what: str) -> ImportError_:
+    """The error of an unknown (or ambiguous) value, once for all the rows that use it.
+
+    `what` names the dimension in the sentence ("salesperson", "customer"); the
+    other imports reuse this so that every kind says it the same way.
+    """
     if unknown.ambiguous:
         reason = _(
             "“%(value)s” names more than one %(what)s (used in %(count)s rows); choose which one below."
@@ -785,14 +795,8 @@ def _unknown_error(unknown: UnknownValue, plan: OrderPlan) -> ImportError_:
         reason = _(
             "Unknown %(what)s “%(value)s” (used in %(count)s rows); map it to an existing one below."
         )
-    reason = reason % {"value": unknown.raw, "what": str(label).lower(), "count": unknown.rows}
-    return ImportError_(
-        unknown.first_row,
-        plan.column_label(unknown.dimension),
-        reason,
-        unknown.raw,
-        unknown.dimension,
-    )
+    reason = reason % {"value": unknown.raw, "what": what.lower(), "count": unknown.rows}
+    return ImportError_(unknown.first_row, column_label, reason, unknown.raw, unknown.dimension)
 
 
 def _order_row(draft: _Draft, plan: OrderPlan) -> OrderRow | None:

@@ -609,30 +609,15 @@ def build_plan(
             plan.records.append(record)
     for unknowns in plan.unknown.values():
         for unknown in unknowns.values():
-            plan.errors.append(_unknown_error(unknown, plan))
+            plan.errors.append(
+                importing.unknown_error(
+                    unknown,
+                    plan.column_label(unknown.dimension),
+                    str(DIMENSION_LABELS[unknown.dimension]),
+                )
+            )
     plan.errors.sort(key=lambda error: error.row or 0)
     return plan
-
-
-def _unknown_error(unknown: UnknownValue, plan: RecordPlan) -> ImportError_:
-    # The orders import's messages, for the dimensions of every kind.
-    label = DIMENSION_LABELS[unknown.dimension]
-    if unknown.ambiguous:
-        reason = _(
-            "“%(value)s” names more than one %(what)s (used in %(count)s rows); choose which one below."
-        )
-    else:
-        reason = _(
-            "Unknown %(what)s “%(value)s” (used in %(count)s rows); map it to an existing one below."
-        )
-    reason = reason % {"value": unknown.raw, "what": str(label).lower(), "count": unknown.rows}
-    return ImportError_(
-        unknown.first_row,
-        plan.column_label(unknown.dimension),
-        reason,
-        unknown.raw,
-        unknown.dimension,
-    )
 
 
 def _merge_service_errors(plan: RecordPlan, errors: Iterable[Any]) -> None:

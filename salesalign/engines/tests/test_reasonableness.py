@@ -152,6 +152,33 @@ def test_a_satisfaction_level_is_judged_against_its_own_trend():
     assert finding.code is FindingCode.GROWTH_BELOW_TREND
 
 
+WHOLE_HISTORIES = st.dictionaries(
+    st.integers(2019, 2027), st.integers(-5_000, 10**12) | st.integers(-3, 3), max_size=6
+)
+
+
+@settings(max_examples=300)
+@given(
+    amount=st.integers(0, 10**12) | st.integers(0, 300),
+    history=WHOLE_HISTORIES,
+    years=st.integers(2, 5),
+    above=st.decimals("0", "2", places=3),
+    below=st.decimals("-1", "0", places=3),
+)
+def test_whole_numbers_are_judged_on_trend_exactly_as_fractions_are(
+    amount, history, years, above, below
+):
+    # Whole numbers take a faster path than Decimals; both must find the same, to the digit.
+    limits = Thresholds(trend_years=years, above_trend=above, below_trend=below)
+    whole = check_growth_against_trend(
+        [line(("p",), amount, history=history)], plan_year=PLAN_YEAR, thresholds=limits
+    )
+    exact = check_growth_against_trend(
+        [line(("p",), Decimal(amount), history=history)], plan_year=PLAN_YEAR, thresholds=limits
+    )
+    assert whole == exact
+
+
 # ---------------------------------------------------------------- market
 
 FACTORS = {("product_line", "A"): Decimal("1.10"), ("region", "north"): Decimal("1.05")}
@@ -205,6 +232,30 @@ def test_growth_just_under_the_market_tolerance_is_flagged():
     (finding,) = market(119)
     assert finding.code is FindingCode.GROWTH_BELOW_MARKET
     assert finding.params["difference"] == Decimal("-0.1083")
+
+
+@settings(max_examples=300)
+@given(
+    amount=st.integers(0, 10**12) | st.integers(0, 300),
+    base=st.integers(-3, 10**12) | st.integers(1, 300),
+    factors=st.lists(st.decimals("0", "3", places=4), min_size=1, max_size=2),
+    tolerance=st.decimals("0", "1", places=3),
+)
+def test_whole_numbers_are_judged_on_the_market_exactly_as_fractions_are(
+    amount, base, factors, tolerance
+):
+    market_factors = dict(zip([("product_line", "A"), ("region", "B")], factors, strict=False))
+    dimensions = {"product_line": "A", "region": "B"}
+
+    def judged(value: Amount) -> tuple[Finding, ...]:
+        return check_growth_against_market(
+            [line(("p",), value, history={2025: base}, dimensions=dimensions)],
+            plan_year=PLAN_YEAR,
+            market_factors=market_factors,
+            thresholds=Thresholds(market_tolerance=tolerance),
+        )
+
+    assert judged(amount) == judged(Decimal(amount))
 
 
 def test_the_factors_of_each_dimension_multiply():
