@@ -87,14 +87,19 @@ def metric_definition(metric: MetricKey | str) -> MetricDefinition:
     return METRICS[MetricKey(metric)]
 
 
-@dataclass(frozen=True)
-class Tally:
-    """An integer total and how many facts (or responses) made it; tallies add up exactly."""
+class Tally(NamedTuple):
+    """An integer total and how many facts (or responses) made it; tallies add up exactly.
+
+    A named tuple (made once per aggregated row, hundreds of thousands per request);
+    `+` adds totals and counts, it does not concatenate.
+    """
 
     total: int = 0
-    count: int = 0
+    count: int = 0  # type: ignore[assignment]  # the field hides tuple.count, unused here
 
-    def __add__(self, other: Tally) -> Tally:
+    def __add__(self, other: object) -> Tally:  # type: ignore[override]
+        if not isinstance(other, Tally):
+            return NotImplemented
         return Tally(self.total + other.total, self.count + other.count)
 
 

@@ -446,3 +446,84 @@ class ExchangeRate(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.valid_from}: {self.rate}"
+
+
+class SalesYearTotalQuerySet(VisibleQuerySet["SalesYearTotal"]):
+    person_field = "person"
+    unit_field = "unit"
+
+
+class SalesYearTotal(models.Model):
+    """Derived from `SalesFact` by database triggers: its sums per fiscal year and slice.
+
+    One row per fiscal year (`first_month`, the yyyymm it starts with), credit
+    unit, person, product line, region and segment (0 for none), with every
+    tally the actuals need. The triggers (`sales/totals.py`) add and subtract
+    each written, changed or deleted fact inside the same transaction, so the
+    rows always equal a GROUP BY of the facts; nothing in Python writes here.
+    A year of a large company is a few rows per person instead of one per
+    order line, which is what makes year actuals and allocation history fast.
+    """
+
+    first_month = models.PositiveIntegerField(help_text="yyyymm the fiscal year starts with")
+    # Kept by triggers, never by Django: no constraint, no cascade, no extra index.
+    unit = models.ForeignKey(
+        "organization.OrgUnit",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "organization.Person",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    product_line_id = models.IntegerField()
+    region_id = models.IntegerField(help_text="0: none")
+    segment_id = models.IntegerField(help_text="0: none")
+    revenue_cents = models.BigIntegerField()
+    profit_cents = models.BigIntegerField(help_text="revenue − cost of the facts with a cost")
+    facts_count = models.IntegerField()
+    order_share = models.BigIntegerField()
+    order_facts = models.IntegerField()
+    product_line_order_share = models.BigIntegerField()
+    product_line_order_facts = models.IntegerField()
+    new_customer_share = models.BigIntegerField()
+    new_customer_facts = models.IntegerField()
+
+    objects = SalesYearTotalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "first_month",
+                    "unit",
+                    "person",
+                    "product_line_id",
+                    "region_id",
+                    "segment_id",
+                ],
+                name="sales_year_total_slice",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_month} {self.unit_id}/{self.person_id}: {self.revenue_cents / 100:.2f}"
+
+
+class SalesTotalsState(models.Model):
+    """Which fiscal year the triggers of `SalesYearTotal` were installed for (one row).
+
+    The years start in `FISCAL_YEAR_START_MONTH`; when the setting changes,
+    `migrate` installs the triggers again and rebuilds the totals. Until then —
+    or without this row — actuals read the facts.
+    """
+
+    fiscal_start_month = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"fiscal years start in month {self.fiscal_start_month}"

@@ -58,7 +58,8 @@ from salesalign.engines.periods import (
     year_period,
 )
 from salesalign.organization.models import CustomerSegment, OrgUnit, Person, ProductLine, Region
-from salesalign.sales.models import SalesFact, SatisfactionResponse
+from salesalign.sales import totals
+from salesalign.sales.models import SalesFact, SalesYearTotal, SatisfactionResponse
 
 #: What actuals may be split by, and the fact column of each split.
 SPLIT_COLUMNS: Final[dict[str, str]] = {
@@ -389,6 +390,16 @@ def _cells(
     the people's facts count wherever they were credited.
     """
     satisfaction = metric is MetricKey.CUSTOMER_SATISFACTION
+    if not satisfaction and _years_in_totals(periods):
+        return _cells_of_years(
+            user=user,
+            metric=metric,
+            periods=periods,
+            split_by=split_by,
+            unit_scope=unit_scope,
+            person_ids=person_ids,
+            with_person=with_person,
+        )
     facts: QuerySet[Any] = (
         SatisfactionResponse.objects.visible_to(user)
         if satisfaction
@@ -469,6 +480,81 @@ def _cells(
             )
         )
     return cells
+
+
+def _years_in_totals(periods: Sequence[Period]) -> bool:
+    """True when every period is a fiscal year the yearly totals are kept for."""
+    if not all(period.kind is PeriodKind.YEAR for period in periods):
+        return False
+    start = totals.in_force()
+    return start is not None and all(period.fiscal_start_month == start for period in periods)
+
+
+#: Per metric: the yearly totals' sum and count columns, and whether zero rows are skipped.
+YEAR_TOTAL_MEASURES: Final[dict[MetricKey, tuple[str, str]]] = {
+    MetricKey.REVENUE: ("revenue_cents", "facts_count"),
+    MetricKey.GROSS_PROFIT: ("profit_cents", "facts_count"),
+    MetricKey.NEW_CUSTOMERS: ("new_customer_share", "new_customer_facts"),
+}
+
+
+def _cells_of_years(
+    *,
+    user: Any,
+    metric: MetricKey,
+    periods: Sequence[Period],
+    split_by: Sequence[str],
+    unit_scope: set[int] | None,
+    person_ids: list[int],
+    with_person: bool,
+) -> list[Cell]:
+    """`_cells` for whole fiscal years, from `SalesYearTotal` instead of the facts.
+
+    The same grouping, filters and visibility; a year is a handful of rows per
+    person instead of one per order line. Tallies are the facts' exactly (the
+    totals are kept by the facts' triggers), and "no region / segment" is 0 there.
+    """
+    if metric is MetricKey.ORDER_COUNT:
+        total_column, count_column = (
+            ("product_line_order_share", "product_line_order_facts")
+            if "product_line" in split_by
+            else ("order_share", "order_facts")
+        )
+    else:
+        total_column, count_column = YEAR_TOTAL_MEASURES[metric]
+    first_months = sorted({int(period.start.strftime("%Y%m")) for period in periods})
+    rows: QuerySet[Any] = SalesYearTotal.objects.visible_to(user).filter(
+        first_month__in=first_months, **{f"{count_column}__gt": 0}
+    )
+    if unit_scope is not None:
+        subjects = Q(pk__in=[])
+        if unit_scope:
+            subjects |= Q(unit_id__in=sorted(unit_scope))
+        if person_ids:
+            subjects |= Q(person_id__in=person_ids)
+        rows = rows.filter(subjects)
+    columns = ["first_month", "unit_id"]
+    if with_person:
+        columns.append("person_id")
+    columns += [SPLIT_COLUMNS[split] for split in split_by]
+    grouped = (
+        rows.values(*columns)
+        .annotate(total=Sum(total_column), count=Sum(count_column))
+        .order_by()
+        .values_list(*columns, "total", "count")
+    )
+    split_start = 3 if with_person else 2
+    split_end = split_start + len(split_by)
+    return [
+        Cell(
+            row[0],
+            row[1],
+            row[2] if with_person else None,
+            Tally(int(row[-2] or 0), int(row[-1] or 0)),
+            tuple(value or None for value in row[split_start:split_end]),
+        )
+        for row in grouped
+    ]
 
 
 def _month_index(yyyymm: int) -> int:
