@@ -29,6 +29,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -54,7 +55,7 @@ class BenchmarkFailed(Exception):
 
 
 def _bench_database(
-    size: str, database_url: str, *, keep: bool = False
+    size: str, database_url: str, *, keep: bool = False, reuse: bool = False
 ) -> tuple[str, str, Callable[[], None]]:
     """(kind, URL of a fresh database for this run, how to drop it afterwards).
 
@@ -65,8 +66,12 @@ def _bench_database(
         path = RESULTS_DIR / f"{size}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         files = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
-        for file in files:
-            file.unlink(missing_ok=True)
+        if reuse:
+            if not path.exists():
+                raise BenchmarkFailed(f"no kept database at {path}: run once with --keep-database")
+        else:
+            for file in files:
+                file.unlink(missing_ok=True)
 
         def remove() -> None:
             from django.db import connections
@@ -88,8 +93,9 @@ def _bench_database(
         with psycopg.connect(server, autocommit=True) as connection:
             connection.execute(statement)
 
-    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
         from django.db import connections
@@ -405,24 +411,40 @@ def compare(name: str, ours: Numbers, reference: Numbers) -> None:
 
 
 def measure(
-    size: str, database: str, folder: Path, manifest: dict[str, Any], repeat: int
+    size: str,
+    database: str,
+    folder: Path,
+    manifest: dict[str, Any],
+    repeat: int,
+    *,
+    reuse: bool = False,
 ) -> list[Result]:
+    from salesalign.core.models import User
     from salesalign.organization.models import OrgUnit, Person
     from salesalign.sales.models import SalesFact
+    from salesalign.targets.models import TargetPlan
 
-    company = json.loads((folder / "company.json").read_text(encoding="utf-8"))
-    user = load_company(company)
     results = []
-
-    rows, seconds = import_parts(folder, manifest["parts"], user)
-    results.append(
-        Result.measured(
-            operation="import orders from CSV", database=database, rows=rows, seconds=seconds
+    if reuse:
+        # A kept database: the company and its orders are there; measure the rest again.
+        user = User.objects.get(username="bench")
+        TargetPlan.objects.all().delete()
+        facts_count = SalesFact.objects.count()
+        print(f"reusing the kept database: {facts_count:,} facts, import not measured")
+    else:
+        company = json.loads((folder / "company.json").read_text(encoding="utf-8"))
+        user = load_company(company)
+        rows, seconds = import_parts(folder, manifest["parts"], user)
+        results.append(
+            Result.measured(
+                operation="import orders from CSV", database=database, rows=rows, seconds=seconds
+            )
         )
-    )
-    facts_count = SalesFact.objects.count()
-    expected_lines = manifest["order_lines"]
-    print(f"imported {rows:,} CSV rows ({expected_lines:,} order lines) → {facts_count:,} facts")
+        facts_count = SalesFact.objects.count()
+        expected_lines = manifest["order_lines"]
+        print(
+            f"imported {rows:,} CSV rows ({expected_lines:,} order lines) → {facts_count:,} facts"
+        )
 
     facts, tree = export_parquet(folder)
     unit_ids = list(OrgUnit.objects.values_list("pk", flat=True))
@@ -490,6 +512,8 @@ def measure_cascade_editor(database: str, user: Any, repeat: int) -> list[Result
 
     from salesalign.targets.models import Target, TargetPlan
 
+    # The pages are served without collectstatic here; whitenoise says so once. Not news.
+    warnings.filterwarnings("ignore", message="No directory at")
     plan = TargetPlan.objects.latest("pk")
     root = Target.objects.get(plan=plan, parent=None, metric="revenue")
 
@@ -574,6 +598,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep-database", action="store_true", help="Leave the benchmark's database for a look."
     )
+    parser.add_argument(
+        "--reuse-database",
+        action="store_true",
+        help="Measure again on the database a --keep-database run left (migrated, not imported).",
+    )
     options = parser.parse_args(argv)
 
     size = options.size
@@ -585,8 +614,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {size} in {time.perf_counter() - started:.1f} s")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
 
-    database, url, drop = _bench_database(size, options.database_url, keep=options.keep_database)
+    reuse = options.reuse_database
     try:
+        database, url, drop = _bench_database(
+            size, options.database_url, keep=options.keep_database or reuse, reuse=reuse
+        )
         _setup_django(url)
     except BenchmarkFailed as error:
         print(f"BENCHMARK FAILED: {error}", file=sys.stderr)
@@ -595,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         call_command("migrate", verbosity=0, interactive=False)
-        results = measure(size, database, folder, manifest, options.repeat)
+        results = measure(size, database, folder, manifest, options.repeat, reuse=reuse)
     except BenchmarkFailed as error:
         print(f"BENCHMARK FAILED: {error}", file=sys.stderr)
         return 1
