@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from salesalign.core.api import AUTH, install_error_handlers
 from salesalign.core.api import router as core_router
 from salesalign.organization.api import router as organization_router
+from salesalign.performance.api import router as performance_router
 from salesalign.sales.api import router as sales_router
 from salesalign.strategy.api import router as strategy_router
 from salesalign.targets.api import router as targets_router
@@ -27,3 +28,4 @@ api.add_router("/organization", organization_router)
 api.add_router("/strategy", strategy_router)
 api.add_router("/sales", sales_router)
 api.add_router("/targets", targets_router)
+api.add_router("/performance", performance_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "salesalign.strategy",
     "salesalign.sales",
     "salesalign.targets",
+    "salesalign.performance",
     "salesalign.dashboards",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("strategy/", include("salesalign.strategy.urls")),
     path("sales/", include("salesalign.sales.urls")),
     path("targets/", include("salesalign.targets.urls")),
+    path("performance/", include("salesalign.performance.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,16 @@ from conftest import MEMBERS
 
 pytestmark = pytest.mark.django_db
 
-NAMESPACES = {"organization", "strategy", "core", "sales", "targets", "dashboards", None}
+NAMESPACES = {
+    "organization",
+    "strategy",
+    "core",
+    "sales",
+    "targets",
+    "performance",
+    "dashboards",
+    None,
+}
 SKIP = {"logout", "set_language", "javascript-catalog"}
 
 

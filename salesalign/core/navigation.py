@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from salesalign.core.choices import COMPANY_WIDE_ROLES, Role
+from salesalign.performance import navigation as performance_navigation
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ SECTIONS: tuple[NavSection, ...] = (
         "performance",
         3,
         _("Measure and reward"),
-        (NavItem(_("Scorecards"), "performance:scorecard_list"),),
+        tuple(
+            NavItem(label, url_name, roles)
+            for label, url_name, roles in performance_navigation.NAV_ITEMS
+        ),
     ),
     NavSection(
         "communication",

@@ -52,6 +52,7 @@ DEMO_LOADERS: list[str] = [
     "salesalign.strategy.demo",
     "salesalign.sales.demo",
     "salesalign.targets.demo",
+    "salesalign.performance.demo",
 ]
 
 DEFAULT_PASSWORD = "salesalign-demo"  # noqa: S105 - the documented demo password

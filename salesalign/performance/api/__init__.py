@@ -1,0 +1,15 @@
+"""API endpoints of the performance app, mounted at /api/v1/performance: periods, feedback,
+360° rounds (aggregates only), improvement actions and retrospectives."""
+
+from ninja import Router
+
+from salesalign.performance.api.actions import router as actions_router
+from salesalign.performance.api.feedback import router as feedback_router
+from salesalign.performance.api.periods import router as periods_router
+from salesalign.performance.api.rounds import router as rounds_router
+
+router = Router()
+router.add_router("/", periods_router)
+router.add_router("/", feedback_router)
+router.add_router("/", rounds_router)
+router.add_router("/", actions_router)

@@ -1,0 +1,72 @@
+"""Choices of the performance app: periods, feedback, 360° rounds and improvement actions."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from salesalign.engines.periods import PeriodKind as EnginePeriodKind
+
+
+class PeriodKind(models.TextChoices):
+    """How long an evaluation period is."""
+
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    ANNUAL = "annual", _("Annual")
+
+
+#: The engines' name of each kind (periods.py computes the boundaries).
+ENGINE_KIND: dict[str, EnginePeriodKind] = {
+    PeriodKind.MONTHLY: EnginePeriodKind.MONTH,
+    PeriodKind.QUARTERLY: EnginePeriodKind.QUARTER,
+    PeriodKind.ANNUAL: EnginePeriodKind.YEAR,
+}
+
+
+class PeriodStatus(models.TextChoices):
+    """open → closed (results computed, frozen) → published (employees see them)."""
+
+    OPEN = "open", pgettext_lazy("evaluation period", "Open")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
+
+
+#: Periods whose results exist: feedback and retrospectives are written for them.
+CLOSED_STATUSES = frozenset({PeriodStatus.CLOSED, PeriodStatus.PUBLISHED})
+
+
+class FeedbackKind(models.TextChoices):
+    """Who writes: the person's manager, or the person about themselves."""
+
+    MANAGER = "manager", _("Manager feedback")
+    SELF = "self", _("Self-assessment")
+
+
+class FeedbackStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class RoundStatus(models.TextChoices):
+    """A 360° round collects answers while open; its results exist only once closed."""
+
+    OPEN = "open", _("Collecting answers")
+    CLOSED = "closed", _("Closed")
+
+
+class Relationship(models.TextChoices):
+    """How a respondent knows the person. `OTHERS` pools groups too small to be shown."""
+
+    PEER = "peer", _("Peers")
+    MANAGER = "manager", _("Managers")
+    OTHER_DEPARTMENT = "other_department", _("Colleagues from other departments")
+    OTHERS = "others", _("Others")
+
+
+#: What an inviter may choose (OTHERS is only the pool of small groups).
+INVITED_RELATIONSHIPS = (Relationship.PEER, Relationship.MANAGER, Relationship.OTHER_DEPARTMENT)
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")

@@ -1,0 +1,191 @@
+"""Forms of the performance pages: they parse what was typed; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from salesalign.performance.choices import INVITED_RELATIONSHIPS, PeriodKind
+
+TEXT = {"class": "form-control"}
+SELECT = {"class": "form-select"}
+RATING_CHOICES = [(str(value), str(value)) for value in range(1, 6)]
+
+
+class PeriodOpenForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=PeriodKind.choices, widget=forms.Select(attrs=SELECT)
+    )
+    fiscal_year = forms.IntegerField(
+        label=gettext_lazy("Fiscal year"),
+        widget=forms.NumberInput(attrs={**TEXT, "min": 1990, "max": 2200}),
+    )
+    number = forms.IntegerField(
+        label=gettext_lazy("Quarter or month"),
+        required=False,
+        widget=forms.NumberInput(attrs={**TEXT, "min": 1, "max": 12}),
+        help_text=gettext_lazy("Quarter 1–4 of the fiscal year, or calendar month 1–12."),
+    )
+
+
+class PeriodReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the period reopened?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
+    )
+
+
+class FeedbackForm(forms.Form):
+    """Manager feedback or a self-assessment; the "submit" button sends it, "save" keeps a draft."""
+
+    rating = forms.TypedChoiceField(
+        label=gettext_lazy("Overall rating"),
+        choices=[("", "—"), *RATING_CHOICES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+        help_text=gettext_lazy("1 (poor) to 5 (excellent)"),
+    )
+    went_well = forms.CharField(
+        label=gettext_lazy("What went well"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 3}),
+    )
+    to_improve = forms.CharField(
+        label=gettext_lazy("What to improve"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 3}),
+    )
+
+
+class RoundOpenForm(forms.Form):
+    person = forms.TypedChoiceField(
+        label=gettext_lazy("About"), coerce=int, widget=forms.Select(attrs=SELECT)
+    )
+    period = forms.TypedChoiceField(
+        label=gettext_lazy("Period"), coerce=int, widget=forms.Select(attrs=SELECT)
+    )
+    questions = forms.CharField(
+        label=gettext_lazy("Rating questions (one per line, answered 1–5)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 5}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        people: Sequence[tuple[int, str]] = (),
+        periods: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = list(people)  # type: ignore[attr-defined]
+        self.fields["period"].choices = list(periods)  # type: ignore[attr-defined]
+
+    def question_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["questions"].splitlines()]
+
+
+class InviteForm(forms.Form):
+    respondent = forms.TypedChoiceField(
+        label=gettext_lazy("Respondent"), coerce=int, widget=forms.Select(attrs=SELECT)
+    )
+    relationship = forms.ChoiceField(
+        label=gettext_lazy("Relationship"),
+        choices=[(str(choice), choice.label) for choice in INVITED_RELATIONSHIPS],
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    def __init__(self, *args: Any, people: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["respondent"].choices = list(people)  # type: ignore[attr-defined]
+
+
+class AnswerForm(forms.Form):
+    """A score 1–5 for each question of the round, and an optional comment."""
+
+    comment = forms.CharField(
+        label=gettext_lazy(
+            "Comment (shown without your name, only with at least two other answers)"
+        ),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 3}),
+    )
+
+    def __init__(self, *args: Any, questions: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.question_fields: list[tuple[Any, str]] = []
+        for question in questions:
+            name = f"question_{question.pk}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=question.text,
+                choices=RATING_CHOICES,
+                coerce=int,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+            )
+            self.question_fields.append((question, name))
+        self.order_fields([name for _question, name in self.question_fields] + ["comment"])
+
+    def scores(self) -> dict[int, int]:
+        return {question.pk: self.cleaned_data[name] for question, name in self.question_fields}
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(
+        label=gettext_lazy("Improvement action"), max_length=300, widget=forms.TextInput(attrs=TEXT)
+    )
+    owner = forms.TypedChoiceField(
+        label=gettext_lazy("Owner"), coerce=int, widget=forms.Select(attrs=SELECT)
+    )
+    due_on = forms.DateField(
+        label=gettext_lazy("Due"), widget=forms.DateInput(attrs={**TEXT, "type": "date"})
+    )
+
+    def __init__(self, *args: Any, owners: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = list(owners)  # type: ignore[attr-defined]
+
+
+class RetrospectiveForm(forms.Form):
+    what_worked = forms.CharField(
+        label=gettext_lazy("What worked"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 4}),
+    )
+    what_did_not = forms.CharField(
+        label=gettext_lazy("What did not work"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 4}),
+    )
+
+
+class RetrospectiveStartForm(forms.Form):
+    """Pick a unit and a closed quarter to write (or read) its retrospective."""
+
+    unit = forms.TypedChoiceField(
+        label=gettext_lazy("Unit"), coerce=int, widget=forms.Select(attrs=SELECT)
+    )
+    period = forms.TypedChoiceField(
+        label=gettext_lazy("Quarter"), coerce=int, widget=forms.Select(attrs=SELECT)
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        units: Sequence[tuple[int, str]] = (),
+        periods: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = list(units)  # type: ignore[attr-defined]
+        self.fields["period"].choices = list(periods)  # type: ignore[attr-defined]

@@ -1,0 +1,369 @@
+"""Reads of 360° feedback: rounds, their results as aggregates only, one's own invitations.
+
+No function here returns an answer row or anything that names who answered
+what. Results are computed by `salesalign.performance.anonymity` from the
+answers of a closed round (group, scores, comment — there is nothing else),
+and shown only when at least three people answered. Who was invited (not who
+answered) is shown only to those who run the round; the person it is about
+sees the aggregates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from salesalign.core.roles import person_of
+from salesalign.engines.metrics import MetricKey
+from salesalign.organization.models import OrgUnit, Person
+from salesalign.performance.anonymity import (
+    MIN_ANSWERS,
+    Answer,
+    GroupResult,
+    RoundResult,
+    aggregate_round,
+)
+from salesalign.performance.choices import INVITED_RELATIONSHIPS, Relationship, RoundStatus
+from salesalign.performance.models import (
+    FeedbackRound,
+    ImprovementAction,
+    RoundAnswer,
+    RoundInvitation,
+    RoundQuestion,
+)
+from salesalign.performance.selectors.access import can_run_round, is_hr
+from salesalign.sales.selectors.actuals import actuals
+
+
+def round_list(*, user: Any) -> QuerySet[FeedbackRound]:
+    """The rounds the user may see (their own and those of people in scope), newest period
+    first, each with how many were invited and how many answered."""
+    return (
+        FeedbackRound.objects.visible_to(user)
+        .select_related("person", "person__unit", "period")
+        .annotate(
+            invited_count=Count("invitations", distinct=True),
+            answered_count=Count(
+                "invitations", filter=Q(invitations__answered=True), distinct=True
+            ),
+        )
+        .order_by("-period__start", "person__employee_number", "pk")
+    )
+
+
+def round_get(*, user: Any, pk: int) -> FeedbackRound:
+    """One round the user may see; "not found" otherwise."""
+    found = (
+        FeedbackRound.objects.visible_to(user)
+        .select_related("person", "person__unit", "period", "opened_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such round.")
+    return found
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    """How many of a relationship group were invited and how many have answered."""
+
+    relationship: str
+    label: str
+    invited: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """Someone invited to a round (never whether they answered)."""
+
+    person_id: int
+    name: str
+    relationship: str
+    relationship_label: str
+
+
+@dataclass(frozen=True)
+class CustomerAggregate:
+    """The person's customer satisfaction average for the round's period (surveys)."""
+
+    mean: Decimal | None
+    count: int
+
+    @property
+    def shown(self) -> bool:
+        return self.mean is not None and self.count >= MIN_ANSWERS
+
+
+@dataclass(frozen=True)
+class ShownMean:
+    question: str
+    mean: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
+class ShownGroup:
+    """One row of the results: a group (or everybody) with a mean per question."""
+
+    relationship: str
+    label: str
+    count: int
+    means: tuple[ShownMean, ...]
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One question across the table: the overall mean and the mean of each shown group."""
+
+    question: str
+    overall: Decimal
+    groups: tuple[Decimal | None, ...]
+
+
+@dataclass
+class RoundResults:
+    """What may be shown of a round: nothing (with the reason) or aggregates only."""
+
+    closed: bool
+    enough: bool
+    minimum: int = MIN_ANSWERS
+    overall: ShownGroup | None = None
+    groups: list[ShownGroup] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    customers: CustomerAggregate | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.closed and self.enough and self.overall is not None
+
+    @property
+    def rows(self) -> list[ResultRow]:
+        """The results as a table: a row per question, a column per shown group."""
+        if self.overall is None:
+            return []
+        by_group = [{mean.question: mean.mean for mean in group.means} for group in self.groups]
+        return [
+            ResultRow(
+                question=mean.question,
+                overall=mean.mean,
+                groups=tuple(means.get(mean.question) for means in by_group),
+            )
+            for mean in self.overall.means
+        ]
+
+
+@dataclass
+class RoundDetail:
+    """A round's page: its questions, results, and — for those who run it — its invitees."""
+
+    round: FeedbackRound
+    questions: list[RoundQuestion]
+    can_run: bool
+    is_subject: bool
+    results: RoundResults
+    progress: list[GroupProgress]
+    invitees: list[Invitee]
+    actions: list[ImprovementAction]
+
+
+def _label(relationship: str) -> str:
+    return str(Relationship(relationship).label) if relationship in Relationship.values else ""
+
+
+def _shown(group: GroupResult, relationship: str, questions: dict[int, str]) -> ShownGroup:
+    return ShownGroup(
+        relationship=relationship,
+        label=_label(relationship),
+        count=group.count,
+        means=tuple(
+            ShownMean(
+                question=questions.get(mean.question_id, ""), mean=mean.mean, count=mean.count
+            )
+            for mean in group.means
+        ),
+    )
+
+
+def _customers(user: Any, feedback_round: FeedbackRound) -> CustomerAggregate:
+    """The satisfaction average of the person's customers in the round's period (read through
+    the sales app's actuals, with the reader's own visibility)."""
+    period = feedback_round.period.engine_period
+    try:
+        result = actuals(
+            user=user,
+            metric=MetricKey.CUSTOMER_SATISFACTION,
+            periods=[period],
+            people=[feedback_round.person_id],
+        )
+    except Http404:
+        return CustomerAggregate(mean=None, count=0)
+    tally = result.tally(period=period, person=feedback_round.person_id)
+    return CustomerAggregate(
+        mean=result.value(period=period, person=feedback_round.person_id), count=tally.count
+    )
+
+
+def round_results(
+    *, user: Any, feedback_round: FeedbackRound, questions: list[RoundQuestion] | None = None
+) -> RoundResults:
+    """The round's results as aggregates, under the anonymity rule; nothing while it is open."""
+    if feedback_round.is_open:
+        return RoundResults(closed=False, enough=False)
+    if questions is None:
+        questions = list(feedback_round.questions.order_by("position"))
+    texts = {question.pk: question.text for question in questions}
+    answers = [
+        Answer(
+            key=str(answer_id),
+            group=relationship,
+            scores={int(key): int(value) for key, value in (scores or {}).items()},
+            comment=comment,
+        )
+        for answer_id, relationship, scores, comment in RoundAnswer.objects.filter(
+            round=feedback_round
+        )
+        .order_by("id")
+        .values_list("id", "relationship", "scores", "comment")
+    ]
+    result: RoundResult | None = aggregate_round(
+        answers,
+        [question.pk for question in questions],
+        salt=f"round:{feedback_round.pk}",
+        group_order=[str(relationship) for relationship in INVITED_RELATIONSHIPS],
+    )
+    customers = _customers(user, feedback_round)
+    if result is None:
+        return RoundResults(closed=True, enough=False, customers=customers)
+    return RoundResults(
+        closed=True,
+        enough=True,
+        overall=_shown(result.overall, "", texts),
+        groups=[_shown(group, group.group, texts) for group in result.groups],
+        comments=list(result.comments),
+        customers=customers,
+    )
+
+
+def round_detail(*, user: Any, feedback_round: FeedbackRound) -> RoundDetail:
+    """A round's page; a fixed number of queries. Invitees and progress only for its runners."""
+    questions = list(feedback_round.questions.order_by("position"))
+    can_run = can_run_round(user, feedback_round.person)
+    me = person_of(user)
+    progress: list[GroupProgress] = []
+    invitees: list[Invitee] = []
+    if can_run:
+        counts = {
+            row["relationship"]: row
+            for row in RoundInvitation.objects.filter(round=feedback_round)
+            .values("relationship")
+            .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(answered=True)))
+            .order_by()
+        }
+        progress = [
+            GroupProgress(
+                relationship=str(relationship),
+                label=str(relationship.label),
+                invited=counts[relationship]["invited"],
+                answered=counts[relationship]["answered"],
+            )
+            for relationship in INVITED_RELATIONSHIPS
+            if relationship in counts
+        ]
+        invitees = [
+            Invitee(
+                person_id=invitation.respondent_id,
+                name=invitation.respondent.display_name,
+                relationship=invitation.relationship,
+                relationship_label=_label(invitation.relationship),
+            )
+            for invitation in RoundInvitation.objects.filter(round=feedback_round)
+            .select_related("respondent")
+            .order_by("relationship", "respondent__name", "pk")
+        ]
+    return RoundDetail(
+        round=feedback_round,
+        questions=questions,
+        can_run=can_run,
+        is_subject=me is not None and me.pk == feedback_round.person_id,
+        results=round_results(user=user, feedback_round=feedback_round, questions=questions),
+        progress=progress,
+        invitees=invitees,
+        actions=list(
+            ImprovementAction.objects.visible_to(user)
+            .filter(round=feedback_round)
+            .select_related("owner")
+            .order_by("status", "due_on", "pk")
+        ),
+    )
+
+
+def my_invitations(*, user: Any, pending_only: bool = False) -> QuerySet[RoundInvitation]:
+    """The user's own invitations to answer (nobody else's), newest first."""
+    me = person_of(user)
+    if me is None:
+        return RoundInvitation.objects.none()
+    invitations = RoundInvitation.objects.filter(respondent=me).select_related(
+        "round", "round__person", "round__period"
+    )
+    if pending_only:
+        invitations = invitations.filter(answered=False, round__status=RoundStatus.OPEN)
+    return invitations.order_by("answered", "-invited_at", "-pk")
+
+
+def invitation_get(*, user: Any, pk: int) -> RoundInvitation:
+    """One of the user's own invitations; "not found" for anybody else's."""
+    found = my_invitations(user=user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such invitation.")
+    return found
+
+
+def _person_label(person: Person) -> str:
+    return f"{person.display_name} · {person.unit.display_name}"
+
+
+def round_subject_choices(*, user: Any) -> list[tuple[int, str]]:
+    """People the user may open a 360° round about: anyone for HR, the people of the units
+    they manage for a manager (never themselves)."""
+    me = person_of(user)
+    people = Person.objects.filter(is_active=True).select_related("unit")
+    if not is_hr(user):
+        if me is None:
+            return []
+        paths = list(OrgUnit.objects.filter(manager_id=me.pk).values_list("path", flat=True))
+        if not paths:
+            return []
+        condition = Q(pk__in=[])
+        for path in paths:
+            condition |= Q(unit__path__startswith=path)
+        people = people.filter(condition)
+    if me is not None:
+        people = people.exclude(pk=me.pk)
+    return [(person.pk, _person_label(person)) for person in people.order_by("unit__path", "name")]
+
+
+def respondent_choices(*, feedback_round: FeedbackRound) -> list[tuple[int, str]]:
+    """Who may still be invited: everyone active but the person and those invited already."""
+    invited = RoundInvitation.objects.filter(round=feedback_round).values("respondent_id")
+    people = (
+        Person.objects.filter(is_active=True)
+        .exclude(pk=feedback_round.person_id)
+        .exclude(pk__in=invited)
+        .select_related("unit")
+        .order_by("unit__path", "name")
+    )
+    return [(person.pk, _person_label(person)) for person in people]
+
+
+def respondent_get(*, pk: int) -> Person:
+    """Anyone of the company may be invited (colleagues from other departments too)."""
+    person = Person.objects.select_related("unit").filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such person.")
+    return person

@@ -1,0 +1,264 @@
+"""Writes of 360° feedback: open a round, invite respondents, answer, close.
+
+A manager of the person, or HR, opens a round about the person for a period
+with a few rating questions (1–5) and invites respondents by relationship:
+peers (the person's department), managers (the person's managers) and
+colleagues from other departments. Customers are not invited: their part is
+the person's satisfaction survey average for the period (see the selectors).
+
+Anonymity is kept by what is stored, not only by what is shown:
+
+- an answer (`RoundAnswer`) is written without respondent, time or sequential
+  id; the invitation only turns `answered`, and neither is audited;
+- nothing is told to anybody when someone answers;
+- results exist only once the round is closed (so no one can watch them move
+  as answers come in), and closing rewrites the groups too small to be shown
+  to "others" (see `salesalign.performance.anonymity`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.core.services import notify
+from salesalign.organization.models import Person
+from salesalign.performance.anonymity import OTHERS, shown_groups
+from salesalign.performance.choices import INVITED_RELATIONSHIPS, Relationship, RoundStatus
+from salesalign.performance.links import invitation_url, round_url
+from salesalign.performance.models import (
+    EvaluationPeriod,
+    FeedbackRound,
+    RoundAnswer,
+    RoundInvitation,
+    RoundQuestion,
+)
+from salesalign.performance.selectors.access import (
+    can_run_round,
+    department_path,
+    manager_ids_of,
+)
+from salesalign.performance.services.common import (
+    actor_or_none,
+    check_rating,
+    clean_text,
+    require_person,
+)
+
+MAX_QUESTIONS = 10
+NOTIFY_INVITED = "performance_360_invitation"
+NOTIFY_RESULTS = "performance_360_results"
+
+
+def default_questions() -> list[str]:
+    """The questionnaire a new round starts from, in the language of the person opening it."""
+    return [
+        _("Communicates clearly and keeps others informed."),
+        _("Helps colleagues and shares what they know."),
+        _("Knows our products and our customers' needs."),
+        _("Keeps promises made to customers and colleagues."),
+    ]
+
+
+def require_round_runner(actor: Any, person: Person) -> None:
+    if not can_run_round(actor, person):
+        raise NotAllowed(_("Only HR and the person's managers run a 360° round about them."))
+
+
+def require_open_round(feedback_round: FeedbackRound) -> None:
+    if not feedback_round.is_open:
+        raise DomainError(_("This 360° round is closed."), code="closed")
+
+
+def _clean_questions(questions: Sequence[str]) -> list[str]:
+    cleaned = [" ".join(str(text).split()) for text in questions]
+    cleaned = [text for text in cleaned if text]
+    if not cleaned:
+        raise DomainError(_("Ask at least one question."), field="questions")
+    if len(cleaned) > MAX_QUESTIONS:
+        raise DomainError(
+            _("Ask at most %(count)s questions.") % {"count": MAX_QUESTIONS}, field="questions"
+        )
+    if any(len(text) > 300 for text in cleaned):
+        raise DomainError(_("Keep each question under 300 characters."), field="questions")
+    return cleaned
+
+
+@transaction.atomic
+def round_open(
+    *,
+    actor: Any,
+    person: Person,
+    period: EvaluationPeriod,
+    questions: Sequence[str] | None = None,
+) -> FeedbackRound:
+    """Open a 360° round about a person for a period, with its rating questions."""
+    require_round_runner(actor, person)
+    if not person.is_active:
+        raise DomainError(_("This person has left."), field="person")
+    texts = _clean_questions(default_questions() if questions is None else questions)
+    if FeedbackRound.objects.filter(person=person, period=period).exists():
+        raise DomainError(
+            _("There is already a 360° round about %(name)s for %(period)s.")
+            % {"name": person.display_name, "period": period.key},
+            field="period",
+            code="exists",
+        )
+    feedback_round = FeedbackRound(
+        person=person, period=period, status=RoundStatus.OPEN, opened_by=actor_or_none(actor)
+    )
+    feedback_round.full_clean()
+    feedback_round.save()
+    for position, text in enumerate(texts, start=1):
+        question = RoundQuestion(round=feedback_round, position=position, text=text)
+        question.full_clean()
+        question.save()
+    return feedback_round
+
+
+def _check_relationship(subject: Person, respondent: Person, relationship: str) -> None:
+    """A manager must manage the person; a peer works in their department; a colleague from
+    another department works elsewhere."""
+    if relationship not in INVITED_RELATIONSHIPS:
+        raise DomainError(
+            _("Choose peer, manager or colleague from another department."),
+            field="relationship",
+        )
+    is_manager = respondent.pk in manager_ids_of(subject)
+    same_department = department_path(respondent.unit.path) == department_path(subject.unit.path)
+    if relationship == Relationship.MANAGER and not is_manager:
+        raise DomainError(
+            _("%(name)s is not one of this person's managers.") % {"name": respondent.display_name},
+            field="relationship",
+        )
+    if relationship == Relationship.PEER and (is_manager or not same_department):
+        raise DomainError(
+            _("%(name)s is not a peer in this person's department.")
+            % {"name": respondent.display_name},
+            field="relationship",
+        )
+    if relationship == Relationship.OTHER_DEPARTMENT and same_department:
+        raise DomainError(
+            _("%(name)s works in the same department.") % {"name": respondent.display_name},
+            field="relationship",
+        )
+
+
+@transaction.atomic
+def round_invite(
+    *, actor: Any, feedback_round: FeedbackRound, respondent: Person, relationship: str
+) -> RoundInvitation:
+    """Invite one respondent to an open round; they are told inside SalesAlign."""
+    subject = feedback_round.person
+    require_round_runner(actor, subject)
+    feedback_round = FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
+    require_open_round(feedback_round)
+    if respondent.pk == subject.pk:
+        raise DomainError(_("Nobody answers a 360° round about themselves."), field="respondent")
+    if not respondent.is_active:
+        raise DomainError(_("This person has left."), field="respondent")
+    _check_relationship(subject, respondent, relationship)
+    if RoundInvitation.objects.filter(round=feedback_round, respondent=respondent).exists():
+        raise DomainError(
+            _("%(name)s is invited already.") % {"name": respondent.display_name},
+            field="respondent",
+            code="exists",
+        )
+    invitation = RoundInvitation(
+        round=feedback_round, respondent=respondent, relationship=relationship
+    )
+    invitation.full_clean()
+    invitation.save()
+    notify(
+        people=[respondent],
+        kind=NOTIFY_INVITED,
+        subject=gettext_noop("You are invited to give 360° feedback on %(name)s for %(period)s."),
+        params={"name": subject.name, "period": feedback_round.period.key},
+        url=invitation_url(invitation.pk),
+    )
+    return invitation
+
+
+@transaction.atomic
+def round_answer(
+    *, actor: Any, invitation: RoundInvitation, scores: Mapping[int, int], comment: str = ""
+) -> None:
+    """Answer one's own invitation, once: a score 1–5 for every question and a comment.
+
+    Returns nothing on purpose: the stored answer has no link back to its respondent,
+    and its key is not handed out either.
+    """
+    me = require_person(actor)
+    invitation = RoundInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.respondent_id != me.pk:
+        raise NotAllowed(_("This invitation is someone else's."))
+    # The round's lock orders answers and closing: no answer lands after the groups are pooled.
+    feedback_round = FeedbackRound.objects.select_for_update().get(pk=invitation.round_id)
+    require_open_round(feedback_round)
+    if invitation.answered:
+        raise DomainError(_("You have answered this round already."), code="answered")
+    question_ids = list(
+        RoundQuestion.objects.filter(round=feedback_round).values_list("pk", flat=True)
+    )
+    given = {int(key): value for key, value in scores.items()}
+    unknown = set(given) - set(question_ids)
+    if unknown:
+        raise DomainError(_("Answer the questions of this round."), field="scores")
+    checked: dict[str, int] = {}
+    for question_id in question_ids:
+        score = check_rating(given.get(question_id), field=f"question_{question_id}", required=True)
+        assert score is not None  # required=True
+        checked[str(question_id)] = score
+    answer = RoundAnswer(
+        round=feedback_round,
+        relationship=invitation.relationship,
+        scores=checked,
+        comment=clean_text(comment, field="comment", max_length=2000),
+    )
+    answer.full_clean()
+    answer.save()
+    invitation.answered = True
+    invitation.save(update_fields=["answered"])
+
+
+@transaction.atomic
+def round_close(*, actor: Any, feedback_round: FeedbackRound) -> FeedbackRound:
+    """Close a round: no more answers; groups too small to show are pooled for good.
+
+    The person is told when there are enough answers to show.
+    """
+    require_round_runner(actor, feedback_round.person)
+    feedback_round = FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
+    require_open_round(feedback_round)
+    answers = RoundAnswer.objects.filter(round=feedback_round)
+    counts: dict[str, int] = {}
+    for relationship in answers.values_list("relationship", flat=True):
+        counts[relationship] = counts.get(relationship, 0) + 1
+    mapping = shown_groups(counts)
+    pooled = sorted(
+        group
+        for group in counts
+        if group != OTHERS and (mapping is None or mapping[group] == OTHERS)
+    )
+    if pooled:
+        answers.filter(relationship__in=pooled).update(relationship=Relationship.OTHERS)
+    feedback_round.status = RoundStatus.CLOSED
+    feedback_round.closed_at = timezone.now()
+    feedback_round.closed_by = actor_or_none(actor)
+    feedback_round.full_clean()
+    feedback_round.save()
+    if mapping is not None:
+        notify(
+            people=[feedback_round.person_id],
+            kind=NOTIFY_RESULTS,
+            subject=gettext_noop("The results of your 360° feedback for %(period)s are ready."),
+            params={"period": feedback_round.period.key},
+            url=round_url(feedback_round.pk),
+        )
+    return feedback_round

@@ -1,0 +1,215 @@
+"""Pages of 360° feedback: rounds, opening one, inviting, answering, closing, results.
+
+Results are aggregates only (see `salesalign.performance.anonymity`); no page
+shows who answered what, and the invitees are shown only to those who run the
+round.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesalign.core.exceptions import DomainError
+from salesalign.core.types import AuthenticatedHttpRequest
+from salesalign.performance.forms import ActionForm, AnswerForm, InviteForm, RoundOpenForm
+from salesalign.performance.models import FeedbackRound
+from salesalign.performance.selectors import periods as period_selectors
+from salesalign.performance.selectors import rounds as selectors
+from salesalign.performance.selectors.access import may_act_for_person
+from salesalign.performance.selectors.actions import owner_choices_for_person
+from salesalign.performance.services import actions as action_services
+from salesalign.performance.services import rounds as services
+from salesalign.performance.views.common import (
+    add_service_error,
+    person_by_pk,
+    refuse_if_not_allowed,
+)
+
+
+def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The invitations waiting for the user's answer, then the rounds they may see."""
+    return render(
+        request,
+        "performance/round_list.html",
+        {
+            "invitations": list(selectors.my_invitations(user=request.user)),
+            "rounds": list(selectors.round_list(user=request.user)),
+            "can_open": bool(selectors.round_subject_choices(user=request.user)),
+        },
+    )
+
+
+def _period_choices(request: AuthenticatedHttpRequest) -> list[tuple[int, str]]:
+    return [
+        (period.pk, f"{period.key} · {period.get_kind_display()}")
+        for period in period_selectors.period_list(user=request.user)
+    ]
+
+
+def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Open a 360° round about one of the people the user manages (anyone, for HR)."""
+    people = selectors.round_subject_choices(user=request.user)
+    if not people:
+        raise PermissionDenied(_("Only HR and managers open 360° rounds."))
+    periods = _period_choices(request)
+    if request.method == "POST":
+        form = RoundOpenForm(request.POST, people=people, periods=periods)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                feedback_round = services.round_open(
+                    actor=request.user,
+                    person=person_by_pk(data["person"]),
+                    period=period_selectors.period_get(user=request.user, pk=data["period"]),
+                    questions=form.question_list(),
+                )
+            except DomainError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("The round is open; now invite the respondents."))
+                return redirect("performance:round_detail", pk=feedback_round.pk)
+    else:
+        latest = period_selectors.latest_closed_period(user=request.user)
+        form = RoundOpenForm(
+            people=people,
+            periods=periods,
+            initial={
+                "questions": "\n".join(services.default_questions()),
+                "period": latest.pk if latest else None,
+            },
+        )
+    return render(request, "performance/round_form.html", {"form": form})
+
+
+def _detail_context(
+    request: AuthenticatedHttpRequest,
+    feedback_round: FeedbackRound,
+    *,
+    invite_form: InviteForm | None = None,
+    action_form: ActionForm | None = None,
+) -> dict[str, Any]:
+    detail = selectors.round_detail(user=request.user, feedback_round=feedback_round)
+    if invite_form is None and detail.can_run and feedback_round.is_open:
+        invite_form = InviteForm(people=selectors.respondent_choices(feedback_round=feedback_round))
+    may_act = may_act_for_person(request.user, feedback_round.person)
+    if action_form is None and may_act:
+        action_form = ActionForm(owners=owner_choices_for_person(person=feedback_round.person))
+    return {
+        "round": feedback_round,
+        "detail": detail,
+        "results": detail.results,
+        "invite_form": invite_form,
+        "action_form": action_form,
+    }
+
+
+def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A round: results (aggregates, once closed and with at least three answers), and for
+    those who run it, the invitations and the close button."""
+    feedback_round = selectors.round_get(user=request.user, pk=pk)
+    return render(
+        request, "performance/round_detail.html", _detail_context(request, feedback_round)
+    )
+
+
+@require_POST
+def round_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    feedback_round = selectors.round_get(user=request.user, pk=pk)
+    form = InviteForm(
+        request.POST, people=selectors.respondent_choices(feedback_round=feedback_round)
+    )
+    if form.is_valid():
+        try:
+            invitation = services.round_invite(
+                actor=request.user,
+                feedback_round=feedback_round,
+                respondent=person_by_pk(form.cleaned_data["respondent"]),
+                relationship=form.cleaned_data["relationship"],
+            )
+        except DomainError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is invited.") % {"name": invitation.respondent.display_name},
+            )
+            return redirect("performance:round_detail", pk=feedback_round.pk)
+    return render(
+        request,
+        "performance/round_detail.html",
+        _detail_context(request, feedback_round, invite_form=form),
+    )
+
+
+@require_POST
+def round_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    feedback_round = selectors.round_get(user=request.user, pk=pk)
+    try:
+        services.round_close(actor=request.user, feedback_round=feedback_round)
+    except DomainError as error:
+        refuse_if_not_allowed(error)
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The round is closed."))
+    return redirect("performance:round_detail", pk=feedback_round.pk)
+
+
+@require_POST
+def round_action_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Set an improvement action from a 360° round."""
+    feedback_round = selectors.round_get(user=request.user, pk=pk)
+    form = ActionForm(request.POST, owners=owner_choices_for_person(person=feedback_round.person))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            action_services.action_create(
+                actor=request.user,
+                title=data["title"],
+                owner=person_by_pk(data["owner"]),
+                due_on=data["due_on"],
+                feedback_round=feedback_round,
+            )
+        except DomainError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The action is set."))
+            return redirect("performance:round_detail", pk=feedback_round.pk)
+    return render(
+        request,
+        "performance/round_detail.html",
+        _detail_context(request, feedback_round, action_form=form),
+    )
+
+
+def invitation_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Answer one's own invitation: a score for each question and a comment, once."""
+    invitation = selectors.invitation_get(user=request.user, pk=pk)
+    feedback_round = invitation.round
+    questions = list(feedback_round.questions.order_by("position"))
+    can_answer = feedback_round.is_open and not invitation.answered
+    form = AnswerForm(request.POST or None, questions=questions)
+    if request.method == "POST" and can_answer and form.is_valid():
+        try:
+            services.round_answer(
+                actor=request.user,
+                invitation=invitation,
+                scores=form.scores(),
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Thank you. Your answer is kept without your name."))
+            return redirect("performance:round_list")
+    return render(
+        request,
+        "performance/invitation_answer.html",
+        {"invitation": invitation, "form": form, "can_answer": can_answer},
+    )
