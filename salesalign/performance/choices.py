@@ -70,3 +70,29 @@ INVITED_RELATIONSHIPS = (Relationship.PEER, Relationship.MANAGER, Relationship.O
 class ActionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
+
+
+class KpiKind(models.TextChoices):
+    """Where a KPI's actual comes from (engines.scoring.KpiKind)."""
+
+    METRIC = "metric", _("A metric of the sales records")
+    FORMULA = "formula", _("A formula over metrics")
+    RATING = "rating", _("A manager's rating")
+
+
+class KpiDirection(models.TextChoices):
+    """engines.scoring.Direction."""
+
+    HIGHER = "higher_is_better", _("Higher is better")
+    LOWER = "lower_is_better", _("Lower is better")
+
+
+class KpiUnit(models.TextChoices):
+    """How a KPI's values read (engines.scoring.Unit); money is in cents."""
+
+    CURRENCY = "currency", _("Money")
+    COUNT = "count", _("Count")
+    PERCENT = "percent", _("Percent")
+    RATING = "rating", _("Rating")
+    DAYS = "days", _("Days")
+    NUMBER = "number", _("Number")

@@ -27,7 +27,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from salesalign.core.models import TimeStampedModel
+from salesalign.core.choices import Metric, Role
+from salesalign.core.models import BilingualNameModel, TimeStampedModel
 from salesalign.core.visibility import scope_for
 from salesalign.engines.periods import Period, parse_period_key
 from salesalign.performance.choices import (
@@ -35,6 +36,9 @@ from salesalign.performance.choices import (
     ActionStatus,
     FeedbackKind,
     FeedbackStatus,
+    KpiDirection,
+    KpiKind,
+    KpiUnit,
     PeriodKind,
     PeriodStatus,
     Relationship,
@@ -613,3 +617,397 @@ class ImprovementAction(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status == ActionStatus.OPEN
+
+
+def _results_visible(user: Any) -> Q:
+    """Scorecards and statements a user who does not see everything may read.
+
+    Their own once the period is published; the rows of the units they manage
+    (whatever the status: managers review before publishing).
+    """
+    scope = scope_for(user)
+    if scope.nothing:
+        return Q(pk__in=[])
+    condition = Q(pk__in=[])
+    if scope.person_id is not None:
+        condition |= Q(person_id=scope.person_id, period__status=PeriodStatus.PUBLISHED)
+    if scope.unit_paths:
+        condition |= _in_units("unit", scope.unit_paths)
+    return condition
+
+
+# --- KPIs and scorecard templates ----------------------------------------------------------
+
+
+class Kpi(BilingualNameModel, TimeStampedModel):
+    """A KPI of the library: a metric with actuals, a formula over metrics, or a manager's rating.
+
+    The standard ones (revenue, gross profit, order count, new customers, customer
+    satisfaction, gross margin) are made by a migration and cannot be deleted;
+    companies add their own. `engines.scoring.KpiDefinition` is what the engine
+    sees (`performance.services.kpis.kpi_definition`).
+    """
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=KpiKind.choices)
+    metric = models.CharField(_("metric"), max_length=30, choices=Metric.choices, blank=True)
+    formula = models.CharField(
+        _("formula"), max_length=200, blank=True, help_text=_("e.g. gross_profit / revenue * 100")
+    )
+    direction = models.CharField(
+        _("direction"), max_length=20, choices=KpiDirection.choices, default=KpiDirection.HIGHER
+    )
+    unit = models.CharField(_("unit"), max_length=20, choices=KpiUnit.choices)
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=2)
+    scale_min = models.DecimalField(
+        _("lowest rating"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    scale_max = models.DecimalField(
+        _("highest rating"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    is_standard = models.BooleanField(_("standard"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ["-is_standard", "key"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ScorecardTemplate(BilingualNameModel, TimeStampedModel):
+    """KPIs with weights (100 % in all), a rule per KPI, rating bands and an optional forced
+    distribution — for a role, or for the people of a unit's subtree (the most specific wins).
+
+    `rating_bands`: [{"code": "S", "min_score": "120"}, …, {"code": "D", "min_score": null}],
+    best first. `forced_distribution`: {"max_percent": {"S": "10", "A": "20"}, "scope": "all"}
+    or null. `missing`: what a KPI without target or actual does (engines.scoring.MissingPolicy).
+    """
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    unit = models.ForeignKey(
+        "organization.OrgUnit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Applies to the people of this unit and the units below it."),
+    )
+    rating_bands = models.JSONField(_("rating bands"), default=list)
+    forced_distribution = models.JSONField(_("forced distribution"), null=True, blank=True)
+    missing = models.CharField(_("a KPI without numbers"), max_length=20, default="exclude")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("scorecard template")
+        verbose_name_plural = _("scorecard templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class TemplateKpi(models.Model):
+    """One KPI on a template: its weight and scoring rule.
+
+    `rule`: {"kind": "linear", "floor": "0", "cap": "120", "zero_below": null}, or
+    {"kind": "bands", "bands": [{"from": "80", "score": "60"}, …]}; for lower-is-better
+    KPIs also "inverse" and "max_attainment" (engines.scoring.ScorecardLine).
+    """
+
+    template = models.ForeignKey(
+        ScorecardTemplate,
+        verbose_name=_("template"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="+")
+    weight = models.DecimalField(_("weight (%)"), max_digits=5, decimal_places=2)
+    rule = models.JSONField(_("scoring rule"), default=dict)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("KPI of a template")
+        verbose_name_plural = _("KPIs of a template")
+        ordering = ["template", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "kpi"], name="template_kpi_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id}: {self.kpi_id} {self.weight} %"
+
+
+class ManagerRating(TimeStampedModel):
+    """A manager's rating of a person on a rating KPI (e.g. teamwork) for a period."""
+
+    period = models.ForeignKey(
+        EvaluationPeriod, verbose_name=_("period"), on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.ForeignKey(
+        "organization.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(_("rating"), max_digits=6, decimal_places=2)
+    comment = models.TextField(_("comment"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("manager rating")
+        verbose_name_plural = _("manager ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "person", "kpi"], name="manager_rating_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.person_id} {self.kpi_id}: {self.value}"
+
+
+# --- scorecards: the frozen results of a close ---------------------------------------------
+
+
+class ScorecardQuerySet(models.QuerySet["Scorecard"]):
+    def visible_to(self, user: Any) -> ScorecardQuerySet:
+        """A person: their own cards once the period is published. A manager: also every card
+        of the units they manage (people's and the units'). Company-wide roles: everything."""
+        return self.filter(_results_visible(user)) if not scope_for(user).everything else self
+
+
+class Scorecard(models.Model):
+    """One person's (or one unit's) scorecard of a period version, as the close computed it.
+
+    A close writes every card of the period's current `version` in one transaction;
+    a reopen + close writes the next version and keeps the old ones (what changed is a
+    diff of two versions). `explanation` holds the engine's steps (codes and numbers).
+    An override replaces the total score with a reason, audited.
+    """
+
+    period = models.ForeignKey(
+        EvaluationPeriod,
+        verbose_name=_("period"),
+        on_delete=models.CASCADE,
+        related_name="scorecards",
+    )
+    version = models.PositiveIntegerField(_("version"))
+    person = models.ForeignKey(
+        "organization.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "organization.OrgUnit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The person's unit at the end of the period, or the unit scored."),
+    )
+    template = models.ForeignKey(
+        ScorecardTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="+"
+    )
+    total_score = models.DecimalField(
+        _("total score"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    rating = models.CharField(_("rating"), max_length=10, blank=True)
+    natural_rating = models.CharField(_("rating by the bands"), max_length=10, blank=True)
+    team_rank = models.PositiveIntegerField(_("rank in the team"), null=True, blank=True)
+    team_size = models.PositiveIntegerField(_("people in the team"), default=0)
+    department_rank = models.PositiveIntegerField(
+        _("rank in the department"), null=True, blank=True
+    )
+    department_size = models.PositiveIntegerField(_("people in the department"), default=0)
+    weights_counted = models.DecimalField(
+        _("weights counted (%)"), max_digits=5, decimal_places=2, default=100
+    )
+    explanation = models.JSONField(_("explanation"), default=list)
+    override_score = models.DecimalField(
+        _("overridden score"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    override_reason = models.TextField(_("why overridden"), blank=True)
+
+    objects = ScorecardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "version", "person"],
+                condition=Q(person__isnull=False),
+                name="scorecard_one_per_person_and_version",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "version", "unit"],
+                condition=Q(person__isnull=True),
+                name="scorecard_one_per_unit_and_version",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.period_id} v{self.version} {self.person_id or self.unit_id}"
+
+
+class ScorecardKpi(models.Model):
+    """One KPI line of a scorecard: target, actual, attainment, score, weight, and its steps."""
+
+    scorecard = models.ForeignKey(
+        Scorecard, verbose_name=_("scorecard"), on_delete=models.CASCADE, related_name="kpis"
+    )
+    kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+    target = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    actual = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    attainment = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    weight = models.DecimalField(max_digits=5, decimal_places=2)
+    weighted_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    explanation = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["scorecard", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard_id} {self.kpi_id}: {self.score}"
+
+
+# --- incentive plans and statements --------------------------------------------------------
+
+
+class IncentivePlan(BilingualNameModel, TimeStampedModel):
+    """A bonus / commission plan, for a role or a unit's subtree (the most specific wins).
+
+    `definition` is the plan as engines.incentives.IncentivePlan reads it (components
+    with tiers, multipliers, threshold, cap, gates, team scope, draw); the service
+    validates it with `validate_plan` before saving, so a saved plan always computes.
+    """
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    unit = models.ForeignKey(
+        "organization.OrgUnit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    definition = models.JSONField(_("definition"), default=dict)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("incentive plan")
+        verbose_name_plural = _("incentive plans")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class StatementQuerySet(models.QuerySet["Statement"]):
+    def visible_to(self, user: Any) -> StatementQuerySet:
+        """As scorecards: own once published, managers their units', company-wide roles all."""
+        return self.filter(_results_visible(user)) if not scope_for(user).everything else self
+
+
+class Statement(TimeStampedModel):
+    """One person's bonus statement of a period version: lines that add up to the total."""
+
+    period = models.ForeignKey(
+        EvaluationPeriod,
+        verbose_name=_("period"),
+        on_delete=models.CASCADE,
+        related_name="statements",
+    )
+    version = models.PositiveIntegerField(_("version"))
+    person = models.ForeignKey(
+        "organization.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "organization.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    plan = models.ForeignKey(
+        IncentivePlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="+"
+    )
+    total_cents = models.BigIntegerField(_("total"))
+    computed = models.JSONField(_("how it was computed"), default=dict)
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "version", "person"], name="statement_one_per_person_and_version"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.period_id} v{self.version} {self.person_id}: {self.total_cents / 100:.2f}"
+
+
+class StatementLine(models.Model):
+    """One line: a component's tier, a gate, a cap, a draw — or an adjustment with its reason."""
+
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("statement"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveIntegerField(default=0)
+    component = models.CharField(max_length=40, blank=True)
+    code = models.CharField(max_length=40)
+    base_cents = models.BigIntegerField(default=0)
+    rate = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    amount_cents = models.BigIntegerField()
+    details = models.JSONField(default=dict)  # params and orders (engines.incentives.StatementLine)
+    reason = models.TextField(blank=True)  # adjustments
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["statement", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.code}: {self.amount_cents / 100:.2f}"
+
+
+class StatementQuestion(TimeStampedModel):
+    """A salesperson's question on their statement and the manager's answer."""
+
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("statement"), on_delete=models.CASCADE, related_name="questions"
+    )
+    line = models.ForeignKey(
+        StatementLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    question = models.TextField(_("question"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["statement", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}: {self.question[:40]}"
