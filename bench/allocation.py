@@ -38,10 +38,9 @@ def allocate_year(user: Any, fiscal_year: int, last_year_revenue: Decimal) -> tu
     value = (last_year_revenue * Decimal("1.12")).quantize(Decimal(1))
 
     def children(parents: list[Any]) -> list[Any]:
+        # Only what picks the next parents: the service reads the rest of them itself.
         return list(
-            Target.objects.filter(parent__in=parents)
-            .select_related("unit", "person")
-            .order_by("slice_key")
+            Target.objects.filter(parent__in=parents).only("pk", "amount").order_by("slice_key")
         )
 
     started = time.perf_counter()

@@ -418,31 +418,65 @@ def inputs_digest(request: AllocationRequest) -> str:
     return _digest(request, sorted(request.inputs, key=lambda item: key_order(item.key)))
 
 
-def _digest(request: AllocationRequest, inputs: Sequence[AllocationInput]) -> str:
-    """The digest of a request whose inputs are already sorted by key."""
+@lru_cache(maxsize=256)
+def _header_text(
+    method: Method,
+    plan_year: int,
+    axes: tuple[str, ...],
+    fiscal_start_month: int,
+    history_years: int,
+    year_weights: tuple[Decimal | int, ...] | None,
+    prior_strength: Decimal,
+    growth_factors: tuple[tuple[AxisValue, Decimal], ...],
+    ramp: tuple[Decimal | int, ...],
+    blend: tuple[tuple[Method, Decimal | int], ...],
+    prorate_partial_year: bool,
+) -> tuple[str, str]:
+    """The digest's header as JSON (sorted keys, no spaces) before and after the total's value.
+
+    Everything but the total is the same for the many parents of one allocation, so it is
+    spelled once; the total goes between the two parts.
+    """
     header = {
         "algorithm": ALGORITHM_VERSION,
-        "method": str(request.method),
-        "total": request.total,
-        "plan_year": request.plan_year,
-        "axes": list(request.axes),
-        "fiscal_start_month": request.fiscal_start_month,
-        "history_years": request.history_years,
-        "year_weights": None
-        if request.year_weights is None
-        else [_canonical_decimal(weight) for weight in request.year_weights],
-        "prior_strength": _canonical_decimal(request.prior_strength),
+        "method": str(method),
+        "plan_year": plan_year,
+        "axes": list(axes),
+        "fiscal_start_month": fiscal_start_month,
+        "history_years": history_years,
+        "prior_strength": _canonical_decimal(prior_strength),
         "growth_factors": sorted(
             repr((axis, value, _canonical_decimal(factor)))
-            for (axis, value), factor in request.growth_factors.items()
+            for (axis, value), factor in growth_factors
         ),
-        "ramp": [_canonical_decimal(percent) for percent in request.ramp],
-        "blend": sorted(
-            [str(method), _canonical_decimal(weight)] for method, weight in request.blend.items()
-        ),
-        "prorate_partial_year": request.prorate_partial_year,
+        "ramp": [_canonical_decimal(percent) for percent in ramp],
+        "blend": sorted([str(name), _canonical_decimal(weight)] for name, weight in blend),
+        "prorate_partial_year": prorate_partial_year,
     }
-    hasher = hashlib.sha256(json.dumps(header, sort_keys=True, separators=(",", ":")).encode())
+    # "total" and then "year_weights" are the last keys in sorted order
+    head = json.dumps(header, sort_keys=True, separators=(",", ":"))
+    weights = None if year_weights is None else [_canonical_decimal(w) for w in year_weights]
+    tail = json.dumps(weights, separators=(",", ":"))
+    return f'{head[:-1]},"total":', f',"year_weights":{tail}}}'
+
+
+def _digest(request: AllocationRequest, inputs: Sequence[AllocationInput]) -> str:
+    """The digest of a request whose inputs are already sorted by key."""
+    before_total, after_total = _header_text(
+        request.method,
+        request.plan_year,
+        tuple(request.axes),
+        request.fiscal_start_month,
+        request.history_years,
+        None if request.year_weights is None else tuple(request.year_weights),
+        request.prior_strength,
+        tuple(request.growth_factors.items()),
+        tuple(request.ramp),
+        tuple(request.blend.items()),
+        request.prorate_partial_year,
+    )
+    header = f"{before_total}{json.dumps(request.total)}{after_total}"
+    hasher = hashlib.sha256(header.encode())
     for item in inputs:
         # repr of ints, strings, None and tuples of them is stable, and tells 1 from "1"
         line = repr(
@@ -587,8 +621,10 @@ def _shrunk(
             evidence = sum(max(0, item.history_counts.get(year, 0)) for year in years)
         else:
             evidence = sum(1 for year in years if item.history.get(year, 0) > 0)
+        # κ = 0: the prior is worth no evidence, so a cell keeps its own share (even one
+        # with no facts counted — else every share could be 0 and nothing allocated).
         credibility = (
-            Decimal(evidence) / (evidence + strength) if evidence + strength > 0 else Decimal(0)
+            Decimal(evidence) / (evidence + strength) if evidence + strength > 0 else Decimal(1)
         )
         key = item.key
         shrunk[key] = credibility * observed[key] + (1 - credibility) * prior[key]

@@ -69,6 +69,7 @@ class InvalidWeights(ValueError):
 # --- months of a year and who is active in them ------------------------------------------
 
 
+@lru_cache(maxsize=64)
 def fiscal_months(fiscal_year: int, fiscal_start_month: int = 1) -> tuple[int, ...]:
     """The twelve yyyymm months of a fiscal year, in order (the order of profile weights)."""
     return tuple(months_of(year_period(fiscal_year, fiscal_start_month)))
@@ -93,7 +94,15 @@ def active_months(
     date); either may be unknown (None). A month after the month of `left_on`
     is never active, so a leaver gets nothing after leaving.
     """
-    bounds = _month_bounds(tuple(months))
+    return _active_months(tuple(months), start_on, left_on)
+
+
+@lru_cache(maxsize=4096)
+def _active_months(
+    months: tuple[int, ...], start_on: date | None, left_on: date | None
+) -> tuple[bool, ...]:
+    # Cached: a company has few distinct hire and leaving dates, and many targets share them.
+    bounds = _month_bounds(months)
     if start_on is None and left_on is None:
         return (True,) * len(bounds)
     return tuple(
@@ -254,6 +263,57 @@ def phase(
     if sum(integers) == 0:
         integers = [1 if flag else 0 for flag in flags]
     return tuple(split_cents(amount, integers))
+
+
+def phase_amounts(
+    amounts: Sequence[int],
+    weights: Sequence[Decimal],
+    months: Sequence[int],
+    active: Sequence[bool] | None = None,
+) -> list[tuple[int, ...]]:
+    """`phase` for many amounts that share their weights and active months, checked once.
+
+    Each result is exactly what `phase(amount, weights, months, active)` gives.
+    """
+    if len(weights) != len(months):
+        raise ValueError(f"{len(weights)} weights for {len(months)} months")
+    _check_months(tuple(months))
+    flags = tuple(active) if active is not None else (True,) * len(months)
+    if len(flags) != len(months):
+        raise ValueError(f"{len(flags)} active flags for {len(months)} months")
+    integers = [
+        weight if flag else 0
+        for weight, flag in zip(_exact_integers(tuple(weights)), flags, strict=True)
+    ]
+    if sum(integers) == 0:
+        integers = [1 if flag else 0 for flag in flags]
+    zeros = (0,) * len(months)
+    whole = sum(integers)
+    positions = range(len(integers))
+    phased = []
+    for amount in amounts:
+        if amount < 0:
+            raise ValueError(f"an amount to phase cannot be negative ({amount})")
+        if amount == 0:
+            phased.append(zeros)
+            continue
+        if not whole:
+            raise ValueError("no month is active, so the amount cannot be phased")
+        # `split_cents(amount, integers)` with its checks done once for all the amounts:
+        # each part rounded down, the cents left over to the largest remainders (on a tie,
+        # the earlier month; a reversed stable sort keeps ties in month order).
+        parts = []
+        remainders = []
+        for weight in integers:
+            part, remainder = divmod(amount * weight, whole)
+            parts.append(part)
+            remainders.append(remainder)
+        left = amount - sum(parts)
+        if left:
+            for position in sorted(positions, key=remainders.__getitem__, reverse=True)[:left]:
+                parts[position] += 1
+        phased.append(tuple(parts))
+    return phased
 
 
 def quarters(monthly: Sequence[int]) -> tuple[int, int, int, int]:

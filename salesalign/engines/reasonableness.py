@@ -229,14 +229,38 @@ def _sortable_part(value: str | int | Decimal) -> tuple[int, int | Decimal, str]
     return (0, value, "")
 
 
-def _sort_key(finding: Finding) -> tuple[object, ...]:
-    key = () if finding.key is None else tuple(_sortable_part(part) for part in finding.key)
-    params = tuple((name, _sortable_part(value)) for name, value in sorted(finding.params.items()))
-    return (finding.key is not None, key, _CODE_ORDER[finding.code], params)
+def _params_order(finding: Finding) -> tuple[object, ...]:
+    return tuple((name, _sortable_part(value)) for name, value in sorted(finding.params.items()))
 
 
 def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    return tuple(sorted(findings, key=_sort_key))
+    """By (plan-level first, key, code, params). Params only decide between findings of the
+    same key and code, which are rare: they are compared only there."""
+    key_orders: dict[Key | None, tuple[object, ...]] = {}
+
+    def first_order(finding: Finding) -> tuple[object, ...]:
+        key = finding.key
+        order = key_orders.get(key)
+        if order is None:
+            parts = () if key is None else tuple(_sortable_part(part) for part in key)
+            order = key_orders[key] = (key is not None, parts)
+        return (*order, _CODE_ORDER[finding.code])
+
+    decorated = sorted(((first_order(finding), finding) for finding in findings), key=_first)
+    result: list[Finding] = []
+    start = 0
+    while start < len(decorated):
+        end = start + 1
+        while end < len(decorated) and decorated[end][0] == decorated[start][0]:
+            end += 1
+        tied = [finding for _order, finding in decorated[start:end]]
+        result.extend(sorted(tied, key=_params_order) if len(tied) > 1 else tied)
+        start = end
+    return tuple(result)
+
+
+def _first(decorated: tuple[tuple[object, ...], Finding]) -> tuple[object, ...]:
+    return decorated[0]
 
 
 def _decimal(value: Fraction, places: int) -> Decimal:

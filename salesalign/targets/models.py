@@ -153,8 +153,13 @@ class Target(TimeStampedModel):
     coordinates are empty.
     """
 
+    # No index of its own: the (plan, …) indexes and the slice constraint start with it.
     plan = models.ForeignKey(
-        TargetPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="targets"
+        TargetPlan,
+        verbose_name=_("plan"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+        db_index=False,
     )
     metric = models.CharField(_("metric"), max_length=30, choices=Metric.choices)
     custom_metric_name = models.CharField(_("custom metric"), max_length=100, blank=True)
@@ -324,8 +329,14 @@ def slice_key_of(
 class TargetPeriod(models.Model):
     """A target's share of one calendar month (yyyymm); the months add up to the target exactly."""
 
+    # No index of its own: the unique (target, month) index serves every lookup by target,
+    # and one index less makes writing a year's months (12 rows a target) faster.
     target = models.ForeignKey(
-        Target, verbose_name=_("target"), on_delete=models.CASCADE, related_name="periods"
+        Target,
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        related_name="periods",
+        db_index=False,
     )
     month = models.PositiveIntegerField(_("month"), help_text="yyyymm")
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)

@@ -184,6 +184,30 @@ def test_a_cell_is_shrunk_toward_the_product_of_its_marginals_by_its_evidence():
     ]
 
 
+def test_with_no_prior_strength_every_cell_keeps_its_own_share_even_without_facts():
+    # κ = 0: the prior is worth nothing. A·N sold without facts counted, B·S with; the
+    # priors of both are 0 (neither line sells outside its region), so taking the prior
+    # for the cell without facts would leave nothing to allocate by.
+    inputs = [
+        AllocationInput(("A", "N"), history={2025: 30}),
+        AllocationInput(("A", "S")),
+        AllocationInput(("B", "N")),
+        AllocationInput(("B", "S"), history={2025: 10}, history_counts={2025: 4}),
+    ]
+    result = allocate(
+        request(
+            Method.HISTORY,
+            400,
+            inputs,
+            axes=("product_line", "region"),
+            history_years=1,
+            prior_strength=Decimal(0),
+        )
+    )
+    assert result.amounts() == {("A", "N"): 300, ("A", "S"): 0, ("B", "N"): 0, ("B", "S"): 100}
+    assert step(result, ("A", "N"), StepCode.SHRUNK_TOWARD_MARGINALS).params["weight"] == 1
+
+
 def grid_with_one_lucky_order() -> list[AllocationInput]:
     """Three product lines × three regions selling steadily; C·S sold once, one large order."""
     inputs = []
@@ -546,6 +570,36 @@ def test_the_digest_changes_with_any_input_and_not_with_their_order():
     texted = request(Method.EQUAL, 1, [AllocationInput(("1",))])
     assert inputs_digest(numbered) != inputs_digest(texted)
     assert allocate(base).inputs_digest == digest
+
+
+def test_the_digest_of_the_same_inputs_stays_the_same_from_release_to_release():
+    # Stored with every run: a faster digest must spell the very same text.
+    pinned = AllocationRequest(
+        method=Method.BLEND,
+        total=1_000_00,
+        plan_year=YEAR,
+        axes=("child", "product_line"),
+        inputs=[
+            AllocationInput(
+                ("ann", 3),
+                history={2024: 10, 2025: 20},
+                history_counts={2025: 2},
+                headcount=Decimal("0.5"),
+                start_on=date(2026, 3, 2),
+            ),
+            AllocationInput(
+                ("bob", 3), history={2025: 7}, left_on=date(2026, 8, 31), manual_amount=40_00
+            ),
+        ],
+        year_weights=[Decimal(1), Decimal("2.0"), 3],
+        prior_strength=Decimal(5),
+        growth_factors={("product_line", 3): Decimal("1.150")},
+        ramp=(Decimal(30), 60),
+        blend={Method.HISTORY: 70, Method.CAPACITY: Decimal("30.0")},
+    )
+    expected = "beb36702a63aa578aa15049971f80e6b0d763faf54fb3da70995a9a807bbc1fe"
+    assert inputs_digest(pinned) == expected
+    assert inputs_digest(replace(pinned, total=1_000_01)) != expected
 
 
 # --- invariants under hypothesis ---------------------------------------------------------

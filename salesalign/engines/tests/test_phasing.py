@@ -16,6 +16,7 @@ from salesalign.engines.phasing import (
     fiscal_months,
     flat_profile,
     phase,
+    phase_amounts,
     phase_weeks,
     quarters,
     seasonality_from_history,
@@ -203,6 +204,28 @@ def test_phased_months_add_up_exactly_and_inactive_months_get_nothing(amount, we
     assert sum(months) == amount
     assert all(part >= 0 for part in months)
     assert all(part == 0 for part, flag in zip(months, active, strict=True) if not flag)
+
+
+@settings(deadline=None, max_examples=300)  # no time assertions here
+@given(
+    st.lists(amounts | st.integers(0, 40), max_size=6), profiles | st.just(flat_profile()), flags
+)
+def test_phasing_many_amounts_at_once_gives_what_phasing_each_gives(many, weights, active):
+    if not any(active):
+        many = [0 for _amount in many]  # nothing to phase into no month but nothing
+    assert phase_amounts(many, weights, MONTHS_2026, active) == [
+        phase(amount, weights, MONTHS_2026, active) for amount in many
+    ]
+
+
+def test_phasing_many_amounts_refuses_what_phasing_one_refuses():
+    with pytest.raises(ValueError, match="negative"):
+        phase_amounts([5, -1], flat_profile(), MONTHS_2026)
+    with pytest.raises(ValueError, match="no month is active"):
+        phase_amounts([0, 10], flat_profile(), MONTHS_2026, (False,) * 12)
+    with pytest.raises(ValueError, match="11 weights"):
+        phase_amounts([1], flat_profile()[:11], MONTHS_2026)
+    assert phase_amounts([0], flat_profile(), MONTHS_2026, (False,) * 12) == [(0,) * 12]
 
 
 @settings(deadline=None)  # no time assertions: a busy machine is not a failure

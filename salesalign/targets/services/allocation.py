@@ -50,6 +50,7 @@ from salesalign.engines.allocation import (
     backtest,
     backtest_request,
 )
+from salesalign.engines.metrics import metric_definition
 from salesalign.engines.periods import year_period
 from salesalign.engines.phasing import active_months, fiscal_months
 from salesalign.engines.reasonableness import (
@@ -59,7 +60,7 @@ from salesalign.engines.reasonableness import (
     check_targets,
 )
 from salesalign.organization.models import OrgUnit, Person
-from salesalign.sales.facts import chunks, update_rows
+from salesalign.sales.facts import chunks, db_datetime, insert_rows, update_rows
 from salesalign.targets.choices import TargetMethod
 from salesalign.targets.history import (
     DIMENSION_MODELS,
@@ -74,12 +75,17 @@ from salesalign.targets.models import AllocationRun, Target, TargetPlan
 from salesalign.targets.selectors.visibility import ancestor_paths
 from salesalign.targets.services.common import (
     DIMENSIONS,
+    MonthRow,
+    Phasing,
     Slice,
     actor_or_none,
     lock_plan,
+    month_rows,
     phase_targets,
     require_manager_of,
     require_open,
+    roll_up_months,
+    write_months,
 )
 from salesalign.targets.services.plans import parse_value
 
@@ -158,8 +164,16 @@ class PreviewLine:
     share: Decimal
     explanation: tuple[Step, ...]
     history: dict[int, Decimal] = field(default_factory=dict)  # year → actual, in the unit
-    findings: list[Finding] = field(default_factory=list)
     existing_id: int | None = None
+    pending: _PendingFindings | None = field(default=None, repr=False, compare=False)
+    found: list[Finding] | None = field(default=None, repr=False)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The reasonableness findings of this line (worked out when first read)."""
+        if self.found is None and self.pending is not None:
+            self.pending.resolve()
+        return self.found or []
 
 
 @dataclass(frozen=True)
@@ -207,13 +221,47 @@ class AllocationPreview:
     remainder: Decimal
     inputs_digest: str
     backtest: BacktestView | None
-    findings: tuple[Finding, ...]
     is_level: bool
     names: dict[Any, str] = field(default_factory=dict)  # (axis, value) → name, for the texts
+    pending: _PendingFindings | None = field(default=None, repr=False, compare=False)
+    found: tuple[Finding, ...] | None = field(default=None, repr=False)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The reasonableness findings of the allocation (worked out when first read)."""
+        if self.found is None and self.pending is not None:
+            self.pending.resolve()
+        return self.found or ()
 
     @property
     def parent_findings(self) -> list[Finding]:
         return [finding for finding in self.findings if finding.key == PARENT_KEY]
+
+
+class _PendingFindings:
+    """The findings of the previews of one call, worked out for all their parents in one pass
+    when the first of them is read: an allocation of many parents that nobody previews does
+    not check them."""
+
+    def __init__(self, setups: Sequence[_Setup], previews: Sequence[AllocationPreview]) -> None:
+        self.setups: Sequence[_Setup] | None = setups
+        self.previews = previews
+        # as allocated, whatever becomes of the parent objects before the findings are read
+        self.parent_amounts = [_parent_amount(setup) for setup in setups]
+
+    def resolve(self) -> None:
+        if self.setups is None:
+            return
+        setups, self.setups = self.setups, None
+        found = _findings(setups, [preview.lines for preview in self.previews], self.parent_amounts)
+        for preview, of_preview in zip(self.previews, found, strict=True):
+            preview.found = of_preview
+            by_key: dict[Key, list[Finding]] = {}
+            for finding in of_preview:
+                if finding.key is not None:
+                    by_key.setdefault(finding.key, []).append(finding)
+            for line in preview.lines:
+                line.found = by_key.get(line.key, [])
 
 
 PARENT_KEY: Key = ("parent",)
@@ -447,10 +495,12 @@ class _Lookups:
             self.values[key] = dimension_values_below(axis, within)
         return self.values[key]
 
-    def load_names(self, wanted: set[tuple[str, int]]) -> None:
+    def load_names(self, axis_values: Mapping[str, Sequence[int]]) -> None:
         missing: dict[str, list[int]] = defaultdict(list)
-        for axis, pk in wanted - set(self.names):
-            missing[axis].append(pk)
+        for axis, ids in axis_values.items():
+            unknown = [pk for pk in ids if (axis, pk) not in self.names]
+            if unknown:
+                missing[axis] += unknown
         for axis, ids in missing.items():
             for node in DIMENSION_MODELS[axis].objects.filter(pk__in=ids):
                 self.names[(axis, node.pk)] = node.display_name
@@ -552,7 +602,7 @@ def _prepare(
         kind = parent.kind
         own = children[parent.pk]
         axis_values = _axis_values(parent, clean_axes, params, lookups)
-        lookups.load_names({(axis, pk) for axis, ids in axis_values.items() for pk in ids})
+        lookups.load_names(axis_values)
         keys: list[Key] = [()]
         for axis in clean_axes:
             options: list[str | int] = (
@@ -619,18 +669,26 @@ def _attach_history(actor: Any, plan: TargetPlan, setups: Sequence[_Setup]) -> N
             axes=("child", *[fold.name for fold in folds if fold.values is not None]),
             folds=folds,
         )
+        # Each child's keys once (not every key for every parent: linear in the children).
+        totals_of: dict[str, dict[Key, dict[int, int]]] = defaultdict(dict)
+        counts_of: dict[str, dict[Key, dict[int, int]]] = defaultdict(dict)
+        for key, years in history.totals.items():
+            totals_of[str(key[0])][key] = years
+        for key, years in history.counts.items():
+            counts_of[str(key[0])][key] = years
         for setup in members:
             if "child" in setup.axes:
-                wanted = set(setup.by_token)
-                setup.history = KeyHistory(
-                    totals={k: v for k, v in history.totals.items() if k[0] in wanted},
-                    counts={k: v for k, v in history.counts.items() if k[0] in wanted},
-                )
+                totals: dict[Key, dict[int, int]] = {}
+                counts: dict[Key, dict[int, int]] = {}
+                for token in setup.by_token:
+                    totals.update(totals_of.get(token, {}))
+                    counts.update(counts_of.get(token, {}))
+                setup.history = KeyHistory(totals=totals, counts=counts)
             else:
                 token = setup.children[0].token
                 setup.history = KeyHistory(
-                    totals={k[1:]: v for k, v in history.totals.items() if k[0] == token},
-                    counts={k[1:]: v for k, v in history.counts.items() if k[0] == token},
+                    totals={key[1:]: years for key, years in totals_of.get(token, {}).items()},
+                    counts={key[1:]: years for key, years in counts_of.get(token, {}).items()},
                 )
 
 
@@ -705,11 +763,19 @@ def _engine(call: Any, *args: Any) -> Any:
 # --- preview -----------------------------------------------------------------------------
 
 
-def _preview(setup: _Setup, *, with_backtest: bool = True) -> AllocationPreview:
+def _minor_of_history(kind: TargetMetric) -> Any:
+    """A function from an actual tally to the metric's minor units (the identity for money)."""
+    if kind.actual_key is not None and metric_definition(kind.actual_key).divisor == kind.scale:
+        return lambda raw: raw  # cents are cents
+    return kind.history_to_minor
+
+
+def _lines(setup: _Setup) -> tuple[list[PreviewLine], str, Decimal, bool]:
+    """One parent's lines as the method makes them (no findings yet), its digest, remainder and
+    whether the engine ran."""
     parent = setup.parent
     kind = setup.kind
     lines: list[PreviewLine] = []
-    has_result = False
     if kind.is_level:
         level = parent.level if parent.level is not None else Decimal(0)
         for key in setup.keys:
@@ -729,60 +795,68 @@ def _preview(setup: _Setup, *, with_backtest: bool = True) -> AllocationPreview:
                     existing_id=existing.pk if existing else None,
                 )
             )
-        digest = ""
-        remainder = Decimal(0)
-    else:
-        result: AllocationResult = _engine(allocate, _request(setup, total=int(parent.amount or 0)))
-        has_result = True
-        for made in result.lines:
-            slice_ = setup.slices[made.key]
-            existing = setup.existing.get(slice_.key)
-            lines.append(
-                PreviewLine(
-                    key=made.key,
-                    key_text=key_text(made.key),
-                    slice=slice_,
-                    label=_label(setup, made.key),
-                    amount=made.amount,
-                    level=None,
-                    value=kind.from_minor(made.amount),
-                    share=made.share,
-                    explanation=made.explanation,
-                    history={
-                        year: kind.from_minor(kind.history_to_minor(raw))
-                        for year, raw in sorted(setup.history.totals.get(made.key, {}).items())
-                    },
-                    existing_id=existing.pk if existing else None,
-                )
+        return lines, "", Decimal(0), False
+    result: AllocationResult = _engine(allocate, _request(setup, total=int(parent.amount or 0)))
+    to_minor = _minor_of_history(kind)
+    from_minor = kind.from_minor
+    totals = setup.history.totals
+    for made in result.lines:
+        slice_ = setup.slices[made.key]
+        existing = setup.existing.get(slice_.key)
+        lines.append(
+            PreviewLine(
+                key=made.key,
+                key_text=key_text(made.key),
+                slice=slice_,
+                label=_label(setup, made.key),
+                amount=made.amount,
+                level=None,
+                value=from_minor(made.amount),
+                share=made.share,
+                explanation=made.explanation,
+                history={
+                    year: from_minor(to_minor(raw))
+                    for year, raw in sorted(totals.get(made.key, {}).items())
+                },
+                existing_id=existing.pk if existing else None,
             )
-        digest = result.inputs_digest
-        remainder = kind.from_minor(result.remainder)
-    backtest_view = _backtest(setup) if has_result and with_backtest else None
-    findings = _findings(setup, lines)
-    by_key: dict[Key, list[Finding]] = {}
-    for finding in findings:
-        if finding.key is not None:
-            by_key.setdefault(finding.key, []).append(finding)
-    for line in lines:
-        line.findings = by_key.get(line.key, [])
-    return AllocationPreview(
-        plan=setup.plan,
-        parent=parent,
-        axes=setup.axes,
-        method=TargetMethod.LEVEL if kind.is_level else setup.method.value,
-        params=setup.params,
-        lines=lines,
-        total=parent.value or Decimal(0),
-        remainder=remainder,
-        inputs_digest=digest,
-        backtest=backtest_view,
-        findings=findings,
-        is_level=kind.is_level,
-        names={
-            **setup.names,
-            **{("child", child.token): child.label for child in setup.children},
-        },
-    )
+        )
+    return lines, result.inputs_digest, kind.from_minor(result.remainder), True
+
+
+def _previews(setups: Sequence[_Setup], *, with_backtest: bool) -> list[AllocationPreview]:
+    """Every parent's preview: one engine call per parent; the findings of all of them in one
+    pass, once one is read."""
+    previews = []
+    for setup in setups:
+        lines, digest, remainder, has_result = _lines(setup)
+        parent = setup.parent
+        kind = setup.kind
+        previews.append(
+            AllocationPreview(
+                plan=setup.plan,
+                parent=parent,
+                axes=setup.axes,
+                method=TargetMethod.LEVEL if kind.is_level else setup.method.value,
+                params=setup.params,
+                lines=lines,
+                total=parent.value or Decimal(0),
+                remainder=remainder,
+                inputs_digest=digest,
+                backtest=_backtest(setup) if has_result and with_backtest else None,
+                is_level=kind.is_level,
+                names={
+                    **setup.names,
+                    **{("child", child.token): child.label for child in setup.children},
+                },
+            )
+        )
+    pending = _PendingFindings(setups, previews)
+    for preview in previews:
+        preview.pending = pending
+        for line in preview.lines:
+            line.pending = pending
+    return previews
 
 
 def _backtest(setup: _Setup) -> BacktestView | None:
@@ -820,74 +894,107 @@ def _backtest(setup: _Setup) -> BacktestView | None:
     )
 
 
-def _findings(setup: _Setup, lines: Sequence[PreviewLine]) -> tuple[Finding, ...]:
-    kind = setup.kind
-    parent = setup.parent
-    metric = parent.custom_metric_name or parent.metric
-    parent_amount: int | Decimal | None = parent.level if kind.is_level else parent.amount
-    target_lines = [
-        TargetLine(
-            key=PARENT_KEY,
-            amount=parent_amount,
-            person=parent.person_id,
-            unit=parent.unit_id,
-            metric=metric,
-            fiscal_year=setup.plan.fiscal_year,
-            tactical_goal=setup.goal_id,
-        )
-    ]
-    for line in lines:
-        child = _child_of_key(setup, line.key)
-        dims = {
-            axis: value for axis, value in zip(setup.axes, line.key, strict=True) if axis != "child"
-        }
-        history = (
-            {
-                year: kind.history_to_minor(raw)
-                for year, raw in setup.history.totals.get(line.key, {}).items()
-            }
-            if kind.has_history and not kind.is_level
-            else None
-        )
+def _parent_amount(setup: _Setup) -> int | Decimal | None:
+    return setup.parent.level if setup.kind.is_level else setup.parent.amount
+
+
+def _findings(
+    setups: Sequence[_Setup],
+    lines_of: Sequence[Sequence[PreviewLine]],
+    parent_amounts: Sequence[int | Decimal | None],
+) -> list[tuple[Finding, ...]]:
+    """The reasonableness findings of every parent's lines, from ONE call of the checks.
+
+    Each parent's keys (and peer groups) are put behind its position, so that parents are
+    judged apart as if checked one by one; the findings come back without it, in the same
+    order a call per parent gives.
+    """
+    target_lines: list[TargetLine] = []
+    market_factors: dict[tuple[str, str | int], Decimal] = {}
+    for position, (setup, lines) in enumerate(zip(setups, lines_of, strict=True)):
+        kind = setup.kind
+        parent = setup.parent
+        metric = parent.custom_metric_name or parent.metric
+        plan_year = setup.plan.fiscal_year
+        parent_key: Key = (position, *PARENT_KEY)
         target_lines.append(
             TargetLine(
-                key=line.key,
-                amount=line.level if kind.is_level else line.amount,
-                parent=PARENT_KEY,
-                history=history,
-                headcount=child.headcount,
-                peer_group=(
-                    "person" if child.person_id is not None else "unit",
-                    child.job,
-                    *[str(value) for value in dims.values()],
-                ),
-                dimensions={str(axis): value for axis, value in dims.items()},
-                person=child.person_id,
-                unit=child.unit_id,
+                key=parent_key,
+                amount=parent_amounts[position],
+                person=parent.person_id,
+                unit=parent.unit_id,
                 metric=metric,
-                fiscal_year=setup.plan.fiscal_year,
+                fiscal_year=plan_year,
+                tactical_goal=setup.goal_id,
             )
         )
-    return check_targets(
+        with_history = kind.has_history and not kind.is_level
+        to_minor = _minor_of_history(kind)
+        totals = setup.history.totals
+        dimension_axes = [(index, axis) for index, axis in enumerate(setup.axes) if axis != "child"]
+        for line in lines:
+            child = _child_of_key(setup, line.key)
+            dims = {axis: line.key[index] for index, axis in dimension_axes}
+            history = (
+                {year: to_minor(raw) for year, raw in totals.get(line.key, {}).items()}
+                if with_history
+                else None
+            )
+            target_lines.append(
+                TargetLine(
+                    key=(position, *line.key),
+                    amount=line.level if kind.is_level else line.amount,
+                    parent=parent_key,
+                    history=history,
+                    headcount=child.headcount,
+                    peer_group=(
+                        position,
+                        "person" if child.person_id is not None else "unit",
+                        child.job,
+                        *[str(value) for value in dims.values()],
+                    ),
+                    dimensions=dims,
+                    person=child.person_id,
+                    unit=child.unit_id,
+                    metric=metric,
+                    fiscal_year=plan_year,
+                )
+            )
+        market_factors.update(
+            {(item.axis, item.value): item.factor for item in setup.params.growth_factors}
+        )
+    found: list[list[Finding]] = [[] for _setup in setups]
+    plan_level: list[Finding] = []
+    for finding in check_targets(
         ReasonablenessInputs(
-            plan_year=setup.plan.fiscal_year,
+            plan_year=setups[0].plan.fiscal_year if setups else 0,
             lines=target_lines,
-            market_factors={
-                (item.axis, item.value): item.factor for item in setup.params.growth_factors
-            },
+            market_factors=market_factors,
         )
-    )
+    ):
+        if finding.key is None:
+            plan_level.append(finding)
+            continue
+        position = int(finding.key[0])
+        params = finding.params
+        if "peer_group" in params:
+            # the group as the page shows it: without the parent's position
+            params = {**params, "peer_group": str(params["peer_group"]).split("/", 1)[1]}
+        found[position].append(Finding(finding.code, finding.key[1:], params))
+    return [(*plan_level, *of_setup) for of_setup in found]
 
 
-def _with_related(parents: Sequence[Target]) -> list[Target]:
-    """The parents again, with what an allocation reads of them, in one query."""
-    by_id = {
-        target.pk: target
-        for batch in chunks([parent.pk for parent in parents])
+def _with_related(parents: Sequence[Target], plan: TargetPlan) -> list[Target]:
+    """The parents again, with what an allocation reads of them, in one query (the plan is the
+    one already read, not one copy per parent)."""
+    by_id: dict[int, Target] = {}
+    for batch in chunks([parent.pk for parent in parents]):
         for target in Target.objects.filter(pk__in=batch).select_related(
-            "plan", "unit", "person", "person__unit"
-        )
-    }
+            "unit", "person", "person__unit"
+        ):
+            if target.plan_id == plan.pk:
+                target.plan = plan
+            by_id[target.pk] = target
     return [by_id[parent.pk] for parent in parents]
 
 
@@ -904,12 +1011,13 @@ def allocation_preview(
     [setup] = _prepare(
         actor=actor,
         plan=plan,
-        parents=_with_related([parent]),
+        parents=_with_related([parent], plan),
         axes=axes,
         method=method,
         params=params or AllocationParams(),
     )
-    return _preview(setup)
+    [preview] = _previews([setup], with_backtest=True)
+    return preview
 
 
 # --- apply -------------------------------------------------------------------------------
@@ -962,23 +1070,25 @@ def allocation_apply_many(
     require_open(plan)
     if not parents:
         return []
+    chosen = params or AllocationParams()
     setups = _prepare(
         actor=actor,
         plan=plan,
-        parents=_with_related(parents),
+        parents=_with_related(parents, plan),
         axes=axes,
         method=method,
-        params=params or AllocationParams(),
+        params=chosen,
     )
     author = actor_or_none(actor)
-    previews = [_preview(setup, with_backtest=len(setups) == 1) for setup in setups]
+    previews = _previews(setups, with_backtest=len(setups) == 1)
+    stored_params = chosen.as_json()  # the same for every run of the call: spelled once
     runs = [
         AllocationRun(
             plan=plan,
             parent=setup.parent,
             axes=list(setup.axes),
             method=preview.method,
-            params=setup.params.as_json(),
+            params=stored_params,
             inputs_digest=preview.inputs_digest,
             backtest=preview.backtest.as_json() if preview.backtest is not None else {},
             line_count=len(preview.lines),
@@ -987,22 +1097,65 @@ def allocation_apply_many(
         for setup, preview in zip(setups, previews, strict=True)
     ]
     AllocationRun.objects.bulk_create(runs)
-    stale = [
-        target.pk
-        for setup, preview in zip(setups, previews, strict=True)
-        for key, target in setup.existing.items()
-        if key not in {line.slice.key for line in preview.lines}
-    ]
+    stale = []
+    for setup, preview in zip(setups, previews, strict=True):
+        kept = {line.slice.key for line in preview.lines}
+        stale += [target.pk for key, target in setup.existing.items() if key not in kept]
     for batch in chunks(stale):
         Target.objects.filter(pk__in=batch).delete()
+    _write_children(plan, setups, previews, runs, author)
+    return list(zip(runs, previews, strict=True))
+
+
+#: The columns of a new child target, in the order `_write_children` lays out its values.
+NEW_TARGET_COLUMNS = [
+    "plan_id",
+    "metric",
+    "custom_metric_name",
+    "unit_id",
+    "person_id",
+    "product_line_id",
+    "region_id",
+    "segment_id",
+    "parent_id",
+    "slice_key",
+    "amount",
+    "level",
+    "method",
+    "inputs",
+    "explanation",
+    "allocation_run_id",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+]
+
+
+def _write_children(
+    plan: TargetPlan,
+    setups: Sequence[_Setup],
+    previews: Sequence[AllocationPreview],
+    runs: Sequence[AllocationRun],
+    author: Any,
+) -> None:
+    """Write every parent's children and their months in bulk: new targets as plain rows (COPY
+    on PostgreSQL), existing ones updated in place; then each parent's months from its
+    children's, and on up the tree. A bounded number of queries for any number of parents."""
+    connection = connections[router.db_for_write(Target)]
+    json_field = Target._meta.get_field("inputs")
     now = timezone.now()
-    created: list[Target] = []
+    stamp = db_datetime(Target, now)
+    author_id = author.pk if author is not None else None
+    new_rows: list[tuple[Any, ...]] = []
     updated: list[Target] = []
+    items: list[Phasing] = []
+    waiting: dict[tuple[int, str], int] = {}  # (run, slice key) → position of a new target
     for setup, preview, run in zip(setups, previews, runs, strict=True):
         parent = setup.parent
         method_of_targets = TargetMethod.LEVEL if setup.kind.is_level else setup.method.value
         for line in preview.lines:
             child = _child_of_key(setup, line.key)
+            slice_ = line.slice
             inputs: dict[str, Any] = {
                 "key": line.key_text,
                 "headcount": str(child.headcount),
@@ -1012,41 +1165,101 @@ def allocation_apply_many(
                 inputs["start_on"] = child.start_on.isoformat()
             if child.left_on:
                 inputs["left_on"] = child.left_on.isoformat()
-            values = {
-                "amount": line.amount,
-                "level": line.level,
-                "method": method_of_targets,
-                "inputs": inputs,
-                "explanation": [step.as_json() for step in line.explanation],
-                "allocation_run": run,
-                "created_by": author,
-            }
-            target = setup.existing.get(line.slice.key)
+            explanation = [step.as_json() for step in line.explanation]
+            target = setup.existing.get(slice_.key)
             if target is None:
-                created.append(
-                    Target(
-                        plan=plan,
-                        metric=parent.metric,
-                        custom_metric_name=parent.custom_metric_name,
-                        unit_id=line.slice.unit_id,
-                        person_id=line.slice.person_id,
-                        product_line_id=line.slice.product_line_id,
-                        region_id=line.slice.region_id,
-                        segment_id=line.slice.segment_id,
-                        parent=parent,
-                        slice_key=line.slice.key,
-                        **values,
+                waiting[(run.pk, slice_.key)] = len(items)
+                new_rows.append(
+                    (
+                        plan.pk,
+                        parent.metric,
+                        parent.custom_metric_name,
+                        slice_.unit_id,
+                        slice_.person_id,
+                        slice_.product_line_id,
+                        slice_.region_id,
+                        slice_.segment_id,
+                        parent.pk,
+                        slice_.key,
+                        line.amount,
+                        line.level,
+                        method_of_targets,
+                        json_field.get_db_prep_save(inputs, connection),
+                        json_field.get_db_prep_save(explanation, connection),
+                        run.pk,
+                        author_id,
+                        stamp,
+                        stamp,
                     )
                 )
             else:
-                for name, value in values.items():
-                    setattr(target, name, value)
+                target.amount = line.amount
+                target.level = line.level
+                target.method = method_of_targets
+                target.inputs = inputs
+                target.explanation = explanation
+                target.allocation_run = run
+                target.created_by = author
                 target.updated_at = now
                 updated.append(target)
-    Target.objects.bulk_create(created, batch_size=2000)
+            items.append(
+                Phasing(
+                    target_id=target.pk if target is not None else 0,  # new: known once written
+                    parent_id=parent.pk,
+                    metric=parent.metric,
+                    slice_key=slice_.key,
+                    amount=line.amount,
+                    level=line.level,
+                    product_line_id=slice_.product_line_id,
+                    person_id=slice_.person_id,
+                    hired=child.start_on,
+                    left=child.left_on,
+                )
+            )
+    insert_rows(Target, NEW_TARGET_COLUMNS, new_rows)
     _write_updates(updated)
-    phase_targets(plan, [*created, *updated])
-    return list(zip(runs, previews, strict=True))
+    if waiting:
+        run_ids = [run.pk for run in runs]
+        for run_id, key, pk in Target.objects.filter(
+            plan=plan, allocation_run_id__gte=min(run_ids), allocation_run_id__lte=max(run_ids)
+        ).values_list("allocation_run_id", "slice_key", "pk"):
+            position = waiting.get((run_id, key))
+            if position is not None:
+                items[position] = items[position]._replace(target_id=pk)
+    rows = month_rows(plan, items)
+    write_months(rows, replacing=[target.pk for target in updated])
+    _roll_up_parents(setups, previews, items, rows)
+
+
+def _roll_up_parents(
+    setups: Sequence[_Setup],
+    previews: Sequence[AllocationPreview],
+    items: Sequence[Phasing],
+    rows: Sequence[MonthRow],
+) -> None:
+    """Each parent whose children add up to it takes their monthly sums (known here, so not
+    read back), then the targets above it theirs (`roll_up_months`)."""
+    sums: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    parent_of = {item.target_id: item.parent_id for item in items}
+    for target_id, month, amount, _level in rows:
+        if amount is not None:
+            sums[int(parent_of[target_id] or 0)][month] += amount
+    rolled: list[Target] = []
+    for setup, preview in zip(setups, previews, strict=True):
+        parent = setup.parent
+        if setup.kind.is_level or parent.amount is None:
+            continue
+        if sum(int(line.amount or 0) for line in preview.lines) == parent.amount:
+            rolled.append(parent)
+    write_months(
+        [
+            (parent.pk, month, amount, None)
+            for parent in rolled
+            for month, amount in sorted(sums[parent.pk].items())
+        ],
+        replacing=[parent.pk for parent in rolled],
+    )
+    roll_up_months({parent.parent_id for parent in rolled if parent.parent_id is not None})
 
 
 def _write_updates(targets: Sequence[Target]) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from salesalign.core.exceptions import DomainError, NotAllowed
-from salesalign.engines.phasing import active_months, fiscal_months, flat_profile, phase
+from salesalign.engines.phasing import active_months, fiscal_months, flat_profile, phase_amounts
 from salesalign.organization.models import Person
 from salesalign.sales.facts import chunks, insert_rows
 from salesalign.targets.models import (
@@ -77,8 +80,8 @@ class Slice:
     region_id: int | None = None
     segment_id: int | None = None
 
-    @property
-    def key(self) -> str:
+    @cached_property
+    def key(self) -> str:  # read several times per target by the bulk writes: spelled once
         return slice_key_of(
             unit_id=self.unit_id,
             person_id=self.person_id,
@@ -154,16 +157,91 @@ def _product_line_ancestors(product_line_ids: Iterable[int]) -> dict[int, list[i
     return result
 
 
+class Phasing(NamedTuple):
+    """What phasing needs of one target, as plain values (no model instance)."""
+
+    target_id: int
+    parent_id: int | None
+    metric: str
+    slice_key: str
+    amount: int | None
+    level: Decimal | None
+    product_line_id: int | None = None
+    person_id: int | None = None
+    hired: date | None = None  # the person's first day (for a person's target)
+    left: date | None = None  # the person's last day
+
+
+MonthRow = tuple[int, int, int | None, Decimal | None]  # target id, yyyymm, amount, level
+
+
+def month_rows(plan: TargetPlan, items: Sequence[Phasing]) -> list[MonthRow]:
+    """The monthly rows of targets: amounts phased by the plan's seasonality, levels repeated
+    every month; a person's months outside their employment get nothing.
+
+    Targets that share a profile and active months are phased together (two queries in all:
+    the plan's profiles and the product lines above the targets').
+    """
+    months = fiscal_months(plan.fiscal_year, plan.fiscal_start_month)
+    profiles = _profile_weights(plan)
+    ancestors = _product_line_ancestors(
+        item.product_line_id for item in items if item.product_line_id is not None
+    )
+    profile_of: dict[tuple[str, int | None], tuple[Decimal, ...]] = {}
+    together: dict[tuple[tuple[Decimal, ...], tuple[bool, ...] | None], list[int]] = defaultdict(
+        list
+    )
+    for position, item in enumerate(items):
+        if item.level is not None:
+            continue
+        active = None
+        if item.person_id is not None:
+            active = active_months(months, item.hired, item.left)
+        amount = int(item.amount or 0)
+        if active is not None and amount and not any(active):
+            raise DomainError(
+                _("Nobody can carry a target in %(year)s after leaving: %(slice)s.")
+                % {"year": plan.fiscal_year, "slice": item.slice_key},
+                field="amount",
+            )
+        wanted = (item.metric, item.product_line_id)
+        weights = profile_of.get(wanted)
+        if weights is None:
+            weights = profile_of[wanted] = weights_for(
+                profiles,
+                metric=item.metric,
+                product_line_id=item.product_line_id,
+                product_line_ancestors=ancestors,
+            )
+        together[(weights, active)].append(position)
+    phased: dict[int, tuple[int, ...]] = {}
+    for (weights, active), positions in together.items():
+        amounts = [int(items[position].amount or 0) for position in positions]
+        phased.update(zip(positions, phase_amounts(amounts, weights, months, active), strict=True))
+    rows: list[MonthRow] = []
+    for position, item in enumerate(items):
+        if item.level is not None:
+            rows.extend((item.target_id, month, None, item.level) for month in months)
+        else:
+            rows.extend(
+                (item.target_id, month, amount, None)
+                for month, amount in zip(months, phased[position], strict=True)
+            )
+    return rows
+
+
+def write_months(rows: Sequence[MonthRow], *, replacing: Iterable[int] = ()) -> None:
+    """Insert monthly rows in bulk, after removing the months of the targets in `replacing`."""
+    for batch in chunks(sorted(set(replacing))):
+        TargetPeriod.objects.filter(target_id__in=batch).delete()
+    insert_rows(TargetPeriod, ["target_id", "month", "amount", "level"], rows)
+
+
 def phase_targets(plan: TargetPlan, targets: Sequence[Target]) -> int:
     """(Re)write the monthly rows of `targets`: amounts phased by the plan's seasonality, levels
     repeated every month. A person's months outside their employment get nothing. Returns rows."""
     if not targets:
         return 0
-    months = fiscal_months(plan.fiscal_year, plan.fiscal_start_month)
-    profiles = _profile_weights(plan)
-    ancestors = _product_line_ancestors(
-        target.product_line_id for target in targets if target.product_line_id is not None
-    )
     person_ids = {target.person_id for target in targets if target.person_id is not None}
     employment = {
         pk: (hired, left)
@@ -172,36 +250,27 @@ def phase_targets(plan: TargetPlan, targets: Sequence[Target]) -> int:
             "pk", "hire_date", "left_on"
         )
     }
-    target_ids = [target.pk for target in targets]
-    for batch in chunks(target_ids):
-        TargetPeriod.objects.filter(target_id__in=batch).delete()
-    rows: list[tuple[Any, ...]] = []
-    for target in targets:
-        if target.level is not None:
-            rows.extend((target.pk, month, None, target.level) for month in months)
-            continue
-        active = None
-        if target.person_id is not None:
-            hired, left = employment.get(target.person_id, (None, None))
-            active = active_months(months, hired, left)
-        weights = weights_for(
-            profiles,
+    items = [
+        Phasing(
+            target_id=target.pk,
+            parent_id=target.parent_id,
             metric=target.metric,
+            slice_key=target.slice_key,
+            amount=target.amount,
+            level=target.level,
             product_line_id=target.product_line_id,
-            product_line_ancestors=ancestors,
+            person_id=target.person_id,
+            hired=employment.get(target.person_id, (None, None))[0]
+            if target.person_id is not None
+            else None,
+            left=employment.get(target.person_id, (None, None))[1]
+            if target.person_id is not None
+            else None,
         )
-        amount = int(target.amount or 0)
-        if active is not None and amount and not any(active):
-            raise DomainError(
-                _("Nobody can carry a target in %(year)s after leaving: %(slice)s.")
-                % {"year": plan.fiscal_year, "slice": target.slice_key},
-                field="amount",
-            )
-        amounts = phase(amount, weights, months, active)
-        rows.extend(
-            (target.pk, month, amount, None) for month, amount in zip(months, amounts, strict=True)
-        )
-    insert_rows(TargetPeriod, ["target_id", "month", "amount", "level"], rows)
+        for target in targets
+    ]
+    rows = month_rows(plan, items)
+    write_months(rows, replacing=[target.pk for target in targets])
     roll_up_months({target.parent_id for target in targets if target.parent_id is not None})
     return len(rows)
 
@@ -212,26 +281,23 @@ def roll_up_months(parent_ids: Iterable[int]) -> None:
     Each child is phased by its own seasonality (a product line's, a leaver's months), so
     the parent's months are the sums of its children's: the cascade adds up to the cent in
     every month, not only in the year. A parent whose children do not (yet) add up to it —
-    a manual split with a remainder — keeps its own phasing.
+    a manual split with a remainder — keeps its own phasing. Three queries a level.
     """
     pending = set(parent_ids)
     while pending:
         above: set[int] = set()
         for batch in chunks(sorted(pending)):
-            parents = dict(
-                Target.objects.filter(pk__in=batch, amount__isnull=False).values_list(
-                    "pk", "parent_id"
-                )
+            found = list(
+                Target.objects.filter(pk__in=batch, amount__isnull=False)
+                .annotate(total=Sum("children__amount"), levels=Count("children__level"))
+                .values_list("pk", "parent_id", "amount", "total", "levels")
             )
-            amounts = dict(Target.objects.filter(pk__in=batch).values_list("pk", "amount"))
-            totals = {
-                row["parent_id"]: row["total"]
-                for row in Target.objects.filter(parent_id__in=list(parents))
-                .values("parent_id")
-                .annotate(total=Sum("amount"), levels=Count("level"))
-                .filter(levels=0)
-            }
-            rolled = sorted(pk for pk in parents if totals.get(pk) == amounts[pk])
+            rolled = sorted(
+                pk
+                for pk, _parent, amount, total, levels in found
+                if levels == 0 and total is not None and total == amount
+            )
+            parents = {pk: parent for pk, parent, *_rest in found}
             if not rolled:
                 continue
             months = (
@@ -241,9 +307,12 @@ def roll_up_months(parent_ids: Iterable[int]) -> None:
                 .order_by()
                 .values_list("target__parent_id", "month", "total")
             )
-            rows = [(parent_id, month, int(total or 0), None) for parent_id, month, total in months]
-            TargetPeriod.objects.filter(target_id__in=rolled).delete()
-            insert_rows(TargetPeriod, ["target_id", "month", "amount", "level"], rows)
+            rows: list[MonthRow] = [
+                (parent_id, month, int(total or 0), None)
+                for parent_id, month, total in months
+                if parent_id is not None  # always: these are children of `rolled`
+            ]
+            write_months(rows, replacing=rolled)
             above |= {parents[pk] for pk in rolled if parents[pk] is not None}
         pending = above
 

@@ -400,9 +400,100 @@ def test_many_targets_are_allocated_at_once_from_one_aggregation_of_the_history(
             axes=["child", "product_line"],
             method="history",
         )
-    history_reads = [q for q in queries.captured_queries if "sales_salesfact" in q["sql"]]
+    # the facts, or the yearly totals the sales app keeps of them
+    history_reads = [
+        query
+        for query in queries.captured_queries
+        if "sales_salesfact" in query["sql"] or "sales_salesyeartotal" in query["sql"]
+    ]
     assert len(history_reads) == 1
     assert [run.parent for run, _preview in results] == [team, other]
     for parent in (team, other):
         assert sum(child.amount for child in parent.children.all()) == parent.amount
     assert other.children.count() == 2  # one salesperson × two product lines
+
+
+def test_allocating_more_parents_at_once_takes_no_more_queries(world, django_assert_num_queries):
+    cast = world.cast
+    plan = world.plan()
+    root = world.company_target(plan)
+    _department, team, other = world.cascade_to_teams(plan, root)
+    allocation.allocation_apply_many(
+        actor=cast.executive.user,
+        plan=plan,
+        parents=[team, other],
+        axes=["child"],
+        method="history",
+    )
+    first, *rest = [
+        person for parent in (team, other) for person in parent.children.order_by("slice_key")
+    ]
+    assert len(rest) == 2  # in both teams, so the months roll up through both
+
+    def by_product_line(parents):
+        return allocation.allocation_apply_many(
+            actor=cast.executive.user,
+            plan=plan,
+            parents=parents,
+            axes=["product_line"],
+            method="history_market",
+            params=AllocationParams(
+                growth_factors=(GrowthFactor("product_line", world.hardware.pk, Decimal("1.1")),)
+            ),
+        )
+
+    with CaptureQueriesContext(connection) as one_parent:
+        by_product_line([first])
+    with django_assert_num_queries(len(one_parent.captured_queries)):
+        by_product_line(rest)
+    for person in [first, *rest]:
+        children = list(person.children.all())
+        assert len(children) == 2
+        assert sum(child.amount for child in children) == person.amount
+    # the months add up at every level after both runs
+    for parent in [first, *rest, team, other, root]:
+        sums = TargetPeriod.objects.filter(target__parent=parent).values_list("amount", flat=True)
+        assert sum(sums) == parent.amount
+        assert months_of(parent) == [
+            sum(
+                TargetPeriod.objects.filter(target__parent=parent, month=month).values_list(
+                    "amount", flat=True
+                )
+            )
+            for month in parent.periods.order_by("month").values_list("month", flat=True)
+        ]
+
+
+def test_the_findings_of_many_parents_at_once_are_those_of_each_previewed_alone(world):
+    cast = world.cast
+    for _number in range(2):  # four salespeople in the team: enough peers to compare
+        PersonFactory(unit=cast.team, role=Role.SALESPERSON, title=cast.salesperson.title)
+    plan = world.plan()
+    # Ten times last year's sales: far above the trend of every child with history.
+    root = world.company_target(plan, value="320000.00")
+    _department, team, other = world.cascade_to_teams(plan, root)
+    alone = [
+        allocation.allocation_preview(
+            actor=cast.executive.user, plan=plan, parent=parent, axes=["child"], method="history"
+        )
+        for parent in (team, other)
+    ]
+    together = [
+        preview
+        for _run, preview in allocation.allocation_apply_many(
+            actor=cast.executive.user,
+            plan=plan,
+            parents=[team, other],
+            axes=["child"],
+            method="history",
+        )
+    ]
+    codes = {finding.code for preview in together for finding in preview.findings}
+    assert {"growth_above_trend", "far_above_peers"} <= codes
+    [peers] = [f for f in together[0].findings if f.code == "far_above_peers"]
+    assert peers.params["peer_group"] == f"person/{cast.salesperson.title}"
+    for one, other_preview in zip(alone, together, strict=True):
+        assert other_preview.findings == one.findings
+        assert [line.findings for line in other_preview.lines] == [
+            line.findings for line in one.lines
+        ]
