@@ -223,6 +223,11 @@ IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
 # The company's currency (orders in it by default) and the first month of its fiscal year.
 COMPANY_CURRENCY = os.environ.get("COMPANY_CURRENCY", "CNY")
 FISCAL_YEAR_START_MONTH = int(os.environ.get("FISCAL_YEAR_START_MONTH", "1"))
+# Weekly targets: "" (none), "days" (a month's target spread over its weeks by calendar days)
+# or "weekdays" (by Monday–Friday only).
+TARGET_WEEKS = os.environ.get("TARGET_WEEKS", "").strip().lower()
+if TARGET_WEEKS not in ("", "days", "weekdays"):
+    raise ImproperlyConfigured("TARGET_WEEKS is empty, days or weekdays.")
 
 LOGGING = {
     "version": 1,

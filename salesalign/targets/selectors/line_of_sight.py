@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.http import Http404
 
 from salesalign.core.roles import person_of
-from salesalign.engines.periods import fiscal_year_of, month_number
-from salesalign.engines.phasing import fiscal_months
+from salesalign.engines.periods import (
+    add_months,
+    fiscal_year_of,
+    month_number,
+    month_start,
+    parse_period_key,
+)
+from salesalign.engines.phasing import fiscal_months, phase_weeks
 from salesalign.organization.models import Person
 from salesalign.strategy.models import StrategicGoal, TacticalGoal
 from salesalign.targets.metrics import TargetMetric, target_metric
@@ -39,6 +45,17 @@ class ChainLink:
     share: Decimal | None  # the person's total / this target (None for levels or a zero target)
 
 
+@dataclass(frozen=True)
+class WeekValue:
+    """One week of this month's target: the ISO week, its first and last day in the month."""
+
+    key: str
+    first: date
+    last: date
+    value: Decimal
+    current: bool
+
+
 @dataclass
 class MetricSight:
     """The person's targets of one metric: the year, each month, this month, and the chain."""
@@ -52,6 +69,8 @@ class MetricSight:
     chain: list[ChainLink]
     tactical_goal: TacticalGoal | None
     strategic_goals: list[StrategicGoal] = field(default_factory=list)
+    #: This month by ISO week when the company sets TARGET_WEEKS: (week, value, is this week).
+    this_month_weeks: list[WeekValue] = field(default_factory=list)
 
     @property
     def company_share(self) -> Decimal | None:
@@ -155,6 +174,9 @@ def line_of_sight(
             slices[0].tactical_goal_id,
         )
         goal = goals.get(goal_id) if goal_id else None
+        weeks: list[WeekValue] = []
+        if this_month is not None and not kind.is_level:
+            weeks = _weeks(raw[month_index[this_month]], this_month, today, kind)
         sights.append(
             MetricSight(
                 metric=kind,
@@ -166,11 +188,37 @@ def line_of_sight(
                 chain=chain,
                 tactical_goal=goal,
                 strategic_goals=list(goal.strategic_goals.all()) if goal else [],
+                this_month_weeks=weeks,
             )
         )
     return LineOfSight(
         person=person, plan=plan, months=months, this_month=this_month, metrics=sights
     )
+
+
+def _weeks(amount: int, month: int, today: date, kind: TargetMetric) -> list[WeekValue]:
+    """This month's amount by ISO week (TARGET_WEEKS), adding up to the month exactly."""
+    from django.conf import settings
+
+    mode = settings.TARGET_WEEKS
+    if not mode:
+        return []
+    first_day = month_start(month)
+    last_day = add_months(first_day, 1) - timedelta(days=1)
+    this_week = today.isocalendar()[:2]
+    weeks = []
+    for key, part in phase_weeks(amount, month, weekdays_only=mode == "weekdays"):
+        week = parse_period_key(key)
+        weeks.append(
+            WeekValue(
+                key=key,
+                first=max(week.start, first_day),
+                last=min(week.end, last_day),
+                value=kind.from_minor(part),
+                current=week.start.isocalendar()[:2] == this_week,
+            )
+        )
+    return weeks
 
 
 def _start_month() -> int:
