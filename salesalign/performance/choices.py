@@ -96,3 +96,24 @@ class KpiUnit(models.TextChoices):
     RATING = "rating", _("Rating")
     DAYS = "days", _("Days")
     NUMBER = "number", _("Number")
+
+
+class CandidateStatus(models.TextChoices):
+    """A promotion candidate waits for managers and HR to decide."""
+
+    PENDING = "pending", _("To decide")
+    PROMOTED = "promoted", _("Promoted")
+    NOT_NOW = "not_now", _("Not now")
+
+
+class PlanOutcome(models.TextChoices):
+    """Where an improvement plan stands: running, or how it ended."""
+
+    OPEN = "open", pgettext_lazy("improvement plan", "Running")
+    EXTENDED = "extended", _("Extended")
+    COMPLETED = "completed", _("Completed")
+    ENDED = "ended", _("Ended without success")
+
+
+#: Outcomes that close a plan.
+PLAN_CLOSED = frozenset({PlanOutcome.COMPLETED, PlanOutcome.ENDED})

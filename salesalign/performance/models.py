@@ -34,6 +34,7 @@ from salesalign.engines.periods import Period, parse_period_key
 from salesalign.performance.choices import (
     CLOSED_STATUSES,
     ActionStatus,
+    CandidateStatus,
     FeedbackKind,
     FeedbackStatus,
     KpiDirection,
@@ -41,6 +42,7 @@ from salesalign.performance.choices import (
     KpiUnit,
     PeriodKind,
     PeriodStatus,
+    PlanOutcome,
     Relationship,
     RoundStatus,
 )
@@ -1011,3 +1013,201 @@ class StatementQuestion(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.statement_id}: {self.question[:40]}"
+
+
+# --- promotion and improvement -----------------------------------------------------------------
+
+
+class PromotionRule(BilingualNameModel, TimeStampedModel):
+    """ "Rating A or better in 3 of the last 4 quarters": who is put forward for promotion.
+
+    `ratings` lists the rating codes that count (e.g. ["S", "A"]); a person with at
+    least `required` of them among their last `of_last` closed periods of `period_kind`
+    becomes a candidate when a period of that kind closes. `role` limits the rule
+    to people of one role (blank: everyone scored).
+    """
+
+    ratings = models.JSONField(_("ratings that count"), default=list)
+    required = models.PositiveSmallIntegerField(_("periods needed"))
+    of_last = models.PositiveSmallIntegerField(_("out of the last"))
+    period_kind = models.CharField(
+        _("kind of period"), max_length=20, choices=PeriodKind.choices, default=PeriodKind.QUARTERLY
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("promotion rule")
+        verbose_name_plural = _("promotion rules")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(required__gte=1) & Q(of_last__gte=models.F("required")),
+                name="promotion_rule_needs_at_most_what_it_looks_at",
+            )
+        ]
+
+
+class PromotionCandidateQuerySet(models.QuerySet["PromotionCandidate"]):
+    def visible_to(self, user: Any) -> PromotionCandidateQuerySet:
+        """Managers see the candidates of their units, company-wide roles all; never oneself."""
+        others = _others(user, person_field="person_id", unit_field="person__unit")
+        return self.none() if others is None else self.filter(others)
+
+
+class PromotionCandidate(TimeStampedModel):
+    """A person a rule put forward when `period` closed, with the ratings that did it."""
+
+    rule = models.ForeignKey(
+        PromotionRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="candidates"
+    )
+    person = models.ForeignKey(
+        "organization.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.ForeignKey(
+        EvaluationPeriod, verbose_name=_("period"), on_delete=models.CASCADE, related_name="+"
+    )
+    evidence = models.JSONField(_("ratings"), default=list)  # [{"period": key, "rating": code}]
+    status = models.CharField(
+        _("decision"),
+        max_length=20,
+        choices=CandidateStatus.choices,
+        default=CandidateStatus.PENDING,
+    )
+    note = models.TextField(_("note"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    objects = PromotionCandidateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("promotion candidate")
+        verbose_name_plural = _("promotion candidates")
+        ordering = ["-period__start", "person__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "person", "period"], name="promotion_candidate_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ({self.rule_id}, {self.period_id})"
+
+
+class ImprovementRule(TimeStampedModel):
+    """Who is flagged for an improvement plan: below a total score (or with one of the
+    `ratings`) in `consecutive` closed periods of `period_kind` in a row."""
+
+    below_score = models.DecimalField(
+        _("total score below"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    ratings = models.JSONField(_("or one of these ratings"), default=list, blank=True)
+    consecutive = models.PositiveSmallIntegerField(_("periods in a row"), default=2)
+    period_kind = models.CharField(
+        _("kind of period"), max_length=20, choices=PeriodKind.choices, default=PeriodKind.QUARTERLY
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("improvement rule")
+        verbose_name_plural = _("improvement rules")
+
+    def __str__(self) -> str:
+        return f"{self.below_score} / {self.ratings} × {self.consecutive}"
+
+
+class ImprovementPlanQuerySet(models.QuerySet["ImprovementPlan"]):
+    def visible_to(self, user: Any) -> ImprovementPlanQuerySet:
+        """The person sees their own plan; managers their units' people's; company-wide all."""
+        scope = scope_for(user)
+        if scope.nothing:
+            return self.none()
+        if scope.everything:
+            return self
+        condition = _in_units("person__unit", scope.unit_paths)
+        if scope.person_id is not None:
+            condition |= Q(person_id=scope.person_id)
+        return self.filter(condition)
+
+
+class ImprovementPlan(TimeStampedModel):
+    """A plan for someone below the threshold: goals, coaching, training, reviews, an outcome."""
+
+    person = models.ForeignKey(
+        "organization.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="improvement_plans",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("why"), blank=True)
+    evidence = models.JSONField(_("scores that flagged it"), default=list, blank=True)
+    goals = models.TextField(_("goals"))
+    training = models.TextField(
+        _("training to take"), blank=True, help_text=_("Courses, one per line.")
+    )
+    starts_on = models.DateField(_("starts"))
+    review_on = models.DateField(_("next review"))
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=PlanOutcome.choices, default=PlanOutcome.OPEN
+    )
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = ImprovementPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("improvement plan")
+        verbose_name_plural = _("improvement plans")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_on__gte=models.F("starts_on")),
+                name="improvement_plan_review_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.starts_on}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.outcome in (PlanOutcome.OPEN, PlanOutcome.EXTENDED)
+
+
+class CoachingSession(TimeStampedModel):
+    """A coaching session of an improvement plan: when, and what was said and agreed."""
+
+    plan = models.ForeignKey(
+        ImprovementPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    held_on = models.DateField(_("date"))
+    notes = models.TextField(_("notes"))
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coach"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("coaching session")
+        verbose_name_plural = _("coaching sessions")
+        ordering = ["plan", "held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.held_on}"
