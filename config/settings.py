@@ -223,6 +223,8 @@ IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
 # The company's currency (orders in it by default) and the first month of its fiscal year.
 COMPANY_CURRENCY = os.environ.get("COMPANY_CURRENCY", "CNY")
 FISCAL_YEAR_START_MONTH = int(os.environ.get("FISCAL_YEAR_START_MONTH", "1"))
+# Salespeople see their rank in the team and department on their scorecard (managers always do).
+LEADERBOARDS_ENABLED = env_bool("LEADERBOARDS_ENABLED", False)
 # Weekly targets: "" (none), "days" (a month's target spread over its weeks by calendar days)
 # or "weekdays" (by Monday–Friday only).
 TARGET_WEEKS = os.environ.get("TARGET_WEEKS", "").strip().lower()

@@ -18,5 +18,16 @@ class PerformanceConfig(AppConfig):
         audit_register(models.RoundQuestion)
         audit_register(models.ImprovementAction)
         audit_register(models.Retrospective)
+        audit_register(models.IncentivePlan)
+        audit_register(models.Statement)
+        audit_register(models.StatementLine)
+        audit_register(models.ScorecardTemplate)
+        audit_register(models.TemplateKpi)
+        audit_register(models.Scorecard)
+        audit_register(models.PromotionRule)
+        audit_register(models.PromotionCandidate)
+        audit_register(models.ImprovementRule)
+        audit_register(models.ImprovementPlan)
+        audit_register(models.CoachingSession)
         # RoundInvitation and RoundAnswer are never audited: a log entry names its actor and
         # time, and the time an invitation was answered is enough to link an answer to a name.

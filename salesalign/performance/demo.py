@@ -23,22 +23,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from salesalign.core.choices import Role
+from salesalign.engines.periods import (
+    Period,
+    fiscal_year_of,
+    period_containing,
+    shifted,
+    year_period,
+)
 from salesalign.engines.periods import PeriodKind as EnginePeriodKind
-from salesalign.engines.periods import fiscal_year_of, period_containing, shifted
 from salesalign.organization.models import OrgUnit, Person
+from salesalign.performance import demo_statements
 from salesalign.performance.choices import FeedbackKind, PeriodKind, Relationship
 from salesalign.performance.models import (
     EvaluationPeriod,
     Feedback,
     FeedbackRound,
+    ImprovementRule,
+    PromotionCandidate,
+    PromotionRule,
     RoundInvitation,
+    Scorecard,
+    ScorecardTemplate,
+    Statement,
 )
-from salesalign.performance.services import actions, feedback, periods, retrospectives, rounds
+from salesalign.performance.selectors.development import improvement_flags
+from salesalign.performance.services import (
+    actions,
+    development,
+    feedback,
+    periods,
+    retrospectives,
+    rounds,
+    scorecards,
+)
 
 if TYPE_CHECKING:
     from salesalign.core.management.commands.load_demo import DemoContext
@@ -84,7 +107,23 @@ def load(*, context: DemoContext) -> None:
         .select_related("unit")
         .order_by("employee_number")
     )
+    _scorecard_template(hr)
+    demo_statements.incentive_plan(hr, context.today)
+    _development_rules()
+    # The quarters of this fiscal year before the last one are closed too, so ratings have
+    # a history (promotion looks at several quarters, improvement at quarters in a row).
+    year = year_period(fiscal_year_of(last.start, start_month), start_month)
+    earlier = shifted(last, -1)
+    earlier_quarters: list[Period] = []
+    while earlier.start >= year.start:
+        earlier_quarters.insert(0, earlier)
+        earlier = shifted(earlier, -1)
+    for item in earlier_quarters:
+        closed = _close_quarter(hr, item.start, start_month, context.today)
+        periods.period_publish(actor=hr.user, period=closed)
+        development.promotion_candidates_refresh(period=closed)
     quarter = _close_quarter(hr, last.start, start_month, context.today)
+    development.promotion_candidates_refresh(period=quarter)
     _open_current(hr, current.start, start_month)
     _feedback(quarter, manager=manager, salesperson=salesperson, colleagues=colleagues)
     periods.period_publish(actor=hr.user, period=quarter)
@@ -125,12 +164,103 @@ def load(*, context: DemoContext) -> None:
         colleagues=colleagues,
         round_=shown,
     )
+    demo_statements.load_statements_demo(context=context)
+    plans_opened = _improvement_plans(hr, context.today)
     reminded = actions.actions_notify_due(today=context.today)
     context.stdout.write(
         f"Performance {quarter.key}: closed and published; feedback for "
         f"{1 + min(3, len(colleagues))} people; two 360° rounds (7 answers shown, 2 hidden); "
-        f"the {team.code} retrospective; {reminded} actions due soon, their owners reminded."
+        f"the {team.code} retrospective; {reminded} actions due soon, their owners reminded; "
+        f"{Scorecard.objects.filter(period=quarter).count()} scorecards, "
+        f"{Statement.objects.filter(period=quarter).count()} statements, "
+        f"{PromotionCandidate.objects.count()} promotion candidates, "
+        f"{plans_opened} improvement plans."
     )
+
+
+def _scorecard_template(hr: Person) -> None:
+    """The salespeople's scorecard: revenue, new customers, satisfaction and gross margin."""
+    if ScorecardTemplate.objects.filter(name="销售人员记分卡").exists():
+        return
+    scorecards.template_save(
+        actor=hr.user,
+        name="销售人员记分卡",
+        name_en="Salesperson scorecard",
+        role=Role.SALESPERSON,
+        lines=[
+            {
+                "kpi": "revenue",
+                "weight": "50",
+                "rule": {"kind": "linear", "floor": "0", "cap": "130"},
+            },
+            {
+                "kpi": "new_customers",
+                "weight": "20",
+                "rule": {
+                    "kind": "bands",
+                    "bands": [
+                        {"from": "50", "score": "50"},
+                        {"from": "80", "score": "80"},
+                        {"from": "100", "score": "100"},
+                        {"from": "120", "score": "120"},
+                    ],
+                },
+            },
+            {
+                "kpi": "customer_satisfaction",
+                "weight": "15",
+                "rule": {"kind": "linear", "floor": "0", "cap": "120", "target": "4.2"},
+            },
+            {
+                "kpi": "gross_margin",
+                "weight": "15",
+                "rule": {"kind": "linear", "floor": "0", "cap": "120", "target": "35"},
+            },
+        ],
+    )
+
+
+def _development_rules() -> None:
+    """A promotion rule for strong quarters and an improvement rule for weak ones in a row."""
+    PromotionRule.objects.get_or_create(
+        name="连续卓越",
+        defaults={
+            "name_en": "Outstanding quarter after quarter",
+            "ratings": ["S"],
+            "required": 3,
+            "of_last": 3,
+            "period_kind": PeriodKind.QUARTERLY,
+            "role": Role.SALESPERSON,
+        },
+    )
+    if not ImprovementRule.objects.exists():
+        ImprovementRule.objects.create(
+            below_score=Decimal(70), ratings=["D"], consecutive=2, period_kind=PeriodKind.QUARTERLY
+        )
+
+
+def _improvement_plans(hr: Person, today: date) -> int:
+    """A plan for up to two of the people the improvement rule flags, with a coaching session."""
+    flags = improvement_flags(user=hr.user)[:2]
+    goals = [
+        "每月新增 2 个有效商机，季度收入达成率不低于 80%。",
+        "每周复盘重点客户拜访，季度毛利率回到 30% 以上。",
+    ]
+    for flag, goal in zip(flags, goals, strict=False):
+        plan = development.improvement_plan_open(
+            actor=hr.user,
+            person=flag.person,
+            goals=goal,
+            training="顾问式销售\n价格谈判",
+            reason="连续两个季度评分低于 70 分。",
+            evidence=flag.evidence,
+            starts_on=today,
+            review_on=today + timedelta(days=60),
+        )
+        development.coaching_session_add(
+            actor=hr.user, plan=plan, held_on=today, notes="一起梳理了商机漏斗，约定每周五复盘。"
+        )
+    return len(flags)
 
 
 def _close_quarter(hr: Person, start: date, start_month: int, today: date) -> EvaluationPeriod:

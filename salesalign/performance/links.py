@@ -34,3 +34,13 @@ def round_url(round_id: int) -> str:
 def action_list_url() -> str:
     """The improvement actions page."""
     return "/performance/actions/"
+
+
+def improvement_plan_url(plan_id: int) -> str:
+    """An improvement plan's page (the person's own, or a manager's view of it)."""
+    return f"/performance/improvement/plans/{plan_id}/"
+
+
+def promotion_list_url() -> str:
+    """The promotion candidates page."""
+    return "/performance/promotion/"

@@ -11,14 +11,21 @@ from django.utils.translation import gettext_lazy as _
 
 from salesalign.core.choices import COMPANY_WIDE_ROLES, Role
 
-#: Who writes and reads unit retrospectives: managers and the company-wide roles.
+#: Managers and the company-wide roles: they read others' cards, statements and
+#: retrospectives, and decide on promotion candidates.
 LEADERS = frozenset(COMPANY_WIDE_ROLES | {Role.MANAGER})
 
 #: (label, url name, roles or None for everyone), in the order shown.
 NAV_ITEMS: tuple[tuple[str | Promise, str, frozenset[str] | None], ...] = (
+    (_("My scorecard"), "performance:my_scorecard", None),
+    (_("My statements"), "performance:statement_list", None),
+    (_("Scorecards"), "performance:scorecard_list", LEADERS),
+    (_("Statements"), "performance:statement_overview", LEADERS),
     (_("Evaluation periods"), "performance:period_list", None),
     (_("Feedback"), "performance:feedback_list", None),
     (_("360° feedback"), "performance:round_list", None),
+    (_("Improvement plans"), "performance:improvement_list", None),
+    (_("Promotion candidates"), "performance:promotion_list", LEADERS),
     (_("Improvement actions"), "performance:action_list", None),
     (_("Retrospectives"), "performance:retrospective_list", LEADERS),
 )

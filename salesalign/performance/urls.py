@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from salesalign.performance.views import actions, feedback, periods, retrospectives, rounds
+from salesalign.performance.views import (
+    actions,
+    development,
+    feedback,
+    periods,
+    retrospectives,
+    rounds,
+    scorecards,
+)
+from salesalign.performance.views import statements as statement_views
 
 app_name = "performance"
 
@@ -35,6 +44,22 @@ urlpatterns = [
     path("360/<int:pk>/close/", rounds.round_close, name="round_close"),
     path("360/<int:pk>/actions/", rounds.round_action_create, name="round_action"),
     path("360/invitations/<int:pk>/", rounds.invitation_answer, name="invitation_answer"),
+    # promotion and improvement plans
+    path("promotion/", development.promotion_list, name="promotion_list"),
+    path("promotion/<int:pk>/decide/", development.promotion_decide, name="promotion_decide"),
+    path("improvement/", development.improvement_list, name="improvement_list"),
+    path("improvement/open/", development.improvement_open, name="improvement_open"),
+    path("improvement/plans/<int:pk>/", development.improvement_plan, name="improvement_plan"),
+    path(
+        "improvement/plans/<int:pk>/sessions/",
+        development.improvement_session,
+        name="improvement_session",
+    ),
+    path(
+        "improvement/plans/<int:pk>/review/",
+        development.improvement_review,
+        name="improvement_review",
+    ),
     # improvement actions
     path("actions/", actions.action_list, name="action_list"),
     path("actions/<int:pk>/status/", actions.action_status, name="action_status"),
@@ -50,4 +75,29 @@ urlpatterns = [
         retrospectives.retrospective_action_create,
         name="retrospective_action",
     ),
+    # bonus statements
+    path("statements/", statement_views.statement_list, name="statement_list"),
+    path("statements/overview/", statement_views.statement_overview, name="statement_overview"),
+    path("statements/<int:pk>/", statement_views.statement_detail, name="statement_detail"),
+    path(
+        "statements/<int:pk>/questions/",
+        statement_views.statement_question,
+        name="statement_question",
+    ),
+    path(
+        "statements/questions/<int:pk>/answer/",
+        statement_views.statement_answer,
+        name="statement_answer",
+    ),
+    path("statements/<int:pk>/adjust/", statement_views.statement_adjust, name="statement_adjust"),
+    path(
+        "statements/payout/<int:period_pk>/",
+        statement_views.payout_export,
+        name="statement_payout",
+    ),
+    # scorecards
+    path("scorecards/", scorecards.scorecard_list, name="scorecard_list"),
+    path("scorecards/mine/", scorecards.my_scorecard, name="my_scorecard"),
+    path("scorecards/templates/", scorecards.scorecard_templates, name="scorecard_templates"),
+    path("scorecards/<int:pk>/", scorecards.scorecard_detail, name="scorecard_detail"),
 ]

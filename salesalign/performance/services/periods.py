@@ -108,13 +108,19 @@ def period_open(
 
 
 def _compute_close(period: EvaluationPeriod) -> None:
-    """Compute and freeze the period's results (version `period.version`).
+    """Compute and freeze the period's results (version `period.version`), in one run each:
 
-    This is where closing will compute every scorecard for every person and unit
-    in one run — targets from step 2, actuals from the sales records, the scoring
-    and incentive engines — and write them as the snapshot of this version. Until
-    scorecards exist, closing computes nothing.
+    every scorecard (targets from step 2, actuals from the sales records, the scoring
+    engine), then every bonus statement (the incentive engine, reading those cards), then
+    the promotion candidates the rules find in the rating history.
     """
+    from salesalign.performance.services.development import promotion_candidates_refresh
+    from salesalign.performance.services.scorecards import scorecards_compute
+    from salesalign.performance.services.statements import statements_compute
+
+    scorecards_compute(period)
+    statements_compute(period)
+    promotion_candidates_refresh(period=period)
 
 
 @transaction.atomic

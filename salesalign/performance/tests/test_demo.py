@@ -17,7 +17,10 @@ from salesalign.performance.models import (
     Feedback,
     FeedbackRound,
     ImprovementAction,
+    ImprovementPlan,
+    PromotionCandidate,
     Retrospective,
+    Scorecard,
 )
 from salesalign.performance.selectors.rounds import round_results
 
@@ -82,3 +85,34 @@ def test_loading_the_demo_again_adds_nothing():
         FeedbackRound.objects.count(),
         ImprovementAction.objects.count(),
     )
+
+
+def test_late_in_the_year_the_demo_has_scorecards_candidates_and_improvement_plans(settings):
+    """With --today in the fourth quarter, the year's earlier quarters are closed too: the
+    last one has a scorecard for every salesperson, ratings have a history, the rules put a
+    few people forward for promotion and flag a few for an improvement plan."""
+    settings.DEMO_ORDER_LINES = 30_000
+    out = StringIO()
+    call_command("load_demo", "--today", "2026-11-28", stdout=out)
+    assert "Performance 2026-Q3: closed and published" in out.getvalue()
+    quarters = list(EvaluationPeriod.objects.filter(kind="quarterly", fiscal_year=2026))
+    assert [q.key for q in sorted(quarters, key=lambda q: q.start)] == [
+        "2026-Q1",
+        "2026-Q2",
+        "2026-Q3",
+        "2026-Q4",
+    ]
+    last = EvaluationPeriod.objects.get(key="2026-Q3")
+    salespeople = Person.objects.filter(role="salesperson", is_active=True)
+    carded = Scorecard.objects.filter(period=last, person__isnull=False)
+    assert carded.count() == salespeople.count()
+    assert carded.exclude(rating="").count() >= salespeople.count() * 0.8
+    candidates = PromotionCandidate.objects.all()
+    assert 1 <= candidates.count() <= salespeople.count() // 4
+    for candidate in candidates:
+        assert [entry["rating"] for entry in candidate.evidence] == ["S", "S", "S"]
+    plans = ImprovementPlan.objects.all()
+    assert plans.count() >= 1
+    for plan in plans:
+        assert plan.sessions.count() == 1
+        assert len(plan.evidence) == 2

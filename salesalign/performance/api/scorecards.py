@@ -1,0 +1,191 @@
+"""API endpoints of scorecards and their templates (thin: parse, call one selector or service)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from salesalign.core.api import api_user
+from salesalign.core.exceptions import DomainError
+from salesalign.organization.models import OrgUnit
+from salesalign.performance.selectors import scorecards as selectors
+from salesalign.performance.services import scorecards as services
+
+router = Router(tags=["performance"])
+
+
+class ScorecardKpiOut(Schema):
+    kpi: str
+    target: Decimal | None
+    actual: Decimal | None
+    attainment: Decimal | None
+    score: Decimal | None
+    weight: Decimal
+    weighted_score: Decimal | None
+    explanation: list[str]
+
+
+class ScorecardOut(Schema):
+    id: int
+    period: str
+    period_start: date
+    version: int
+    person_id: int | None
+    unit_id: int
+    total_score: Decimal | None
+    override_score: Decimal | None
+    rating: str
+    team_rank: int | None
+    team_size: int | None
+    department_rank: int | None
+    department_size: int | None
+    kpis: list[ScorecardKpiOut]
+    explanation: list[str]
+
+
+class TemplateKpiIn(Schema):
+    kpi: str
+    weight: Decimal
+    rule: dict[str, Any] = {}
+
+
+class TemplateKpiOut(TemplateKpiIn):
+    pass
+
+
+class TemplateIn(Schema):
+    name: str
+    name_en: str = ""
+    role: str = ""
+    unit_id: int | None = None
+    lines: list[TemplateKpiIn]
+    rating_bands: list[dict[str, Any]] | None = None
+    forced_distribution: dict[str, Any] | None = None
+    missing: str = "exclude"
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    role: str
+    unit_id: int | None
+    is_active: bool
+    rating_bands: list[dict[str, Any]]
+    forced_distribution: dict[str, Any] | None
+    missing: str
+    lines: list[TemplateKpiOut]
+
+
+def _card(user: Any, view: selectors.CardView) -> dict[str, Any]:
+    card = view.card
+    ranks = view.show_ranks
+    return {
+        "id": card.pk,
+        "period": card.period.key,
+        "period_start": card.period.start,
+        "version": card.version,
+        "person_id": card.person_id,
+        "unit_id": card.unit_id,
+        "total_score": card.total_score,
+        "override_score": card.override_score,
+        "rating": card.rating,
+        "team_rank": card.team_rank if ranks else None,
+        "team_size": card.team_size if ranks else None,
+        "department_rank": card.department_rank if ranks else None,
+        "department_size": card.department_size if ranks else None,
+        "kpis": [
+            {
+                "kpi": line.kpi.key,
+                "target": line.target,
+                "actual": line.actual,
+                "attainment": line.attainment,
+                "score": line.score,
+                "weight": line.weight,
+                "weighted_score": line.weighted_score,
+                "explanation": steps,
+            }
+            for line, steps in view.lines
+        ],
+        "explanation": view.steps,
+    }
+
+
+def _template(template: Any) -> dict[str, Any]:
+    return {
+        "id": template.pk,
+        "name": template.name,
+        "name_en": template.name_en,
+        "role": template.role,
+        "unit_id": template.unit_id,
+        "is_active": template.is_active,
+        "rating_bands": template.rating_bands,
+        "forced_distribution": template.forced_distribution,
+        "missing": template.missing,
+        "lines": [
+            {"kpi": line.kpi.key, "weight": line.weight, "rule": line.rule}
+            for line in template.lines.all()
+        ],
+    }
+
+
+@router.get("/scorecards/mine", response=list[ScorecardOut], summary="List my scorecards")
+def my_scorecards(request: HttpRequest) -> Any:
+    """The caller's own cards of published periods (current versions), newest first."""
+    user = api_user(request)
+    return [
+        _card(user, selectors.scorecard_get(user=user, pk=card.pk))
+        for card in selectors.my_scorecards(user=user)
+    ]
+
+
+@router.get(
+    "/scorecards", response=list[ScorecardOut], summary="List a unit's scorecards of a period"
+)
+def unit_scorecards(request: HttpRequest, period_id: int, unit_id: int) -> Any:
+    """The cards of the people of a unit's subtree the caller may see (managers: their units)."""
+    user = api_user(request)
+    page = selectors.unit_scorecards(user=user, period_pk=period_id, unit_pk=unit_id)
+    if page.period is None or page.unit is None or page.unit.pk != unit_id:
+        return []
+    return [_card(user, selectors.card_view(user, card)) for card in page.cards]
+
+
+@router.get("/scorecards/{scorecard_id}", response=ScorecardOut, summary="Get a scorecard")
+def scorecard_get(request: HttpRequest, scorecard_id: int) -> Any:
+    user = api_user(request)
+    return _card(user, selectors.scorecard_get(user=user, pk=scorecard_id))
+
+
+@router.get(
+    "/scorecard-templates", response=list[TemplateOut], summary="List the scorecard templates"
+)
+def template_list(request: HttpRequest) -> Any:
+    return [_template(template) for template in selectors.template_list(user=api_user(request))]
+
+
+@router.post(
+    "/scorecard-templates", response={201: TemplateOut}, summary="Create a scorecard template"
+)
+def template_create(request: HttpRequest, payload: TemplateIn) -> Any:
+    """Weights must total 100 %; the engine validates every rule before anything is saved."""
+    unit = OrgUnit.objects.filter(pk=payload.unit_id).first() if payload.unit_id else None
+    if payload.unit_id and unit is None:
+        raise DomainError(_("No such unit."), field="unit_id")
+    template = services.template_save(
+        actor=api_user(request),
+        name=payload.name,
+        name_en=payload.name_en,
+        role=payload.role,
+        unit=unit,
+        lines=[line.model_dump() for line in payload.lines],
+        rating_bands=payload.rating_bands,
+        forced_distribution=payload.forced_distribution,
+        missing=payload.missing,
+    )
+    return Status(201, _template(template))

@@ -1,0 +1,164 @@
+"""Reads of promotion and improvement: candidates, who is flagged, plans.
+
+A flag is worked out when asked, never stored: for each active improvement rule,
+the last `consecutive` closed periods of its kind must each have put the person
+below the rule's score (or on one of its ratings), and the person must have no
+running plan. Reading the scorecards of those periods is one query whatever
+the number of people.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from salesalign.core.roles import person_of
+from salesalign.organization.models import OrgUnit, Person
+from salesalign.performance.choices import CLOSED_STATUSES, CandidateStatus, PlanOutcome
+from salesalign.performance.models import (
+    CoachingSession,
+    EvaluationPeriod,
+    ImprovementPlan,
+    ImprovementRule,
+    PromotionCandidate,
+    Scorecard,
+)
+from salesalign.performance.selectors.access import can_manage_periods
+from salesalign.performance.services.development import closed_periods_up_to
+
+
+def promotion_candidates(*, user: Any, status: str | None = None) -> QuerySet[PromotionCandidate]:
+    """The candidates the user may see (managers: their units'; HR and leaders: all)."""
+    candidates = PromotionCandidate.objects.visible_to(user).select_related(
+        "person__unit", "rule", "period", "decided_by"
+    )
+    if status in CandidateStatus.values:
+        candidates = candidates.filter(status=status)
+    return candidates.order_by("status", "-period__start", "person__name", "pk")
+
+
+def promotion_candidate_get(*, user: Any, pk: int) -> PromotionCandidate:
+    candidate = promotion_candidates(user=user).filter(pk=pk).first()
+    if candidate is None:
+        raise Http404("No such candidate.")
+    return candidate
+
+
+@dataclass
+class Flag:
+    """Someone an improvement rule flags, with the periods that did it."""
+
+    person: Person
+    rule: ImprovementRule
+    evidence: list[dict[str, str]] = field(default_factory=list)
+
+
+def _below(rule: ImprovementRule, score: Decimal | None, rating: str) -> bool:
+    if rating and rating in (rule.ratings or []):
+        return True
+    return rule.below_score is not None and score is not None and score < rule.below_score
+
+
+def improvement_flags(*, user: Any) -> list[Flag]:
+    """People in the user's scope that a rule flags and who have no running plan."""
+    me = person_of(user)
+    visible = Person.objects.visible_to(user)
+    if me is not None:
+        visible = visible.exclude(pk=me.pk)  # nobody is flagged to themselves
+    flags: list[Flag] = []
+    for rule in ImprovementRule.objects.filter(is_active=True).order_by("pk"):
+        latest = (
+            EvaluationPeriod.objects.filter(kind=rule.period_kind, status__in=CLOSED_STATUSES)
+            .order_by("-start")
+            .first()
+        )
+        if latest is None:
+            continue
+        window = closed_periods_up_to(latest, rule.consecutive)
+        if len(window) < rule.consecutive:
+            continue  # not enough closed periods yet to be "in a row"
+        versions = {period.pk: period.version for period in window}
+        cards: dict[int, dict[int, tuple[Decimal | None, str]]] = defaultdict(dict)
+        for person_id, period_id, version, total, override, rating in Scorecard.objects.filter(
+            period__in=list(versions), person__in=visible
+        ).values_list(
+            "person_id", "period_id", "version", "total_score", "override_score", "rating"
+        ):
+            if version == versions[period_id]:
+                cards[person_id][period_id] = (override if override is not None else total, rating)
+        flagged = [
+            person_id
+            for person_id, by_period in cards.items()
+            if all(
+                period.pk in by_period and _below(rule, *by_period[period.pk]) for period in window
+            )
+        ]
+        running = set(
+            ImprovementPlan.objects.filter(
+                person_id__in=flagged, outcome__in=[PlanOutcome.OPEN, PlanOutcome.EXTENDED]
+            ).values_list("person_id", flat=True)
+        )
+        people = Person.objects.select_related("unit").in_bulk(
+            [pk for pk in flagged if pk not in running]
+        )
+        for person_id in sorted(people, key=lambda pk: people[pk].name):
+            evidence = [
+                {
+                    "period": period.key,
+                    "score": str(cards[person_id][period.pk][0] or ""),
+                    "rating": cards[person_id][period.pk][1],
+                }
+                for period in window
+            ]
+            flags.append(Flag(person=people[person_id], rule=rule, evidence=evidence))
+    return flags
+
+
+def improvement_plans(*, user: Any, running_only: bool = False) -> QuerySet[ImprovementPlan]:
+    """The plans the user may read: their own, their units' people's, or all."""
+    plans = ImprovementPlan.objects.visible_to(user).select_related("person__unit", "opened_by")
+    if running_only:
+        plans = plans.filter(outcome__in=[PlanOutcome.OPEN, PlanOutcome.EXTENDED])
+    return plans.order_by("-starts_on", "-pk")
+
+
+def improvement_plan_get(*, user: Any, pk: int) -> ImprovementPlan:
+    plan = (
+        improvement_plans(user=user)
+        .prefetch_related(
+            Prefetch("sessions", queryset=CoachingSession.objects.select_related("coach"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such plan.")
+    return plan
+
+
+def can_run_plans(user: Any) -> bool:
+    """Does the user open plans and decide on candidates: HR and leaders, or a manager?"""
+    if can_manage_periods(user):
+        return True
+    me = person_of(user)
+    return me is not None and OrgUnit.objects.filter(manager_id=me.pk).exists()
+
+
+def plan_people_choices(*, user: Any) -> list[tuple[int, str]]:
+    """The people the user may open a plan for: everyone they see but themselves.
+
+    Whom a manager sees are the people of the units they manage, whom they manage.
+    """
+    me = person_of(user)
+    people = Person.objects.visible_to(user).filter(is_active=True).select_related("unit")
+    if me is not None:
+        people = people.exclude(pk=me.pk)
+    return [
+        (person.pk, f"{person.display_name} · {person.unit.display_name}")
+        for person in people.order_by("name")
+    ]

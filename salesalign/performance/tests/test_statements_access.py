@@ -1,0 +1,196 @@
+"""Statements against the fixed cast: pages, API, the payout export and notifications; what the
+pages show, and their query counts."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from conftest import MEMBERS
+from salesalign.core.models import Notification
+from salesalign.performance.models import Statement
+from salesalign.performance.services import statements
+from salesalign.performance.tests.statements_world import commission_plan, sell, targets
+
+pytestmark = pytest.mark.django_db
+
+FEB = datetime.date(2026, 2, 10)
+#: Who reads the other team's salesperson's statement (before and after publishing).
+READERS_OF_OTHER = {"admin", "executive", "hr", "other_manager", "head"}
+
+
+@pytest.fixture
+def computed(world):
+    cast = world.cast
+    commission_plan(cast)
+    targets({cast.salesperson: 10_000_000, cast.other_salesperson: 10_000_000})
+    sell(cast.salesperson, "50000.00", FEB, external_id="SO-MINE")
+    sell(cast.other_salesperson, "70000.00", FEB, external_id="SO-OTHER")
+    cast.other_salesperson.name = "=HYPERLINK(1)"
+    cast.other_salesperson.save()
+    statements.statements_compute(world.quarter)
+    return world
+
+
+def _members(world):
+    names = [name for name in MEMBERS if name != "outsider"]
+    return [*names, "outsider", "head"]
+
+
+def _client(world, who):
+    if who == "head":
+        client = Client()
+        client.force_login(world.head.user)
+        return client
+    return world.cast.client_for(who)
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_only_those_in_scope_open_the_other_teams_statement(computed, published):
+    world = computed
+    if published:
+        world.publish()
+    other = Statement.objects.get(person=world.cast.other_salesperson)
+    for who in _members(world):
+        client = _client(world, who)
+        page = client.get(reverse("performance:statement_detail", args=[other.pk]))
+        api = client.get(f"/api/v1/performance/statements/{other.pk}")
+        allowed = who in READERS_OF_OTHER or (who == "other_salesperson" and published)
+        assert page.status_code == (200 if allowed else 404), who
+        if allowed:
+            assert api.status_code == 200, who
+            assert "SO-OTHER" in page.content.decode()
+            assert api.json()["lines"][0]["orders"][0]["external_id"] == "SO-OTHER"
+        else:
+            assert api.status_code == 404, who
+
+
+def test_a_salesperson_sees_their_own_statement_only_once_published(computed):
+    world = computed
+    client = world.cast.client_for("salesperson")
+    mine = Statement.objects.get(person=world.cast.salesperson)
+    assert client.get(reverse("performance:statement_detail", args=[mine.pk])).status_code == 404
+    assert client.get("/api/v1/performance/statements").json() == []
+    world.publish()
+    page = client.get(reverse("performance:statement_detail", args=[mine.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "SO-MINE" in text and "SO-OTHER" not in text
+    assert "ask-question" in text
+    listed = client.get("/api/v1/performance/statements").json()
+    assert [row["id"] for row in listed] == [mine.pk]
+    detail = client.get(f"/api/v1/performance/statements/{mine.pk}").json()
+    assert sum(line["amount_cents"] for line in detail["lines"]) == detail["total_cents"]
+    assert detail["lines"][0]["orders"][0]["external_id"] == "SO-MINE"
+
+
+def test_the_manager_list_shows_their_units_statements_with_totals(computed):
+    world = computed
+    page = world.cast.client_for("manager").get(reverse("performance:statement_overview"))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert world.cast.salesperson.employee_number in text
+    assert world.cast.other_salesperson.employee_number not in text
+    assert "payout-export" not in text
+    hr_page = world.cast.client_for("hr").get(reverse("performance:statement_overview")).content
+    assert b"payout-export" in hr_page and b"sales3" in hr_page
+
+
+def test_the_payout_export_is_for_hr_executives_and_admins(computed):
+    world = computed
+    url = reverse("performance:statement_payout", args=[world.quarter.pk])
+    for who in ("manager", "salesperson", "other_salesperson"):
+        assert world.cast.client_for(who).get(url).status_code == 403, who
+    response = world.cast.client_for("hr").get(url)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 4  # the header and sales1, sales2 (no target: 0), sales3
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number["sales1"][3] == "2026-Q1"
+    assert by_number["sales1"][4] == 1000
+    assert by_number["sales3"][1] == "'=HYPERLINK(1)"  # neutralised, never a formula
+
+
+def test_questions_and_answers_through_pages_and_api_notify_only_the_two_sides(computed):
+    world = computed
+    world.publish()
+    cast = world.cast
+    mine = Statement.objects.get(person=cast.salesperson)
+    other = Statement.objects.get(person=cast.other_salesperson)
+    # Someone else's statement: not found, nothing written, nobody told.
+    response = cast.client_for("salesperson").post(
+        f"/api/v1/performance/statements/{other.pk}/questions",
+        {"question": "?"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    response = cast.client_for("salesperson").post(
+        reverse("performance:statement_question", args=[mine.pk]), {"question": "为什么？"}
+    )
+    assert response.status_code == 302
+    question = mine.questions.get()
+    response = cast.client_for("other_manager").post(
+        f"/api/v1/performance/statements/questions/{question.pk}/answer",
+        {"answer": "no"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    response = cast.client_for("manager").post(
+        f"/api/v1/performance/statements/questions/{question.pk}/answer",
+        {"answer": "见第一档。"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["answer"] == "见第一档。"
+    recipients = set(Notification.objects.values_list("recipient_id", flat=True))
+    assert recipients == {cast.manager.pk, world.head.pk, cast.salesperson.pk}
+    response = cast.client_for("manager").post(
+        f"/api/v1/performance/statements/{mine.pk}/adjustments",
+        {"amount_cents": 5000, "reason": "奖励"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201 and response.json()["explanation"] == "奖励"
+    response = cast.client_for("salesperson").post(
+        f"/api/v1/performance/statements/{mine.pk}/adjustments",
+        {"amount_cents": 5000, "reason": "me"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    mine.refresh_from_db()
+    assert mine.total_cents == 100_000 + 5000
+
+
+def test_statement_pages_read_a_fixed_number_of_queries(computed, django_assert_num_queries):
+    world = computed
+    cast = world.cast
+    client = cast.client_for("hr")
+    mine = Statement.objects.get(person=cast.salesperson)
+    detail = reverse("performance:statement_detail", args=[mine.pk])
+    overview = reverse("performance:statement_overview")
+
+    def count(url):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before_detail, before_overview = count(detail), count(overview)
+    for index in range(5):
+        sell(cast.salesperson, "1000.00", FEB, external_id=f"SO-X{index}")
+        sell(cast.salesperson2, "1000.00", FEB)
+    targets({cast.salesperson2: 1_000_000})
+    statements.statements_compute(world.quarter)
+    mine = Statement.objects.get(person=cast.salesperson)
+    detail = reverse("performance:statement_detail", args=[mine.pk])
+    for url, expected in ((detail, before_detail), (overview, before_overview)):
+        with django_assert_num_queries(expected):
+            response = client.get(url)
+        assert response.status_code == 200
+    assert "SO-X4" in client.get(detail).content.decode()

@@ -1,0 +1,47 @@
+"""Pages of scorecards: my scorecard, one card, a unit's cards with charts, the templates.
+
+Thin: parse the parameters, call one selector, render. What a user may see is
+decided by `Scorecard.objects.visible_to` in the selectors.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from salesalign.core.types import AuthenticatedHttpRequest
+from salesalign.performance.selectors import scorecards as selectors
+from salesalign.performance.views.common import int_param
+
+
+def my_scorecard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The person's own card of a published period, with "how was this computed"."""
+    cards, view = selectors.my_scorecard(
+        user=request.user, period_pk=int_param(request.GET.get("period"))
+    )
+    return render(request, "performance/scorecard_my.html", {"cards": cards, "view": view})
+
+
+def scorecard_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One card the user may see (their own once published, their units' as a manager)."""
+    view = selectors.scorecard_get(user=request.user, pk=pk)
+    return render(request, "performance/scorecard_detail.html", {"view": view})
+
+
+def scorecard_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A unit's cards for a period: the table and charts (attainment, ratings, trend)."""
+    page = selectors.unit_scorecards(
+        user=request.user,
+        period_pk=int_param(request.GET.get("period")),
+        unit_pk=int_param(request.GET.get("unit")),
+    )
+    return render(request, "performance/scorecard_list.html", {"page": page})
+
+
+def scorecard_templates(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The scorecard templates with their KPIs, weights and rules (read-only)."""
+    return render(
+        request,
+        "performance/scorecard_templates.html",
+        {"templates": selectors.template_list(user=request.user)},
+    )
