@@ -421,6 +421,7 @@ def measure(
 ) -> list[Result]:
     from salesalign.core.models import User
     from salesalign.organization.models import OrgUnit, Person
+    from salesalign.performance.models import EvaluationPeriod
     from salesalign.sales.models import SalesFact
     from salesalign.targets.models import TargetPlan
 
@@ -428,6 +429,8 @@ def measure(
     if reuse:
         # A kept database: the company and its orders are there; measure the rest again.
         user = User.objects.get(username="bench")
+        # The periods (with their scorecards) and plans of earlier runs.
+        EvaluationPeriod.objects.all().delete()
         TargetPlan.objects.all().delete()
         facts_count = SalesFact.objects.count()
         print(f"reusing the kept database: {facts_count:,} facts, import not measured")
@@ -473,6 +476,7 @@ def measure(
         )
     results.append(measure_allocation(database, user, last_day))
     results += measure_cascade_editor(database, user, repeat)
+    results.append(measure_close(database, user, last_day, repeat, facts=facts))
     return results
 
 
@@ -583,6 +587,63 @@ def measure_cascade_editor(database: str, user: Any, repeat: int) -> list[Result
         )
     )
     return results
+
+
+def measure_close(database: str, user: Any, last_day: date, repeat: int, *, facts: Path) -> Result:
+    """`close_period`: the last quarter of the history opened and closed (every scorecard
+    written), on an approved plan of the last year; checked and timed against DuckDB."""
+    from django.conf import settings
+
+    from bench.close import (
+        CloseMismatch,
+        approved_plan,
+        close_period,
+        compare_attainments,
+        duckdb_attainments,
+        export_targets,
+        last_quarter,
+        salesalign_attainments,
+        salespeople_template,
+    )
+    from salesalign.engines.periods import year_period
+    from salesalign.organization.models import OrgUnit
+    from salesalign.sales.selectors.actuals import actuals
+
+    quarter = last_quarter(last_day)
+    # The plan of the quarter's year: the year before's revenue + 12 %, as allocate_year does.
+    year_before = year_period(quarter.fiscal_year - 1, settings.FISCAL_YEAR_START_MONTH)
+    company = OrgUnit.objects.get_root_nodes().get()
+    revenue = actuals(user=user, metric="revenue", periods=[year_before], units=[company]).value(
+        unit=company, period=year_before
+    )
+    if not revenue:
+        raise BenchmarkFailed(f"close_period: no revenue in {year_before.key} to plan from")
+    plan = approved_plan(
+        user, quarter.fiscal_year, (revenue * Decimal("1.12")).quantize(Decimal(1))
+    )
+    salespeople_template(user)
+    period, written, seconds = close_period(user, quarter)
+    targets = export_targets(facts.parent, plan, quarter)
+    reference_seconds, reference = _best(
+        repeat, functools.partial(duckdb_attainments, facts, targets, quarter)
+    )
+    ours = salesalign_attainments(period)
+    try:
+        compare_attainments(ours, reference)
+    except CloseMismatch as error:
+        raise BenchmarkFailed(f"close_period {period.key}: {error}") from error
+    print(
+        f"close_period {period.key}: {written:,} scorecards ({len(ours):,} salespeople, "
+        f"{sum(value is not None for value in ours.values()):,} revenue attainments checked "
+        "against DuckDB)"
+    )
+    return Result.measured(
+        operation="close_period",
+        database=database,
+        rows=written,
+        seconds=seconds,
+        reference_seconds=reference_seconds,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

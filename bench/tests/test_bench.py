@@ -6,6 +6,7 @@ import csv
 import json
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,31 @@ def test_the_imported_company_has_the_same_actuals_in_salesalign_and_duckdb(comp
     wrong[key] += 1
     with pytest.raises(run.BenchmarkFailed):
         run.compare("year", wrong, reference)
+
+
+@pytest.mark.django_db
+def test_the_closed_quarter_has_the_same_attainments_in_salesalign_and_duckdb(company, tmp_path):
+    folder, manifest = company
+    user = run.load_company(json.loads((folder / "company.json").read_text(encoding="utf-8")))
+    run.import_parts(folder, manifest.parts, user)
+    facts, _tree = run.export_parquet(tmp_path)
+
+    from bench import close
+
+    quarter = close.last_quarter(date.fromisoformat(manifest.last_day))
+    plan = close.approved_plan(user, quarter.fiscal_year, Decimal("3000000"))
+    close.salespeople_template(user)
+    period, written, _seconds = close.close_period(user, quarter)
+    ours = close.salesalign_attainments(period)
+    reference = close.duckdb_attainments(
+        facts, close.export_targets(tmp_path, plan, quarter), quarter
+    )
+
+    assert period.status == "closed"
+    assert written > len(ours) > 0, "every salesperson, and the teams and departments"
+    close.compare_attainments(ours, reference)
+    assert sum(value is not None for value in ours.values()) == len(ours)
+    person, attainment = next(iter(ours.items()))
+    assert attainment is not None
+    with pytest.raises(close.CloseMismatch):
+        close.compare_attainments({**ours, person: attainment + Decimal("0.01")}, reference)
