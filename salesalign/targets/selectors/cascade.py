@@ -2,15 +2,18 @@
 
 One tree per call, read with a fixed number of queries whatever the number of
 units and people: the targets of the subtree, their months, their children's
-totals, their latest proposals and the salespeople of the subtree. Each node
-carries its months and quarters, the total of its children and the remainder
-still to place, and the reasonableness findings about it (children that do not
-add up, targets far from peers, SMART gaps; salespeople without a target).
+totals, their latest proposals, the salespeople of the subtree, the targets'
+history (one actuals aggregation per split kind) and the market factors of the
+runs that made them. Each node carries its months and quarters, the total of
+its children and the remainder still to place, and the reasonableness findings
+about it (growth against its own trend and against the market, children that do
+not add up, targets far from peers, SMART gaps; salespeople without a target).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -26,11 +29,13 @@ from salesalign.engines.reasonableness import (
     FindingCode,
     ReasonablenessInputs,
     TargetLine,
+    check_growth_against_market,
     check_targets,
 )
 from salesalign.organization.models import Person
 from salesalign.targets.metrics import TargetMetric
 from salesalign.targets.models import Target, TargetPeriod, TargetPlan, TargetProposal
+from salesalign.targets.selectors.evidence import targets_history, targets_market_factors
 from salesalign.targets.selectors.plans import TARGET_RELATED, target_label
 from salesalign.targets.selectors.visibility import can_manage_target
 
@@ -53,6 +58,8 @@ class CascadeNode:
     remainder: Decimal | None = None
     findings: list[Finding] = field(default_factory=list)
     proposal: TargetProposal | None = None
+    # Its own product-line slices that have findings: the cells of its row in the grid.
+    slices_with_findings: list[CascadeNode] = field(default_factory=list)
 
     @property
     def has_remainder(self) -> bool:
@@ -193,8 +200,15 @@ def cascade_tree(
             by_id[target.parent_id].children.append(node)
 
     can_manage = can_manage_target(user, root)
+    tree_targets = [target for target, _ in reachable]
     findings = _findings(
-        plan, root, [target for target, _ in reachable], kind, with_people=can_manage
+        plan,
+        root,
+        tree_targets,
+        kind,
+        with_people=can_manage,
+        history=targets_history(user=user, plan=plan, kind=kind, targets=tree_targets),
+        market_factors=targets_market_factors(plan=plan, targets=tree_targets, within=id_filter),
     )
     plan_findings = []
     missing = [
@@ -211,6 +225,17 @@ def cascade_tree(
             by_id[int(finding.key[1])].findings.append(finding)
         else:
             plan_findings.append(finding)
+    for node in nodes:
+        target = node.target
+        above = by_id.get(target.parent_id or 0) if node.depth else None
+        if (
+            node.findings
+            and above is not None
+            and target.product_line_id is not None
+            and above.target.product_line_id is None
+            and (above.target.unit_id, above.target.person_id) == (target.unit_id, target.person_id)
+        ):
+            above.slices_with_findings.append(node)
     return CascadeTree(
         plan=plan,
         metric=kind,
@@ -236,12 +261,22 @@ def _goal_above(target: Target) -> int | None:
 
 
 def _findings(
-    plan: TargetPlan, root: Target, targets: list[Target], kind: TargetMetric, *, with_people: bool
+    plan: TargetPlan,
+    root: Target,
+    targets: list[Target],
+    kind: TargetMetric,
+    *,
+    with_people: bool,
+    history: Mapping[int, Mapping[int, int]],
+    market_factors: Mapping[int, Mapping[tuple[str, str | int], Decimal]],
 ) -> tuple[Finding, ...]:
-    """The reasonableness checks of the tree (no history: the allocation preview has it).
+    """The reasonableness checks of the tree.
 
     Target findings are keyed ("target", id); a salesperson without a target is keyed
-    (person id,) and looked for only for those who manage the tree.
+    (person id,) and looked for only for those who manage the tree. `history` is each
+    target's actuals by year (a target missing is not judged against its trend);
+    `market_factors` the factors of the run that made each target: targets of different
+    runs are judged against their own run's factors, never another's.
     """
     months = fiscal_months(plan.fiscal_year, plan.fiscal_start_month)
     ids = {target.pk for target in targets}
@@ -277,6 +312,7 @@ def _findings(
                 tactical_goal=_goal_above(root)
                 if target.pk == root.pk
                 else target.tactical_goal_id,
+                history=history.get(target.pk),
             )
         )
     active: list[int] = []
@@ -294,6 +330,48 @@ def _findings(
     people_with_lines = {target.person_id for target in targets if target.person_id is not None}
     if not people_with_lines:
         active = []  # nothing allocated to people yet: not a finding about anyone in particular
-    return check_targets(
+    found = check_targets(
         ReasonablenessInputs(plan_year=plan.fiscal_year, lines=lines, active_people=active)
+    )
+    by_factors: dict[tuple[tuple[tuple[str, str | int], Decimal], ...], list[TargetLine]] = (
+        defaultdict(list)
+    )
+    for target, line in zip(targets, lines, strict=True):
+        factors = market_factors.get(target.pk)
+        if factors and line.dimensions and line.history is not None:
+            by_factors[tuple(sorted(factors.items(), key=_factor_order))].append(line)
+    market = [
+        finding
+        for factors, members in by_factors.items()
+        for finding in check_growth_against_market(
+            members, plan_year=plan.fiscal_year, market_factors=dict(factors)
+        )
+    ]
+    return _merged(found, market) if market else found
+
+
+def _factor_order(item: tuple[tuple[str, str | int], Decimal]) -> tuple[str, str]:
+    (axis, value), _factor = item
+    return axis, str(value)
+
+
+def _key_order(part: str | int) -> tuple[int, int, str]:
+    return (1, 0, part) if isinstance(part, str) else (0, part, "")
+
+
+_CODE_ORDER = {code: index for index, code in enumerate(FindingCode)}
+
+
+def _merged(found: tuple[Finding, ...], more: list[Finding]) -> tuple[Finding, ...]:
+    """Findings of separate checks in the one order of the checks (plan first, then by key and
+    code): a stable sort keeps the order the engine gave findings of the same key and code."""
+    return tuple(
+        sorted(
+            [*found, *more],
+            key=lambda finding: (
+                finding.key is not None,
+                tuple(_key_order(part) for part in finding.key or ()),
+                _CODE_ORDER[finding.code],
+            ),
+        )
     )

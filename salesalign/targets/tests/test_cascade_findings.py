@@ -1,0 +1,182 @@
+"""The cascade editor judges targets against their own trend and the market as cells are edited.
+
+In the world, salesperson sold a flat 18,000.00 a year (12,000.00 of hardware,
+6,000.00 of software) in 2023–2025; salesperson2 a flat 6,000.00 (4,000.00 and
+2,000.00). Above-trend is +30 % beyond the trend, the market tolerance 10 points.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from salesalign.engines.reasonableness import FindingCode
+from salesalign.targets.models import Target
+from salesalign.targets.selectors.cascade import cascade_tree
+from salesalign.targets.services import allocation, plans
+from salesalign.targets.services.allocation import AllocationParams, GrowthFactor
+from salesalign.targets.tests.pages_world import allocate_down
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ABOVE_TREND = FindingCode.GROWTH_ABOVE_TREND.value
+MARKET = {FindingCode.GROWTH_ABOVE_MARKET.value, FindingCode.GROWTH_BELOW_MARKET.value}
+
+
+def editor_url(allocated, root, view="months"):
+    url = reverse("targets:cascade", args=[allocated.plan.pk])
+    return f"{url}?root={root.pk}&view={view}&levels=all"
+
+
+def save(client, allocated, values, *, root, view="months"):
+    """Type cells as the editor does (htmx); the block comes back, saved."""
+    data = {"root": root.pk, "view": view, "levels": "all"}
+    data.update({f"t{target.pk}": value for target, value in values.items()})
+    response = client.post(reverse("targets:cascade_save", args=[allocated.plan.pk]), data, **HTMX)
+    assert response.status_code == 200
+    assert response.templates[0].name == "targets/_cascade_block.html"
+    assert response.context["error"] is None and 'id="cascade-saved"' in response.content.decode()
+    return response
+
+
+def findings_row(response, target):
+    """The findings row the page shows under one target's row ("" when there is none)."""
+    page = response.content.decode()
+    row = re.search(rf'<tr class="findings-row" data-findings="{target.pk}">(.*?)</tr>', page, re.S)
+    return row.group(1) if row else ""
+
+
+def codes_shown(response, target):
+    """The finding codes shown under one target's row."""
+    return set(re.findall(r'data-code="([a-z_]+)"', findings_row(response, target)))
+
+
+def slice_codes(response, target):
+    """The finding codes the product-line grid shows for one of a row's product-line cells."""
+    page = response.content.decode()
+    return set(re.findall(rf'data-code="([a-z_]+)" data-slice="{target.pk}"', page))
+
+
+def test_a_target_80_percent_above_a_flat_trend_is_flagged_as_typed_and_cleared_when_fixed(world):
+    allocated = allocate_down(world)
+    cast = world.cast
+    client = cast.client_for("manager")
+    own = allocated.person_target(cast.salesperson)
+    team = allocated.team
+
+    on_trend = save(client, allocated, {own: "18,900"}, root=team)  # +5 %: within the trend
+    assert ABOVE_TREND not in codes_shown(on_trend, own)
+
+    raised = save(client, allocated, {own: "32,400"}, root=team)  # +80 % on a flat trend
+    assert ABOVE_TREND in codes_shown(raised, own)
+    words = findings_row(raised, own)
+    assert "+80.0 %" in words and "far above its own trend" in words and "2025" in words
+    node = next(node for node in raised.context["tree"].nodes if node.target.pk == own.pk)
+    [finding] = [f for f in node.findings if f.code == ABOVE_TREND]
+    assert finding.params["target_growth"] == Decimal("0.8000")
+    assert finding.params["trend_growth"] == Decimal("0.0000")
+    assert finding.params["base"] == 1_800_000  # cents of 2025
+
+    page = client.get(editor_url(allocated, team))
+    assert ABOVE_TREND in codes_shown(page, own)
+
+    fixed = save(client, allocated, {own: "20,000"}, root=team)  # +11 %: fine again
+    assert ABOVE_TREND not in codes_shown(fixed, own)
+    assert ABOVE_TREND not in codes_shown(client.get(editor_url(allocated, team)), own)
+
+
+def test_a_target_far_below_its_trend_is_flagged_too(world):
+    allocated = allocate_down(world)
+    cast = world.cast
+    client = cast.client_for("manager")
+    own = allocated.person_target(cast.salesperson2)
+    lowered = save(client, allocated, {own: "3,000"}, root=allocated.team)  # −50 % on 6,000
+    assert FindingCode.GROWTH_BELOW_TREND.value in codes_shown(lowered, own)
+
+
+def _split_by_product_line(world, allocated, person, **kwargs):
+    allocation.allocation_apply(
+        actor=world.cast.manager.user,
+        plan=allocated.plan,
+        parent=allocated.person_target(person),
+        axes=["product_line"],
+        **kwargs,
+    )
+    return {
+        line: Target.objects.get(plan=allocated.plan, person=person, product_line=line)
+        for line in (world.hardware, world.software)
+    }
+
+
+def _with_factor(world):
+    return AllocationParams(
+        growth_factors=(GrowthFactor("product_line", world.hardware.pk, Decimal("1.05")),)
+    )
+
+
+def test_a_product_line_slice_is_judged_against_the_market_factor_of_its_run(world):
+    allocated = allocate_down(world)
+    cast = world.cast
+    client = cast.client_for("manager")
+    team = allocated.team
+    # The person's share of a million is far more than 18,000: the split grows far past +5 %.
+    slices = _split_by_product_line(
+        world, allocated, cast.salesperson, method="history_market", params=_with_factor(world)
+    )
+    # Split by another run, without a market factor: not judged against the first run's.
+    others = _split_by_product_line(world, allocated, cast.salesperson2, method="history")
+    hardware, software = slices[world.hardware], slices[world.software]
+
+    page = client.get(editor_url(allocated, team))
+    assert FindingCode.GROWTH_ABOVE_MARKET.value in codes_shown(page, hardware)
+    assert "more than the market change of +5.0 %" in findings_row(page, hardware)
+    assert not MARKET & codes_shown(page, software), "no factor entered for software"
+    assert not MARKET & codes_shown(page, others[world.hardware])
+    # The grid shows a row's product-line cells' findings under the row, named by the line.
+    grid = client.get(editor_url(allocated, team, view="product_lines"))
+    assert FindingCode.GROWTH_ABOVE_MARKET.value in slice_codes(grid, hardware)
+    person_row = findings_row(grid, allocated.person_target(cast.salesperson))
+    assert "Hardware</span> · Grows" in person_row
+    assert not MARKET & slice_codes(grid, software)
+
+    # Typed by hand, the slice is still judged against the market its parent was split for.
+    near = save(client, allocated, {hardware: "12,700"}, root=team, view="product_lines")
+    assert not MARKET & slice_codes(near, hardware)  # +5.8 %: inside the tolerance
+    low = save(client, allocated, {hardware: "10,000"}, root=team, view="product_lines")
+    assert FindingCode.GROWTH_BELOW_MARKET.value in slice_codes(low, hardware)
+    assert FindingCode.GROWTH_BELOW_MARKET.value in codes_shown(
+        client.get(editor_url(allocated, team)), hardware
+    )
+    hardware.refresh_from_db()
+    assert hardware.allocation_run is None
+
+
+def test_people_above_see_no_trend_of_the_units_they_may_not_read(world):
+    allocated = allocate_down(world)
+    cast = world.cast
+    response = cast.client_for("manager").get(editor_url(allocated, allocated.department))
+    assert response.status_code == 200
+    nodes = {node.target.pk: node for node in response.context["tree"].nodes}
+    codes = {pk: {finding.code for finding in node.findings} for pk, node in nodes.items()}
+    assert ABOVE_TREND in codes[allocated.team.pk]  # a million on about 24,000 a year
+    assert ABOVE_TREND not in codes[allocated.department.pk], "the department is above them"
+    executive = cascade_tree(
+        user=cast.executive.user, plan=allocated.plan, root_id=allocated.department.pk
+    )
+    assert ABOVE_TREND in {finding.code for finding in executive.root.findings}
+
+
+def test_a_salesperson_sees_the_trend_of_their_own_target_only(world):
+    allocated = allocate_down(world)
+    cast = world.cast
+    plans.plan_submit_for_negotiation(actor=cast.executive.user, plan=allocated.plan)
+    plans.plan_approve(actor=cast.executive.user, plan=allocated.plan)
+    tree = cascade_tree(user=cast.salesperson.user, plan=allocated.plan)
+    codes = {node.target.pk: {f.code for f in node.findings} for node in tree.nodes}
+    own = allocated.person_target(cast.salesperson)
+    assert ABOVE_TREND in codes[own.pk]
+    assert ABOVE_TREND not in codes[allocated.team.pk]
