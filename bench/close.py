@@ -28,6 +28,7 @@ from typing import Any
 
 #: The bench's scorecard template for salespeople (found again in a reused database).
 TEMPLATE_NAME = "基准销售记分卡"
+PLAN_NAME = "Bench commission"
 TEMPLATE_LINES = [
     {"kpi": "revenue", "weight": "60", "rule": {"kind": "linear", "floor": "0", "cap": "120"}},
     {
@@ -107,10 +108,31 @@ def salespeople_template(user: Any) -> Any:
     )
 
 
+def commission_plan(user: Any, valid_from: date) -> Any:
+    """The salespeople's commission plan (the demo's: marginal tiers, a cap, a satisfaction
+    gate, a quarterly team bonus), so that the close writes every statement too."""
+    from salesalign.core.choices import Role
+    from salesalign.performance.demo_statements import DEFINITION
+    from salesalign.performance.models import IncentivePlan
+    from salesalign.performance.services.statements import plan_save
+
+    existing = IncentivePlan.objects.filter(name=PLAN_NAME).first()
+    if existing is not None:
+        return existing
+    return plan_save(
+        actor=user,
+        name=PLAN_NAME,
+        name_en=PLAN_NAME,
+        role=Role.SALESPERSON,
+        definition=DEFINITION,
+        valid_from=valid_from,
+    )
+
+
 def close_period(user: Any, quarter: Quarter) -> tuple[Any, int, float]:
     """Open and close the quarter (timed); (the closed period, scorecards written, seconds)."""
     from salesalign.performance.choices import PeriodKind
-    from salesalign.performance.models import Scorecard
+    from salesalign.performance.models import Scorecard, Statement
     from salesalign.performance.services import periods
 
     started = time.perf_counter()
@@ -123,6 +145,8 @@ def close_period(user: Any, quarter: Quarter) -> tuple[Any, int, float]:
     period = periods.period_close(actor=user, period=period, today=quarter.end + timedelta(1))
     seconds = time.perf_counter() - started
     written = Scorecard.objects.filter(period=period, version=period.version).count()
+    statements = Statement.objects.filter(period=period, version=period.version).count()
+    print(f"close_period: {written:,} scorecards and {statements:,} statements written")
     return period, written, seconds
 
 

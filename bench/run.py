@@ -598,6 +598,7 @@ def measure_close(database: str, user: Any, last_day: date, repeat: int, *, fact
         CloseMismatch,
         approved_plan,
         close_period,
+        commission_plan,
         compare_attainments,
         duckdb_attainments,
         export_targets,
@@ -622,6 +623,7 @@ def measure_close(database: str, user: Any, last_day: date, repeat: int, *, fact
         user, quarter.fiscal_year, (revenue * Decimal("1.12")).quantize(Decimal(1))
     )
     salespeople_template(user)
+    commission_plan(user, date(quarter.fiscal_year - 1, 1, 1))
     period, written, seconds = close_period(user, quarter)
     targets = export_targets(facts.parent, plan, quarter)
     reference_seconds, reference = _best(

@@ -23,6 +23,7 @@ Which template scores whom (the most specific wins):
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,9 +51,7 @@ from salesalign.performance.models import (
 )
 from salesalign.performance.selectors.access import can_manage_periods
 from salesalign.performance.services.common import clean_text
-
-#: Rows written per INSERT when the close writes the cards.
-BATCH_SIZE = 2000
+from salesalign.sales.facts import insert_rows
 
 #: Roles whose people may be scored with a template that names no role.
 DEFAULT_ROLE = Role.SALESPERSON
@@ -543,54 +542,121 @@ def _actuals(
     return people, units
 
 
+#: The columns the close writes (attribute names), in the order of `_card_rows`' tuples.
+CARD_COLUMNS = (
+    "period_id",
+    "version",
+    "person_id",
+    "unit_id",
+    "template_id",
+    "total_score",
+    "rating",
+    "natural_rating",
+    "team_rank",
+    "team_size",
+    "department_rank",
+    "department_size",
+    "weights_counted",
+    "explanation",
+    "override_reason",
+)
+KPI_COLUMNS = (
+    "scorecard_id",
+    "kpi_id",
+    "position",
+    "target",
+    "actual",
+    "attainment",
+    "score",
+    "weight",
+    "weighted_score",
+    "explanation",
+)
+
+CardKey = tuple[int | None, int]
+
+
 def _card_rows(
     period: EvaluationPeriod,
     cards: Sequence[scoring.Scorecard],
     *,
-    subjects: Mapping[scoring.PersonId, tuple[int | None, int]],
+    subjects: Mapping[scoring.PersonId, CardKey],
     templates: Mapping[str, CompiledTemplate],
     kpi_ids: Mapping[str, int],
     ranked: bool,
-) -> tuple[list[Scorecard], list[list[ScorecardKpi]]]:
-    scorecards: list[Scorecard] = []
-    lines: list[list[ScorecardKpi]] = []
+) -> tuple[list[tuple[Any, ...]], list[tuple[CardKey, tuple[Any, ...]]]]:
+    """Plain rows of the cards and of their KPI lines (keyed by their card's subject).
+
+    Tuples rather than model instances: a large company's close writes tens of
+    thousands of rows, and building models and their INSERTs value by value cost
+    more than the scoring.
+    """
+    card_rows: list[tuple[Any, ...]] = []
+    kpi_rows: list[tuple[CardKey, tuple[Any, ...]]] = []
     for card in cards:
-        person_id, unit_id = subjects[card.person_id]
-        scorecards.append(
-            Scorecard(
-                period=period,
-                version=period.version,
-                person_id=person_id,
-                unit_id=unit_id,
-                template_id=templates[card.template].pk,
-                total_score=card.total_score,
-                rating=card.rating or "",
-                natural_rating=card.natural_rating or "",
-                team_rank=card.team_rank if ranked else None,
-                team_size=card.team_size if ranked else 0,
-                department_rank=card.department_rank if ranked else None,
-                department_size=card.department_size if ranked else 0,
-                weights_counted=card.weights_counted,
-                explanation=[step.as_json() for step in card.explanation],
+        key = subjects[card.person_id]
+        person_id, unit_id = key
+        card_rows.append(
+            (
+                period.pk,
+                period.version,
+                person_id,
+                unit_id,
+                templates[card.template].pk,
+                card.total_score,
+                card.rating or "",
+                card.natural_rating or "",
+                card.team_rank if ranked else None,
+                card.team_size if ranked else 0,
+                card.department_rank if ranked else None,
+                card.department_size if ranked else 0,
+                card.weights_counted,
+                json.dumps([step.as_json() for step in card.explanation]),
+                "",
             )
         )
-        lines.append(
-            [
-                ScorecardKpi(
-                    kpi_id=kpi_ids[line.kpi],
-                    position=position,
-                    target=None if line.target is None else Decimal(line.target),
-                    actual=None if line.actual is None else Decimal(line.actual),
-                    attainment=line.attainment,
-                    score=line.score,
-                    weight=line.weight,
-                    weighted_score=line.weighted_score,
-                    explanation=[step.as_json() for step in line.explanation],
+        for position, line in enumerate(card.kpis):
+            kpi_rows.append(
+                (
+                    key,
+                    (
+                        kpi_ids[line.kpi],
+                        position,
+                        None if line.target is None else Decimal(line.target),
+                        None if line.actual is None else Decimal(line.actual),
+                        line.attainment,
+                        line.score,
+                        line.weight,
+                        line.weighted_score,
+                        json.dumps([step.as_json() for step in line.explanation]),
+                    ),
                 )
-                for position, line in enumerate(card.kpis)
-            ]
-        )
-    return scorecards, lines
+            )
+    return card_rows, kpi_rows
+
+
+def _write_cards(
+    period: EvaluationPeriod,
+    card_rows: list[tuple[Any, ...]],
+    kpi_rows: list[tuple[CardKey, tuple[Any, ...]]],
+) -> None:
+    """Insert the cards, read their ids back in one query, insert their KPI lines."""
+    insert_rows(Scorecard, CARD_COLUMNS, card_rows)
+    ids: dict[CardKey, int] = {
+        (person_id, unit_id): pk
+        for pk, person_id, unit_id in Scorecard.objects.filter(
+            period=period, version=period.version
+        ).values_list("pk", "person_id", "unit_id")
+    }
+
+    def card_id(key: CardKey) -> int:
+        # A person's card is theirs whatever unit it names; a unit's card has no person.
+        if key[0] is not None:
+            return by_person[key[0]]
+        return ids[key]
+
+    by_person = {person_id: pk for (person_id, _unit), pk in ids.items() if person_id is not None}
+    insert_rows(ScorecardKpi, KPI_COLUMNS, ((card_id(key), *values) for key, values in kpi_rows))
 
 
 def scorecards_compute(period: EvaluationPeriod) -> int:
@@ -687,13 +753,7 @@ def scorecards_compute(period: EvaluationPeriod) -> int:
     )
     cards += more_cards
     lines += more_lines
-    Scorecard.objects.bulk_create(cards, batch_size=BATCH_SIZE)
-    kpi_rows = []
-    for card, card_lines in zip(cards, lines, strict=True):
-        for line in card_lines:
-            line.scorecard_id = card.pk
-            kpi_rows.append(line)
-    ScorecardKpi.objects.bulk_create(kpi_rows, batch_size=BATCH_SIZE)
+    _write_cards(period, cards, lines)
     return len(cards)
 
 
