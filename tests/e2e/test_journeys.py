@@ -13,7 +13,13 @@ from salesalign.strategy.choices import DocumentKind, PublicationStatus
 from salesalign.strategy.models import DocumentConfirmation, StrategyDocument, StrategyEdition
 from tests.e2e.conftest import requires_chromium
 
-pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
+# A flush after each test would take away what migrations wrote (the standard KPIs, the
+# sales totals' state); a serialized rollback puts it back.
+pytestmark = [
+    pytest.mark.browser,
+    requires_chromium,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PASSWORD = "e2e-demo-password"
 

@@ -20,7 +20,13 @@ from salesalign.targets.models import Counterproposal, Target, TargetPlan, Targe
 from tests.e2e.conftest import requires_chromium
 from tests.e2e.test_journeys import PASSWORD, log_in
 
-pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
+# A flush after each test would take away what migrations wrote (the standard KPIs, the
+# sales totals' state); a serialized rollback puts it back.
+pytestmark = [
+    pytest.mark.browser,
+    requires_chromium,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 #: Enough of the demo's sales that every salesperson of the demo team has a history.
 ORDER_LINES = 20_000
