@@ -45,6 +45,7 @@ from salesalign.performance.models import (
     Feedback,
     FeedbackRound,
     ImprovementRule,
+    Kpi,
     PromotionCandidate,
     PromotionRule,
     RoundInvitation,
@@ -62,6 +63,7 @@ from salesalign.performance.services import (
     rounds,
     scorecards,
 )
+from salesalign.performance.standard_kpis import STANDARD, standard_kpi_defaults
 
 if TYPE_CHECKING:
     from salesalign.core.management.commands.load_demo import DemoContext
@@ -178,8 +180,17 @@ def load(*, context: DemoContext) -> None:
     )
 
 
+def _standard_kpis() -> None:
+    """The ready-made KPIs a migration seeds, back if something took them (a flushed database)."""
+    for row in STANDARD:
+        key, defaults = standard_kpi_defaults(row)
+        if not Kpi.objects.filter(key=key).exists():
+            Kpi.objects.create(key=key, **defaults)
+
+
 def _scorecard_template(hr: Person) -> None:
     """The salespeople's scorecard: revenue, new customers, satisfaction and gross margin."""
+    _standard_kpis()
     if ScorecardTemplate.objects.filter(name="销售人员记分卡").exists():
         return
     scorecards.template_save(
