@@ -23,6 +23,8 @@ class PerformanceConfig(AppConfig):
         audit_register(models.StatementLine)
         audit_register(models.ScorecardTemplate)
         audit_register(models.TemplateKpi)
+        audit_register(models.Kpi)
+        audit_register(models.ManagerRating)
         audit_register(models.Scorecard)
         audit_register(models.PromotionRule)
         audit_register(models.PromotionCandidate)

@@ -647,7 +647,7 @@ class Kpi(BilingualNameModel, TimeStampedModel):
     The standard ones (revenue, gross profit, order count, new customers, customer
     satisfaction, gross margin) are made by a migration and cannot be deleted;
     companies add their own. `engines.scoring.KpiDefinition` is what the engine
-    sees (`performance.services.kpis.kpi_definition`).
+    sees (`performance.services.scorecards.kpi_definition`).
     """
 
     key = models.SlugField(_("key"), max_length=40, unique=True)

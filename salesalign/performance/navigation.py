@@ -15,6 +15,11 @@ from salesalign.core.choices import COMPANY_WIDE_ROLES, Role
 #: retrospectives, and decide on promotion candidates.
 LEADERS = frozenset(COMPANY_WIDE_ROLES | {Role.MANAGER})
 
+#: Who enters managers' ratings (HR rates anyone, managers their people).
+RATERS = frozenset({Role.MANAGER, Role.HR})
+#: Who writes incentive plans (services.statements.PLAN_ROLES).
+PLAN_WRITERS = frozenset({Role.ADMIN, Role.HR})
+
 #: (label, url name, roles or None for everyone), in the order shown.
 NAV_ITEMS: tuple[tuple[str | Promise, str, frozenset[str] | None], ...] = (
     (_("My scorecard"), "performance:my_scorecard", None),
@@ -28,4 +33,7 @@ NAV_ITEMS: tuple[tuple[str | Promise, str, frozenset[str] | None], ...] = (
     (_("Promotion candidates"), "performance:promotion_list", LEADERS),
     (_("Improvement actions"), "performance:action_list", None),
     (_("Retrospectives"), "performance:retrospective_list", LEADERS),
+    (_("KPI library"), "performance:kpi_list", None),
+    (_("Manager ratings"), "performance:rating_index", RATERS),
+    (_("Incentive plans"), "performance:plan_list", PLAN_WRITERS),
 )

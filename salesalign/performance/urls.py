@@ -6,6 +6,7 @@ from salesalign.performance.views import (
     actions,
     development,
     feedback,
+    kpis,
     periods,
     retrospectives,
     rounds,
@@ -100,4 +101,14 @@ urlpatterns = [
     path("scorecards/mine/", scorecards.my_scorecard, name="my_scorecard"),
     path("scorecards/templates/", scorecards.scorecard_templates, name="scorecard_templates"),
     path("scorecards/<int:pk>/", scorecards.scorecard_detail, name="scorecard_detail"),
+    # the KPI library, managers' ratings, incentive plans
+    path("kpis/", kpis.kpi_list, name="kpi_list"),
+    path("kpis/new/", kpis.kpi_create, name="kpi_create"),
+    path("kpis/<int:pk>/", kpis.kpi_edit, name="kpi_edit"),
+    path("kpis/<int:pk>/delete/", kpis.kpi_delete, name="kpi_delete"),
+    path("ratings/", kpis.rating_index, name="rating_index"),
+    path("ratings/<int:period_pk>/", kpis.rating_sheet, name="rating_sheet"),
+    path("plans/", kpis.plan_list, name="plan_list"),
+    path("plans/new/", kpis.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", kpis.plan_edit, name="plan_edit"),
 ]
