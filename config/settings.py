@@ -218,6 +218,8 @@ else:
     )
 # Imports with more data rows than this are checked and committed by a worker, with a progress bar.
 IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
+# Closing a period for more active people than this is computed by a worker; the page waits.
+CLOSE_BACKGROUND_PEOPLE = int(os.environ.get("CLOSE_BACKGROUND_PEOPLE", "2000"))
 # --- end task queue block ---
 
 # The company's currency (orders in it by default) and the first month of its fiscal year.

@@ -123,6 +123,13 @@ class EvaluationPeriod(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    closing_since = models.DateTimeField(
+        _("closing since"),
+        null=True,
+        blank=True,
+        help_text=_("Set while a worker computes the close in the background."),
+    )
+    close_error = models.TextField(_("why the last close failed"), blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -123,11 +123,7 @@ def _compute_close(period: EvaluationPeriod) -> None:
     promotion_candidates_refresh(period=period)
 
 
-@transaction.atomic
-def period_close(*, actor: Any, period: EvaluationPeriod, today: date) -> EvaluationPeriod:
-    """Close an open period once it has ended: its results are computed and frozen."""
-    require_period_manager(actor)
-    period = lock_period(period)
+def _check_closable(period: EvaluationPeriod, today: date) -> None:
     if period.status != PeriodStatus.OPEN:
         raise DomainError(
             _("Only an open period can be closed; %(period)s is %(status)s.")
@@ -140,13 +136,80 @@ def period_close(*, actor: Any, period: EvaluationPeriod, today: date) -> Evalua
             % {"period": period.key, "end": period.end.isoformat()},
             code="not_ended",
         )
+
+
+@transaction.atomic
+def period_close(*, actor: Any, period: EvaluationPeriod, today: date) -> EvaluationPeriod:
+    """Close an open period once it has ended: its results are computed and frozen."""
+    require_period_manager(actor)
+    period = lock_period(period)
+    _check_closable(period, today)
     _compute_close(period)
     period.status = PeriodStatus.CLOSED
     period.closed_at = timezone.now()
     period.closed_by = actor_or_none(actor)
+    period.closing_since = None
+    period.close_error = ""
     period.full_clean()
     period.save()
     return period
+
+
+def closes_in_background(period: EvaluationPeriod) -> bool:
+    """A close of more people than CLOSE_BACKGROUND_PEOPLE runs on a worker, not in a request."""
+    from salesalign.organization.models import Person
+
+    people = Person.objects.filter(is_active=True).count()
+    return people > settings.CLOSE_BACKGROUND_PEOPLE
+
+
+@transaction.atomic
+def period_close_request(*, actor: Any, period: EvaluationPeriod, today: date) -> EvaluationPeriod:
+    """Ask a worker to close the period (the same checks first); the page shows it closing.
+
+    A second request while one is running is refused; a worker that failed leaves its
+    reason in `close_error`, and the period open, to be closed again.
+    """
+    from salesalign.performance.tasks import close_period_task
+
+    require_period_manager(actor)
+    period = lock_period(period)
+    _check_closable(period, today)
+    if period.closing_since is not None:
+        raise DomainError(
+            _("%(period)s is being closed since %(since)s.")
+            % {
+                "period": period.key,
+                "since": timezone.localtime(period.closing_since).strftime("%H:%M"),
+            },
+            code="closing",
+        )
+    period.closing_since = timezone.now()
+    period.close_error = ""
+    period.save(update_fields=["closing_since", "close_error", "updated_at"])
+    user_id = getattr(actor, "pk", None)
+    transaction.on_commit(lambda: close_period_task(period.pk, user_id, today.isoformat()))
+    return period
+
+
+def run_background_close(period_id: int, user_id: int | None, today: date) -> None:
+    """The worker's side of `period_close_request`: close, or keep why it could not."""
+    from salesalign.core.models import User
+
+    period = EvaluationPeriod.objects.get(pk=period_id)
+    actor = User.objects.filter(pk=user_id).first() if user_id is not None else None
+    try:
+        period_close(actor=actor, period=period, today=today)
+    except DomainError as error:
+        EvaluationPeriod.objects.filter(pk=period_id).update(
+            closing_since=None, close_error=error.message
+        )
+    except Exception:
+        EvaluationPeriod.objects.filter(pk=period_id).update(
+            closing_since=None,
+            close_error=gettext_noop("The close failed on the worker; see its log."),
+        )
+        raise
 
 
 @transaction.atomic

@@ -109,7 +109,18 @@ def _period_action(
 
 @require_POST
 def period_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Open → closed: the period's results are computed and frozen."""
+    """Open → closed: the period's results are computed and frozen — in this request, or for
+    a large company on a worker while the page shows the period closing."""
+    period = selectors.period_get(user=request.user, pk=pk)
+    if services.closes_in_background(period):
+        return _period_action(
+            request,
+            pk,
+            lambda period: services.period_close_request(
+                actor=request.user, period=period, today=timezone.localdate()
+            ),
+            _("%(period)s is being closed; this page shows when it is done."),
+        )
     return _period_action(
         request,
         pk,
