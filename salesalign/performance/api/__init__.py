@@ -6,6 +6,7 @@ from ninja import Router
 from salesalign.performance.api.actions import router as actions_router
 from salesalign.performance.api.development import router as development_router
 from salesalign.performance.api.feedback import router as feedback_router
+from salesalign.performance.api.kpis import router as kpis_router
 from salesalign.performance.api.periods import router as periods_router
 from salesalign.performance.api.rounds import router as rounds_router
 from salesalign.performance.api.scorecards import router as scorecards_router
@@ -14,6 +15,7 @@ from salesalign.performance.api.statements import router as statements_router
 router = Router()
 router.add_router("/", periods_router)
 router.add_router("/", feedback_router)
+router.add_router("/", kpis_router)
 router.add_router("/", rounds_router)
 router.add_router("/", actions_router)
 router.add_router("/", development_router)

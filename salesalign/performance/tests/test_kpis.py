@@ -453,3 +453,87 @@ def test_a_plan_with_a_bad_definition_is_refused_with_the_field_path(cast):
         assert other.post(edit, _plan_post(json.dumps(COMMISSION), name="x")).status_code == 403
     plan.refresh_from_db()
     assert plan.name == "新提成"
+
+
+def test_the_api_adds_a_kpi_and_saves_ratings_with_the_pages_rules(cast):
+    build(cast)
+    admin = cast.client_for("admin")
+    bad = admin.post(
+        "/api/v1/performance/kpis",
+        {
+            "key": "win_rate",
+            "name": "赢单率",
+            "kind": "formula",
+            "unit": "percent",
+            "formula": "wins / revenue",
+        },
+        content_type="application/json",
+    )
+    assert bad.status_code == 400  # "wins" is no metric
+    assert not Kpi.objects.filter(key="win_rate").exists()
+    made = admin.post(
+        "/api/v1/performance/kpis",
+        {
+            "key": "margin_per_order",
+            "name": "单均毛利",
+            "kind": "formula",
+            "unit": "number",
+            "formula": "gross_profit / order_count",
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    refused = cast.client_for("salesperson").post(
+        "/api/v1/performance/kpis",
+        {
+            "key": "x",
+            "name": "x",
+            "kind": "rating",
+            "unit": "rating",
+            "scale_min": 1,
+            "scale_max": 5,
+        },
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
+    keys = [
+        row["key"] for row in cast.client_for("salesperson").get("/api/v1/performance/kpis").json()
+    ]
+    assert "margin_per_order" in keys and "revenue" in keys
+
+    scorecards.template_save(
+        actor=cast.admin.user,
+        name="Everyone",
+        role=Role.SALESPERSON,
+        unit=cast.department,
+        lines=[
+            {"kpi": "revenue", "weight": "70", "rule": {"kind": "linear"}},
+            {"kpi": "teamwork", "weight": "30", "rule": {"kind": "linear", "target": "5"}},
+        ],
+    )
+    period = _open_quarter(cast)
+    url = f"/api/v1/performance/periods/{period.pk}/ratings"
+    manager = cast.client_for("manager")
+    out_of_scale = manager.put(
+        url,
+        [{"person_id": cast.salesperson.pk, "kpi": "teamwork", "value": 9}],
+        content_type="application/json",
+    )
+    assert out_of_scale.status_code == 400
+    assert ManagerRating.objects.count() == 0
+    saved = manager.put(
+        url,
+        [{"person_id": cast.salesperson.pk, "kpi": "teamwork", "value": 4, "comment": "Helps"}],
+        content_type="application/json",
+    )
+    assert saved.status_code == 200, saved.content
+    assert saved.json() == [
+        {"person_id": cast.salesperson.pk, "kpi": "teamwork", "value": "4.00", "comment": "Helps"}
+    ]
+    outside = manager.put(
+        url,
+        [{"person_id": cast.other_salesperson.pk, "kpi": "teamwork", "value": 3}],
+        content_type="application/json",
+    )
+    assert outside.status_code == 403
+    assert cast.client_for("salesperson").get(url).status_code == 403
