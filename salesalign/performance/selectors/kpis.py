@@ -9,7 +9,7 @@ them with (`services.scorecards.template_for_person`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -64,8 +64,13 @@ def can_rate(user: Any) -> bool:
     return is_hr(user) or bool(_managed_paths(user))
 
 
-def rateable_people(user: Any, *, person_ids: Iterable[int] | None = None) -> list[Person]:
-    """The active people the user rates (their units loaded), by unit then name; two queries."""
+def rateable_people(
+    user: Any, *, person_ids: Iterable[int] | None = None, within: OrgUnit | None = None
+) -> list[Person]:
+    """The active people the user rates (their units loaded), by unit then name; two queries.
+
+    `within`: only the people of that unit's subtree (a large company rates unit by unit).
+    """
     me = person_of(user)
     if me is None:
         return []
@@ -80,6 +85,8 @@ def rateable_people(user: Any, *, person_ids: Iterable[int] | None = None) -> li
         people = people.filter(condition)
     if person_ids is not None:
         people = people.filter(pk__in=sorted(set(person_ids)))
+    if within is not None:
+        people = people.filter(unit__path__startswith=within.path)
     return list(people.select_related("unit").order_by("unit__path", "name", "pk"))
 
 
@@ -138,6 +145,9 @@ class RatingSheet:
     kpis: list[Kpi]
     rows: list[RatingRow]
     editable: bool
+    #: The units the user may narrow the sheet to, and the one chosen (None: all).
+    units: list[tuple[int, str]] = field(default_factory=list)
+    unit_id: int | None = None
 
 
 def rating_periods(*, user: Any) -> list[EvaluationPeriod]:
@@ -148,14 +158,23 @@ def rating_periods(*, user: Any) -> list[EvaluationPeriod]:
     return sorted(periods[:24], key=lambda period: period.status != PeriodStatus.OPEN)
 
 
-def rating_sheet(*, user: Any, period_pk: int) -> RatingSheet:
-    """The user's rating sheet for a period; a constant number of queries."""
+def rating_sheet(*, user: Any, period_pk: int, unit_id: int | None = None) -> RatingSheet:
+    """The user's rating sheet for a period, optionally one unit's; a constant number of
+    queries."""
+    from salesalign.sales.selectors.actuals import unit_choices
+
     if not can_rate(user):
         raise PermissionDenied(_("Only managers and HR enter ratings."))
     period = EvaluationPeriod.objects.visible_to(user).filter(pk=period_pk).first()
     if period is None:
         raise Http404("No such period.")
-    people = rateable_people(user)
+    units = unit_choices(user=user)
+    within = None
+    if unit_id is not None:
+        if unit_id not in {pk for pk, _label in units}:
+            raise Http404("No such unit.")
+        within = OrgUnit.objects.get(pk=unit_id)
+    people = rateable_people(user, within=within)
     kpis_of = rating_kpis_by_person(people)
     columns: dict[str, Kpi] = {}
     for person_kpis in kpis_of.values():
@@ -184,7 +203,12 @@ def rating_sheet(*, user: Any, period_pk: int) -> RatingSheet:
             )
         rows.append(RatingRow(person=person, cells=cells))
     return RatingSheet(
-        period=period, kpis=kpis, rows=rows, editable=period.status == PeriodStatus.OPEN
+        period=period,
+        kpis=kpis,
+        rows=rows,
+        editable=period.status == PeriodStatus.OPEN,
+        units=units,
+        unit_id=unit_id,
     )
 
 

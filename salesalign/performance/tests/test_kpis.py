@@ -537,3 +537,29 @@ def test_the_api_adds_a_kpi_and_saves_ratings_with_the_pages_rules(cast):
     )
     assert outside.status_code == 403
     assert cast.client_for("salesperson").get(url).status_code == 403
+
+
+def test_hr_narrows_the_rating_sheet_to_one_unit(cast):
+    build(cast)
+    scorecards.template_save(
+        actor=cast.admin.user,
+        name="Everyone",
+        role=Role.SALESPERSON,
+        unit=cast.department,
+        lines=[
+            {"kpi": "revenue", "weight": "70", "rule": {"kind": "linear"}},
+            {"kpi": "teamwork", "weight": "30", "rule": {"kind": "linear", "target": "5"}},
+        ],
+    )
+    period = _open_quarter(cast)
+    url = reverse("performance:rating_sheet", args=[period.pk])
+    hr = cast.client_for("hr")
+    everyone = hr.get(url).content.decode()
+    assert f'data-person="{cast.other_salesperson.pk}"' in everyone
+    team = hr.get(f"{url}?unit={cast.team.pk}").content.decode()
+    assert f'data-person="{cast.salesperson.pk}"' in team
+    assert f'data-person="{cast.other_salesperson.pk}"' not in team
+    # A manager cannot narrow to a unit they do not manage.
+    assert cast.client_for("manager").get(f"{url}?unit={cast.other_team.pk}").status_code == 404
+    saved = hr.post(f"{url}?unit={cast.team.pk}", {f"value-{cast.salesperson.pk}-teamwork": "4"})
+    assert saved.status_code == 302 and saved.url.endswith(f"?unit={cast.team.pk}")

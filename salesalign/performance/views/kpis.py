@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,11 @@ from salesalign.performance.models import IncentivePlan, Kpi
 from salesalign.performance.selectors import kpis as selectors
 from salesalign.performance.services import kpis as services
 from salesalign.performance.services.statements import can_write_plans, plan_save
-from salesalign.performance.views.common import add_service_error, refuse_if_not_allowed
+from salesalign.performance.views.common import (
+    add_service_error,
+    int_param,
+    refuse_if_not_allowed,
+)
 
 # --- the KPI library -----------------------------------------------------------------------
 
@@ -163,7 +168,8 @@ def _sheet_rows(
 
 def rating_sheet(request: AuthenticatedHttpRequest, period_pk: int) -> HttpResponse:
     """The people the user rates × the rating KPIs of their templates; one POST saves all."""
-    sheet = selectors.rating_sheet(user=request.user, period_pk=period_pk)
+    unit_id = int_param(request.GET.get("unit"))
+    sheet = selectors.rating_sheet(user=request.user, period_pk=period_pk, unit_id=unit_id)
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
     if request.method == "POST":
@@ -179,7 +185,8 @@ def rating_sheet(request: AuthenticatedHttpRequest, period_pk: int) -> HttpRespo
             messages.error(request, error.message)
         else:
             messages.success(request, _("Ratings saved (%(count)s changed).") % {"count": written})
-            return redirect("performance:rating_sheet", period_pk=period_pk)
+            url = reverse("performance:rating_sheet", args=[period_pk])
+            return redirect(f"{url}?unit={unit_id}" if unit_id else url)
         posted = {name: request.POST.get(name, "") for name in request.POST}
     return render(
         request,
