@@ -331,14 +331,10 @@ def actuals(
     scope: set[int] | None = single
     outermost = _outermost(subtree_roots)
     if outermost:
-        in_subtrees = Q(pk__in=[])
-        for unit in outermost:
-            in_subtrees |= Q(path__startswith=unit.path)
-        inside = dict(OrgUnit.objects.filter(in_subtrees).values_list("pk", "path"))
+        inside, whole_tree = _units_inside(outermost)
         unit_paths.update(inside)
         # Facts are filtered by unit id (no join, no LIKE per row); a request that covers
         # the whole tree needs no filter at all — every fact is credited to some unit.
-        whole_tree = not OrgUnit.objects.exclude(in_subtrees).exists()
         scope = None if whole_tree else single | set(inside)
 
     cells = _cells(
@@ -362,6 +358,24 @@ def actuals(
         members_within=member_unit_ids,
     )
     return result
+
+
+def _units_inside(roots: Sequence[OrgUnit]) -> tuple[dict[int, str], bool]:
+    """(id → path of every unit in the roots' subtrees, whether that is the whole tree).
+
+    Worked out on the unit list in Python: a request about every team of a large company
+    names thousands of roots, and as many OR'ed LIKEs exceed what a database parses.
+    """
+    root_paths = {unit.path for unit in roots}
+    depths = sorted({len(path) for path in root_paths})
+    inside: dict[int, str] = {}
+    everything = True
+    for pk, path in OrgUnit.objects.values_list("pk", "path"):
+        if any(path[:depth] in root_paths for depth in depths if depth <= len(path)):
+            inside[pk] = path
+        else:
+            everything = False
+    return inside, everything
 
 
 def _outermost(units: Sequence[OrgUnit]) -> list[OrgUnit]:

@@ -430,3 +430,36 @@ def test_a_month_outside_the_periods_is_not_counted(cast, customer, lines):
         units=[cast.team],
     )
     assert result.value(unit=cast.team, period="2024-01") == Decimal("5.00")
+
+
+def test_a_request_about_a_thousand_and_one_teams_is_one_aggregation(cast, customer, lines):
+    """At L a company has thousands of teams; their subtrees are not OR'ed LIKEs (SQLite
+    parses at most a thousand levels of them)."""
+    from salesalign.organization.models import OrgUnit
+
+    hardware, _software = lines
+    sell(cast.salesperson, customer, "100.00", hardware)
+    root = cast.company
+    root.refresh_from_db()
+    teams = [
+        OrgUnit(
+            code=f"BULK{index:04d}",
+            name=f"Team {index}",
+            kind="team",
+            path=OrgUnit._get_path(root.path, root.depth + 1, root.numchild + index),
+            depth=root.depth + 1,
+            numchild=0,
+        )
+        for index in range(1, 1002)
+    ]
+    OrgUnit.objects.bulk_create(teams)
+    OrgUnit.objects.filter(pk=root.pk).update(numchild=root.numchild + len(teams))
+    asked = [
+        cast.team.pk,
+        *OrgUnit.objects.filter(code__startswith="BULK").values_list("pk", flat=True),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        result = actuals(user=cast.executive.user, metric="revenue", periods=[YEAR], units=asked)
+    assert result.value(unit=cast.team, period=YEAR) == Decimal("100.00")
+    assert result.value(unit=asked[-1], period=YEAR) == Decimal("0.00")
+    assert len(queries) <= 6
