@@ -123,9 +123,7 @@ def load(*, context: DemoContext) -> None:
     for item in earlier_quarters:
         closed = _close_quarter(hr, item.start, start_month, context.today)
         periods.period_publish(actor=hr.user, period=closed)
-        development.promotion_candidates_refresh(period=closed)
     quarter = _close_quarter(hr, last.start, start_month, context.today)
-    development.promotion_candidates_refresh(period=quarter)
     _open_current(hr, current.start, start_month)
     _feedback(quarter, manager=manager, salesperson=salesperson, colleagues=colleagues)
     periods.period_publish(actor=hr.user, period=quarter)
