@@ -510,6 +510,12 @@ class SalesYearTotal(models.Model):
                 name="sales_year_total_slice",
             )
         ]
+        # A unit's or a person's years (the cascade editor, a team's history) seek here; the
+        # slice index above serves the whole company's years.
+        indexes = [
+            models.Index(fields=["unit", "first_month"]),
+            models.Index(fields=["person", "first_month"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_month} {self.unit_id}/{self.person_id}: {self.revenue_cents / 100:.2f}"

@@ -537,9 +537,16 @@ def _cells_of_years(
     else:
         total_column, count_column = YEAR_TOTAL_MEASURES[metric]
     first_months = sorted({int(period.start.strftime("%Y%m")) for period in periods})
+    # The years as a range, not a list: an equality on `first_month` makes SQLite (without
+    # statistics) seek the slice index and read the whole company's years, where a unit's
+    # or a person's own index (with the range) reads only theirs. Years between two asked
+    # ones (a rare request) are read and dropped below.
     rows: QuerySet[Any] = SalesYearTotal.objects.visible_to(user).filter(
-        first_month__in=first_months, **{f"{count_column}__gt": 0}
+        first_month__gte=first_months[0],
+        first_month__lte=first_months[-1],
+        **{f"{count_column}__gt": 0},
     )
+    wanted = set(first_months)
     if unit_scope is not None:
         subjects = Q(pk__in=[])
         if unit_scope:
@@ -568,6 +575,7 @@ def _cells_of_years(
             tuple(value or None for value in row[split_start:split_end]),
         )
         for row in grouped
+        if row[0] in wanted
     ]
 
 

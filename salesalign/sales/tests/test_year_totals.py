@@ -322,3 +322,15 @@ def test_a_salesperson_sees_only_their_own_totals(world):
     # 60 % of each line of A-1 (600.00, and 199.998 → 200.00: the larger share takes the
     # remainder cent) and all of A-2 (250.00).
     assert result.value(person=cast.salesperson, period=year_period(2024)) == Decimal("1050.00")
+
+
+def test_years_that_are_not_consecutive_leave_out_the_years_between(world):
+    cast, *_rest = world
+    _sales(world)  # sales in 2024 and 2025
+    years = [year_period(2023), year_period(2025)]
+    from_totals = _ask(cast, "revenue", years)
+    totals.uninstall()
+    from_facts = _ask(cast, "revenue", years)
+    assert from_totals.actuals.tallies == from_facts.actuals.tallies
+    assert from_totals.value(unit=cast.company, period=years[0]) == 0
+    assert from_totals.value(unit=cast.company, period=years[1]) == Decimal("90.00")
