@@ -81,6 +81,10 @@ class CascadeTree:
     names: dict[Any, str] = field(default_factory=dict)  # ("person", id) → name, for the texts
 
 
+#: The most target ids a read names as a list (SQLite takes 32,766 parameters at most).
+MAX_LISTED_IDS = 5000
+
+
 def _root(user: Any, plan: TargetPlan, root_id: int | None, metric: str | None) -> Target:
     targets = Target.objects.visible_to(user).filter(plan=plan).select_related(*TARGET_RELATED)
     if root_id is not None:
@@ -137,7 +141,12 @@ def cascade_tree(
         for child in sorted(children_of[target.pk], key=lambda t: t.slice_key, reverse=True):
             stack.append((child, depth + 1))
     ids = [target.pk for target, _depth in reachable]
-    id_filter = Subquery(subtree.values("pk"))
+    # The subtree's ids are in hand: later reads name them, rather than repeat the subtree's
+    # query (all the plan's targets of the metric, joined to units and people) in each one.
+    # A tree too large for a list of parameters (a company's, at L) stays a subquery.
+    id_filter: Any = (
+        sorted(targets) if len(targets) <= MAX_LISTED_IDS else Subquery(subtree.values("pk"))
+    )
 
     months = fiscal_months(plan.fiscal_year, plan.fiscal_start_month)
     month_index = {month: index for index, month in enumerate(months)}
@@ -152,7 +161,7 @@ def cascade_tree(
             raw_monthly[target_id][month_index[month]] = int(amount or 0)
     totals = {
         row["parent_id"]: row
-        for row in Target.objects.filter(parent_id__in=Subquery(subtree.values("pk")))
+        for row in Target.objects.filter(parent_id__in=id_filter)
         .values("parent_id")
         .annotate(total=Sum("amount"), count=Count("pk"))
     }
