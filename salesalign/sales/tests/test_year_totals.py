@@ -314,9 +314,7 @@ def test_months_and_other_fiscal_years_still_read_the_facts(world):
 def test_a_salesperson_sees_only_their_own_totals(world):
     cast, *_rest = world
     _sales(world)
-    result = actuals(
-        user=cast.salesperson.user, metric="revenue", periods=[year_period(2024)]
-    )
+    result = actuals(user=cast.salesperson.user, metric="revenue", periods=[year_period(2024)])
     assert [person.pk for person in result.people] == [cast.salesperson.pk]
     assert result.units == []
     # 60 % of each line of A-1 (600.00, and 199.998 → 200.00: the larger share takes the
