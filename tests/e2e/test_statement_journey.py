@@ -5,12 +5,12 @@ a question; their manager answers; the salesperson reads the answer."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from salesalign.core.choices import Role
@@ -33,6 +33,9 @@ pytestmark = [
 ]
 
 ORDER_LINES = 20_000
+#: The demo's "today": fixed, so that the month closed below lies in the demo's approved
+#: target plan whatever the date the test runs on (October of fiscal 2026).
+DEMO_TODAY = datetime.date(2026, 11, 28)
 QUESTION = "Why is the October order of ACME at 3 % and not 5 %?"
 ANSWER = "Only the part above 100 % of your target earns 5 %; that order came before it."
 
@@ -41,15 +44,20 @@ ANSWER = "Only the part above 100 % of your target earns 5 %; that order came be
 def demo(transactional_db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.DEMO_ORDER_LINES = ORDER_LINES
-    call_command("load_demo", password=PASSWORD, verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command(
+        "load_demo",
+        password=PASSWORD,
+        today=DEMO_TODAY.isoformat(),
+        verbosity=0,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
 
 
 def test_a_month_is_closed_and_a_salesperson_questions_their_statement(
     page, live_server, demo, settings
 ):
     base = live_server.url
-    today = timezone.localdate()
-    last_month_end = today.replace(day=1) - timedelta(days=1)
+    last_month_end = DEMO_TODAY.replace(day=1) - timedelta(days=1)
     month = last_month_end.month
     fiscal_year = fiscal_year_of(last_month_end, settings.FISCAL_YEAR_START_MONTH)
     salesperson = Person.objects.get(user__username="sales")
