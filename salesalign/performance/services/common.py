@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of
+from salesalign.core.visibility import Scope
 from salesalign.organization.models import Person
 
 
@@ -43,3 +44,17 @@ def check_rating(value: int | None, *, field: str = "rating", required: bool = F
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise DomainError(_("Give a rating from 1 to 5."), field=field)
     return value
+
+
+class _CompanyReader:
+    """Who a period close reads actuals as: the whole company, whoever pressed the button
+    (the results are then shown through each model's `visible_to`)."""
+
+    is_authenticated = True
+    is_superuser = True
+    pk = None
+    person = None
+    _salesalign_scope = Scope(everything=True, person_id=None, unit_paths=())
+
+
+COMPANY_READER = _CompanyReader()

@@ -35,7 +35,6 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
-from salesalign.core.visibility import Scope
 from salesalign.engines import scoring
 from salesalign.organization.choices import UnitKind
 from salesalign.organization.models import OrgUnit, Person
@@ -50,7 +49,7 @@ from salesalign.performance.models import (
     TemplateKpi,
 )
 from salesalign.performance.selectors.access import can_manage_periods
-from salesalign.performance.services.common import clean_text
+from salesalign.performance.services.common import COMPANY_READER, clean_text
 from salesalign.sales.facts import insert_rows
 
 #: Roles whose people may be scored with a template that names no role.
@@ -58,23 +57,6 @@ DEFAULT_ROLE = Role.SALESPERSON
 
 #: The unit kinds that get a card of their own.
 SCORED_UNIT_KINDS = (UnitKind.TEAM, UnitKind.DEPARTMENT)
-
-
-# --- the close's reader --------------------------------------------------------------------
-
-
-class _CompanyReader:
-    """The close reads every fact of the company, whoever pressed the button (the results are
-    then shown through `Scorecard.objects.visible_to`)."""
-
-    is_authenticated = True
-    is_superuser = True
-    pk = None
-    person = None
-    _salesalign_scope = Scope(everything=True, person_id=None, unit_paths=())
-
-
-COMPANY_READER = _CompanyReader()
 
 
 # --- from the models to the engine ---------------------------------------------------------

@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -67,7 +66,7 @@ from salesalign.performance.models import (
     StatementQuestion,
 )
 from salesalign.performance.selectors.access import manager_ids_of
-from salesalign.performance.services.common import actor_or_none, clean_text
+from salesalign.performance.services.common import COMPANY_READER, actor_or_none, clean_text
 from salesalign.sales.facts import insert_rows
 
 #: Rows per INSERT when a close writes statements and their lines.
@@ -452,16 +451,6 @@ def plans_for_people(
 # --- the statements of a close -------------------------------------------------------------
 
 
-@dataclass
-class _CompanyReader:
-    """The close reads actuals for the whole company, whoever triggered it."""
-
-    pk: None = None
-    person: None = None
-    is_authenticated: bool = True
-    is_superuser: bool = True
-
-
 def _people_of(period: EvaluationPeriod) -> list[Person]:
     """Everyone employed at some point of the period (their unit loaded)."""
     return list(
@@ -562,7 +551,7 @@ def _measure_actuals(
     found: dict[str, dict[int, Decimal]] = {}
     span = period.engine_period
     for measure in sorted(measures - {SCORE}):
-        result = actuals(user=_CompanyReader(), metric=measure, periods=[span], people=person_ids)
+        result = actuals(user=COMPANY_READER, metric=measure, periods=[span], people=person_ids)
         values: dict[int, Decimal] = {}
         for person_id in person_ids:
             value = result.value(period=span, person=person_id)
@@ -583,7 +572,7 @@ def _team_actuals(period: EvaluationPeriod, unit_ids: list[int]) -> dict[int, in
     if not unit_ids:
         return {}
     span = period.engine_period
-    result = actuals(user=_CompanyReader(), metric="revenue", periods=[span], units=unit_ids)
+    result = actuals(user=COMPANY_READER, metric="revenue", periods=[span], units=unit_ids)
     values = {}
     for unit_id in unit_ids:
         value = result.value(period=span, unit=unit_id)

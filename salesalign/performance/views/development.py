@@ -166,52 +166,61 @@ def improvement_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return render(request, "performance/improvement_plan.html", _plan_context(request, pk))
 
 
-@require_POST
-def improvement_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def _plan_post(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    form: SessionForm | ReviewForm,
+    write: Any,
+    done: str,
+) -> HttpResponse:
+    """Post to a running plan: write through the service, or show the form's errors."""
     plan = selectors.improvement_plan_get(user=request.user, pk=pk)
-    form = SessionForm(request.POST)
     if form.is_valid():
         try:
-            services.coaching_session_add(
-                actor=request.user,
-                plan=plan,
-                held_on=form.cleaned_data["held_on"],
-                notes=form.cleaned_data["notes"],
-            )
+            write(plan, form.cleaned_data)
         except DomainError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("The coaching session is recorded."))
+            messages.success(request, done)
             return redirect("performance:improvement_plan", pk=plan.pk)
     return render(
         request,
         "performance/improvement_plan.html",
-        _plan_context(request, pk, session_form=form),
+        _plan_context(
+            request,
+            pk,
+            session_form=form if isinstance(form, SessionForm) else None,
+            review_form=form if isinstance(form, ReviewForm) else None,
+        ),
         status=400,
     )
 
 
 @require_POST
-def improvement_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    plan = selectors.improvement_plan_get(user=request.user, pk=pk)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.improvement_plan_review(
-                actor=request.user,
-                plan=plan,
-                outcome=form.cleaned_data["outcome"],
-                note=form.cleaned_data["note"],
-                review_on=form.cleaned_data["review_on"],
-            )
-        except DomainError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The review is recorded."))
-            return redirect("performance:improvement_plan", pk=plan.pk)
-    return render(
+def improvement_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _plan_post(
         request,
-        "performance/improvement_plan.html",
-        _plan_context(request, pk, review_form=form),
-        status=400,
+        pk,
+        SessionForm(request.POST),
+        lambda plan, data: services.coaching_session_add(
+            actor=request.user, plan=plan, held_on=data["held_on"], notes=data["notes"]
+        ),
+        _("The coaching session is recorded."),
+    )
+
+
+@require_POST
+def improvement_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _plan_post(
+        request,
+        pk,
+        ReviewForm(request.POST),
+        lambda plan, data: services.improvement_plan_review(
+            actor=request.user,
+            plan=plan,
+            outcome=data["outcome"],
+            note=data["note"],
+            review_on=data["review_on"],
+        ),
+        _("The review is recorded."),
     )
