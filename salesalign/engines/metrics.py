@@ -261,8 +261,29 @@ def months_of_periods(periods: Sequence[Period]) -> list[int]:
     return sorted({month for period in periods for month in months_of(period)})
 
 
-def _covers(ancestor_path: str, path: str) -> bool:
-    return path.startswith(ancestor_path)
+class _Covering:
+    """Which of the requested units count a credit unit's cells: the unit itself and, with
+    subtrees, every requested unit whose path is a prefix of its path (in requested order)."""
+
+    def __init__(self, requested: Sequence[int], paths: Mapping[int, str], *, subtree: bool):
+        self.requested = list(dict.fromkeys(requested))  # a unit asked for twice counts once
+        self.by_id: dict[int, list[int]] = {}
+        self.by_path: dict[str, list[int]] = {}
+        for position, unit_id in enumerate(self.requested):
+            self.by_id.setdefault(unit_id, []).append(position)
+            path = paths.get(unit_id)
+            if subtree and path is not None:
+                self.by_path.setdefault(path, []).append(position)
+        self.lengths = sorted({len(path) for path in self.by_path})
+
+    def of(self, unit_id: int, path: str | None) -> list[int]:
+        positions = set(self.by_id.get(unit_id, ()))
+        if path is not None:
+            for length in self.lengths:
+                if length > len(path):
+                    break
+                positions.update(self.by_path.get(path[:length], ()))
+        return [self.requested[position] for position in sorted(positions)]
 
 
 def roll_up(
@@ -293,45 +314,29 @@ def roll_up(
     actuals = Actuals(metric=metric, period_keys=tuple(period.key for period in periods))
     cell_list = list(cells)
     bucket_map = bucket_periods({cell.bucket for cell in cell_list}, periods)
-    requested_units = [(unit_id, unit_paths.get(unit_id)) for unit_id in units]
-    member_units = [(unit_id, unit_paths.get(unit_id)) for unit_id in members_within]
     wanted_people = set(people)
 
-    # Which requested units (and member tables) a credit unit counts for, worked out once per unit.
+    # Which requested units (and member tables) a credit unit counts for, worked out once per
+    # unit by looking up the prefixes of its path: thousands of requested teams would make a
+    # comparison with each of them quadratic in the size of the company.
+    covering_units = _Covering(units, unit_paths, subtree=include_subtree)
+    covering_members = _Covering(members_within, unit_paths, subtree=True)
     unit_subjects: dict[int, list[Subject]] = {}
     member_scopes: dict[int, list[int]] = {}
 
     def subjects_of_unit(unit_id: int) -> list[Subject]:
         found = unit_subjects.get(unit_id)
         if found is None:
-            path = unit_paths.get(unit_id)
-            found = []
-            for requested, requested_path in requested_units:
-                if requested == unit_id or (
-                    include_subtree
-                    and path is not None
-                    and requested_path is not None
-                    and _covers(requested_path, path)
-                ):
-                    found.append(Subject.unit(requested))
-            unit_subjects[unit_id] = found
+            found = unit_subjects[unit_id] = [
+                Subject.unit(requested)
+                for requested in covering_units.of(unit_id, unit_paths.get(unit_id))
+            ]
         return found
 
     def member_units_of(unit_id: int) -> list[int]:
         found = member_scopes.get(unit_id)
         if found is None:
-            path = unit_paths.get(unit_id)
-            found = [
-                requested
-                for requested, requested_path in member_units
-                if requested == unit_id
-                or (
-                    path is not None
-                    and requested_path is not None
-                    and _covers(requested_path, path)
-                )
-            ]
-            member_scopes[unit_id] = found
+            found = member_scopes[unit_id] = covering_members.of(unit_id, unit_paths.get(unit_id))
         return found
 
     # Subjects are numbered while adding up: an int key hashes in C, a Subject in Python.

@@ -197,3 +197,58 @@ def test_people_add_up_to_the_company_when_everyone_is_inside_it(cells):
     )
     people = sum(actuals.value(Subject.person(p), "2026") for p in (11, 12, 13))
     assert people == actuals.value(Subject.unit(1), "2026")
+
+
+# Units 1–4 and 9 of PATHS, a unit whose path is unknown (77), and a cell credited to it.
+requested_strategy = st.lists(st.sampled_from([1, 2, 3, 4, 9, 77]), min_size=1, max_size=6)
+credited_strategy = st.builds(
+    Cell,
+    bucket=st.just(202603),
+    unit_id=st.sampled_from([1, 2, 3, 4, 9, 77]),
+    person_id=st.sampled_from([11, 12]),
+    tally=st.builds(Tally, total=st.integers(-1000, 1000), count=st.integers(1, 3)),
+)
+
+
+@given(
+    st.lists(credited_strategy, max_size=30),
+    requested_strategy,
+    requested_strategy,
+    st.booleans(),
+)
+def test_every_requested_unit_and_member_table_counts_exactly_the_cells_under_it(
+    cells, units, members, subtree
+):
+    actuals = roll_up(
+        metric="revenue",
+        cells=cells,
+        periods=[YEAR],
+        unit_paths=PATHS,
+        units=units,
+        include_subtree=subtree,
+        members_within=members,
+    )
+
+    def under(unit_id: int, cell: Cell, *, with_subtree: bool) -> bool:
+        if cell.unit_id == unit_id:
+            return True
+        path, cell_path = PATHS.get(unit_id), PATHS.get(cell.unit_id)
+        return with_subtree and path is not None and (cell_path or "").startswith(path)
+
+    for unit_id in units:
+        expected = sum(
+            (cell.tally for cell in cells if under(unit_id, cell, with_subtree=subtree)), Tally()
+        )
+        assert actuals.tally(Subject.unit(unit_id), "2026") == expected
+    for unit_id in members:
+        for person_id in (11, 12):
+            expected = sum(
+                (
+                    cell.tally
+                    for cell in cells
+                    if cell.person_id == person_id and under(unit_id, cell, with_subtree=True)
+                ),
+                Tally(),
+            )
+            subject = Subject.person(person_id, within=unit_id)
+            assert actuals.tally(subject, "2026") == expected
