@@ -279,24 +279,40 @@ def actuals(
     `members_within` adds, for each of those units, one value per person who
     sold inside it. With neither units nor people, `default_subjects(user)`.
     """
-    try:
-        metric = MetricKey(metric)
-    except ValueError:
-        raise DomainError(_("This metric has no actual values."), field="metric") from None
+    key = _metric_key(metric)
+    return actuals_of_metrics(
+        user=user,
+        metrics=[key],
+        periods=periods,
+        units=units,
+        people=people,
+        include_subtree=include_subtree,
+        split_by=split_by,
+        members_within=members_within,
+    )[key]
+
+
+def actuals_of_metrics(
+    *,
+    user: Any,
+    metrics: Sequence[MetricKey | str],
+    periods: Sequence[Period],
+    units: Sequence[OrgUnit | int] = (),
+    people: Sequence[Person | int] = (),
+    include_subtree: bool = True,
+    split_by: Sequence[str] = (),
+    members_within: Sequence[OrgUnit | int] = (),
+) -> dict[MetricKey, ActualsResult]:
+    """`actuals` of several metrics for the same subjects and periods, by metric.
+
+    The summed metrics come from ONE aggregation over the facts, one total per
+    metric (a period close needs revenue, new customers and more for every person
+    and unit); satisfaction, from its own table, adds one more.
+    """
+    keys = list(dict.fromkeys(_metric_key(metric) for metric in metrics))
     split_by = tuple(dict.fromkeys(split_by))
-    split_columns = (
-        SATISFACTION_SPLIT_COLUMNS if metric is MetricKey.CUSTOMER_SATISFACTION else SPLIT_COLUMNS
-    )
-    for split in split_by:
-        if split not in split_columns:
-            if split in SPLIT_COLUMNS:
-                raise DomainError(
-                    _("Satisfaction answers are about customers, not product lines."),
-                    field="split_by",
-                )
-            raise DomainError(
-                _("Actuals cannot be split by “%(split)s”.") % {"split": split}, field="split_by"
-            )
+    for key in keys:
+        _check_splits(key, split_by)
     periods = tuple(periods)
     if not periods:
         raise DomainError(_("Choose at least one period."), field="period")
@@ -310,18 +326,21 @@ def actuals(
     by_id = {unit.pk: unit for unit in unit_objects}
     person_objects = _check_people(user, person_ids)
 
-    result = ActualsResult(
-        metric=metric,
-        periods=periods,
-        split_by=split_by,
-        include_subtree=include_subtree,
-        units=[by_id[unit_id] for unit_id in unit_ids],
-        people=person_objects,
-        actuals=Actuals(metric=metric, period_keys=tuple(period.key for period in periods)),
-        members_within=tuple(member_unit_ids),
-    )
+    results = {
+        key: ActualsResult(
+            metric=key,
+            periods=periods,
+            split_by=split_by,
+            include_subtree=include_subtree,
+            units=[by_id[unit_id] for unit_id in unit_ids],
+            people=person_objects,
+            actuals=Actuals(metric=key, period_keys=tuple(period.key for period in periods)),
+            members_within=tuple(member_unit_ids),
+        )
+        for key in keys
+    }
     if not unit_objects and not person_objects:
-        return result
+        return results
 
     # Tree paths of every unit a fact may be credited to inside the requested subtrees.
     subtree_roots = [by_id[unit_id] for unit_id in unit_ids] if include_subtree else []
@@ -337,27 +356,54 @@ def actuals(
         # the whole tree needs no filter at all — every fact is credited to some unit.
         scope = None if whole_tree else single | set(inside)
 
-    cells = _cells(
+    cells = _cells_of_metrics(
         user=user,
-        metric=metric,
+        metrics=keys,
         periods=periods,
         split_by=split_by,
-        split_columns=split_columns,
         unit_scope=scope,
         person_ids=person_ids,
         with_person=bool(person_ids or member_unit_ids),
     )
-    result.actuals = roll_up(
-        metric=metric,
-        cells=cells,
-        periods=periods,
-        unit_paths=unit_paths,
-        units=unit_ids,
-        people=person_ids,
-        include_subtree=include_subtree,
-        members_within=member_unit_ids,
+    for key in keys:
+        results[key].actuals = roll_up(
+            metric=key,
+            cells=cells[key],
+            periods=periods,
+            unit_paths=unit_paths,
+            units=unit_ids,
+            people=person_ids,
+            include_subtree=include_subtree,
+            members_within=member_unit_ids,
+        )
+    return results
+
+
+def _metric_key(metric: MetricKey | str) -> MetricKey:
+    try:
+        return MetricKey(metric)
+    except ValueError:
+        raise DomainError(_("This metric has no actual values."), field="metric") from None
+
+
+def _split_columns(metric: MetricKey) -> dict[str, str]:
+    return (
+        SATISFACTION_SPLIT_COLUMNS if metric is MetricKey.CUSTOMER_SATISFACTION else SPLIT_COLUMNS
     )
-    return result
+
+
+def _check_splits(metric: MetricKey, split_by: Sequence[str]) -> None:
+    split_columns = _split_columns(metric)
+    for split in split_by:
+        if split not in split_columns:
+            if split in SPLIT_COLUMNS:
+                raise DomainError(
+                    _("Satisfaction answers are about customers, not product lines."),
+                    field="split_by",
+                )
+            raise DomainError(
+                _("Actuals cannot be split by “%(split)s”.") % {"split": split}, field="split_by"
+            )
 
 
 def _units_inside(roots: Sequence[OrgUnit]) -> tuple[dict[int, str], bool]:
@@ -387,33 +433,59 @@ def _outermost(units: Sequence[OrgUnit]) -> list[OrgUnit]:
     return kept
 
 
-def _cells(
+def _cells_of_metrics(
     *,
     user: Any,
-    metric: MetricKey,
+    metrics: Sequence[MetricKey],
     periods: Sequence[Period],
     split_by: Sequence[str],
-    split_columns: dict[str, str],
     unit_scope: set[int] | None,
     person_ids: list[int],
     with_person: bool,
-) -> list[Cell]:
-    """The one aggregation: tallies grouped by time bucket, credit unit, person and split.
+) -> dict[MetricKey, list[Cell]]:
+    """Each metric's cells: the summed metrics read from the facts in one aggregation,
+    whole fiscal years from the yearly totals, satisfaction from its answers."""
+    subjects = {
+        "user": user,
+        "periods": periods,
+        "split_by": split_by,
+        "unit_scope": unit_scope,
+        "person_ids": person_ids,
+        "with_person": with_person,
+    }
+    summed = [metric for metric in metrics if metric is not MetricKey.CUSTOMER_SATISFACTION]
+    in_totals = bool(summed) and _years_in_totals(periods)
+    found: dict[MetricKey, list[Cell]] = {}
+    if summed and not in_totals:
+        found.update(_cells(metrics=summed, **subjects))
+    for metric in metrics:
+        if metric in found:
+            continue
+        if in_totals and metric is not MetricKey.CUSTOMER_SATISFACTION:
+            found[metric] = _cells_of_years(metric=metric, **subjects)
+        else:
+            found.update(_cells(metrics=[metric], **subjects))
+    return found
+
+
+def _cells(
+    *,
+    user: Any,
+    metrics: Sequence[MetricKey],
+    periods: Sequence[Period],
+    split_by: Sequence[str],
+    unit_scope: set[int] | None,
+    person_ids: list[int],
+    with_person: bool,
+) -> dict[MetricKey, list[Cell]]:
+    """The one aggregation: tallies grouped by time bucket, credit unit, person and split,
+    one tally per metric (summed metrics of the facts, or satisfaction alone).
 
     `unit_scope`: the units whose facts count for the requested units (None: every unit);
     the people's facts count wherever they were credited.
     """
-    satisfaction = metric is MetricKey.CUSTOMER_SATISFACTION
-    if not satisfaction and _years_in_totals(periods):
-        return _cells_of_years(
-            user=user,
-            metric=metric,
-            periods=periods,
-            split_by=split_by,
-            unit_scope=unit_scope,
-            person_ids=person_ids,
-            with_person=with_person,
-        )
+    satisfaction = MetricKey.CUSTOMER_SATISFACTION in metrics
+    split_columns = _split_columns(metrics[0])
     facts: QuerySet[Any] = (
         SatisfactionResponse.objects.visible_to(user)
         if satisfaction
@@ -468,32 +540,43 @@ def _cells(
     split_fields = [split_columns[split] for split in split_by]
     columns += split_fields
 
-    if satisfaction:
-        measure, skip_zero = Sum("score_normalized"), Q()
-    else:
-        measure, skip_zero = _measure(metric, split_by)
+    # One total and one count per metric. A metric that skips rows adding nothing (new
+    # customers, order counts) filters them out when it is alone, and counts only its own
+    # rows beside others; a cell exists for it where it counted some.
+    annotations: dict[str, Any] = {}
+    skip_zero = Q()
+    for index, metric in enumerate(metrics):
+        if satisfaction:
+            measure, skip = Sum("score_normalized"), Q()
+        else:
+            measure, skip = _measure(metric, split_by)
+        if len(metrics) == 1:
+            skip_zero, skip = skip, Q()
+        annotations[f"total_{index}"] = measure
+        annotations[f"count_{index}"] = Count("id", filter=skip) if skip else Count("id")
+    names = list(annotations)
     rows = (
         facts.filter(time_filter, subjects, skip_zero)
         .values(*columns)
-        .annotate(total=measure, count=Count("id"))
+        .annotate(**annotations)
         .order_by()
-        .values_list(*columns, "total", "count")
+        .values_list(*columns, *names)
     )
-    cells = []
+    found: dict[MetricKey, list[Cell]] = {metric: [] for metric in metrics}
+    lists = [found[metric] for metric in metrics]
+    split_start = 3 if with_person else 2
+    split_end = split_start + len(split_fields)
+    tallies_start = split_end
     for row in rows:
-        bucket = row[0]
+        bucket, unit_id = row[0], row[1]
         person_id = row[2] if with_person else None
-        split_start = 3 if with_person else 2
-        cells.append(
-            Cell(
-                bucket=bucket,
-                unit_id=row[1],
-                person_id=person_id,
-                tally=Tally(int(row[-2] or 0), int(row[-1] or 0)),
-                split=tuple(row[split_start : split_start + len(split_fields)]),
-            )
-        )
-    return cells
+        split = tuple(row[split_start:split_end])
+        for index, cells in enumerate(lists):
+            count = row[tallies_start + 2 * index + 1]
+            if count:
+                total = row[tallies_start + 2 * index]
+                cells.append(Cell(bucket, unit_id, person_id, Tally(int(total or 0), count), split))
+    return found
 
 
 def _years_in_totals(periods: Sequence[Period]) -> bool:
