@@ -189,6 +189,7 @@ from decimal import Context, Decimal
 from enum import StrEnum
 from itertools import pairwise
 from operator import attrgetter
+from typing import NamedTuple
 
 from salesalign.engines.periods import Period, PeriodKind, month_number, months_of
 from salesalign.engines.scoring import (
@@ -375,11 +376,11 @@ class IncentivePlan:
 # --- inputs and results ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CreditedOrderLine:
+class CreditedOrderLine(NamedTuple):
     """An order's credit to one person: the credited cents (negative for a return).
 
-    On a statement line, `amount` is the part of the order line counted there.
+    On a statement line, `amount` is the part of the order line counted there. A named
+    tuple: a large company's quarter is hundreds of thousands of them, made once each.
     """
 
     order: OrderRef

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import orjson
 from django.conf import settings
 from django.db import connections, models, router
 from django.db.models import F, OuterRef, Subquery
@@ -194,6 +195,12 @@ def insert_rows(
             cursor.executemany(sql, batch)
             written += len(batch)
     return written
+
+
+def json_text(value: Any) -> str:
+    """`value` as JSON text for a JSON column written by `insert_rows` (compact; several
+    times faster than the standard library's encoder over a close's explanations)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def update_rows(

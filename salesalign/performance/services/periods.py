@@ -115,11 +115,14 @@ def _compute_close(period: EvaluationPeriod) -> None:
     the promotion candidates the rules find in the rating history.
     """
     from salesalign.performance.services.development import promotion_candidates_refresh
+    from salesalign.performance.services.period_actuals import PeriodActuals
     from salesalign.performance.services.scorecards import scorecards_compute
     from salesalign.performance.services.statements import statements_compute
 
-    scorecards_compute(period)
-    statements_compute(period)
+    # The period's sales are read once for both: the metrics of the cards and of the plans.
+    actuals = PeriodActuals(period)
+    scorecards_compute(period, actuals=actuals)
+    statements_compute(period, actuals=actuals)
     promotion_candidates_refresh(period=period)
 
 

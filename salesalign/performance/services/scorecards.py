@@ -23,7 +23,6 @@ Which template scores whom (the most specific wins):
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,8 +48,9 @@ from salesalign.performance.models import (
     TemplateKpi,
 )
 from salesalign.performance.selectors.access import can_manage_periods
-from salesalign.performance.services.common import COMPANY_READER, clean_text
-from salesalign.sales.facts import insert_rows
+from salesalign.performance.services.common import clean_text
+from salesalign.performance.services.period_actuals import PeriodActuals
+from salesalign.sales.facts import insert_rows, json_text
 
 #: Roles whose people may be scored with a template that names no role.
 DEFAULT_ROLE = Role.SALESPERSON
@@ -481,46 +481,22 @@ def _targets(
 
 
 def _actuals(
-    period: EvaluationPeriod,
+    reading: PeriodActuals,
     metrics: set[str],
     *,
-    roots: list[int],
-    unit_ids: list[int],
+    person_ids: Iterable[int],
+    unit_ids: Iterable[int],
 ) -> tuple[dict[int, dict[str, Decimal | None]], dict[int, dict[str, Decimal | None]]]:
-    """Actuals of the period for every person and the scored units: one call per metric."""
-    from salesalign.engines.metrics import MetricKey, SubjectKind
-    from salesalign.sales.selectors.actuals import actuals
-
-    engine_period = period.engine_period
-    people: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
-    units: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
-    for metric in sorted(metrics):
-        try:
-            key = MetricKey(metric)
-        except ValueError:
-            continue  # a metric without actual values (a custom one): the KPI stays missing
-        result = actuals(
-            user=COMPANY_READER,
-            metric=key,
-            periods=[engine_period],
-            units=unit_ids,
-            members_within=roots,
-            include_subtree=True,
-        )
-        tallies: dict[int, Any] = {}
-        for (subject, period_key, split), tally in result.actuals.tallies.items():
-            if period_key != engine_period.key or split:
-                continue
-            if subject.kind == SubjectKind.PERSON and subject.within is not None:
-                tallies[subject.id] = (
-                    tally if subject.id not in tallies else tallies[subject.id] + tally
-                )
-        from salesalign.engines.metrics import value_of
-
-        for person_id, tally in tallies.items():
-            people[person_id][metric] = value_of(key, tally)
-        for unit_id in unit_ids:
-            units[unit_id][metric] = result.value(unit=unit_id, period=engine_period)
+    """Actuals of the period for the people and the scored units, from the close's reading."""
+    keys = [str(key) for key in reading.read(metrics)]
+    people = {
+        person_id: {metric: reading.of_person(metric, person_id) for metric in keys}
+        for person_id in person_ids
+    }
+    units = {
+        unit_id: {metric: reading.of_unit(metric, unit_id) for metric in keys}
+        for unit_id in unit_ids
+    }
     return people, units
 
 
@@ -593,7 +569,7 @@ def _card_rows(
                 card.department_rank if ranked else None,
                 card.department_size if ranked else 0,
                 card.weights_counted,
-                json.dumps([step.as_json() for step in card.explanation]),
+                json_text([step.as_json() for step in card.explanation]),
                 "",
             )
         )
@@ -610,7 +586,7 @@ def _card_rows(
                         line.score,
                         line.weight,
                         line.weighted_score,
-                        json.dumps([step.as_json() for step in line.explanation]),
+                        json_text([step.as_json() for step in line.explanation]),
                     ),
                 )
             )
@@ -641,10 +617,11 @@ def _write_cards(
     insert_rows(ScorecardKpi, KPI_COLUMNS, ((card_id(key), *values) for key, values in kpi_rows))
 
 
-def scorecards_compute(period: EvaluationPeriod) -> int:
+def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | None = None) -> int:
     """Compute and write every card of the period's current version; the number of cards.
 
-    Call it inside the close's transaction (it is, from `period_close`).
+    Call it inside the close's transaction (it is, from `period_close`). `actuals`: the
+    close's reading of the period's sales, shared with the statements (read here if not given).
     """
     compiled = compile_templates()
     # No delete first: a version is computed once (a close starts from an open period and
@@ -657,7 +634,6 @@ def scorecards_compute(period: EvaluationPeriod) -> int:
         for pk, path, kind in OrgUnit.objects.values_list("pk", "path", "kind")
     ]
     by_path = {unit.path: unit for unit in units}
-    roots = [unit.pk for unit in units if len(unit.path) == OrgUnit.steplen]
     scored_units = [unit for unit in units if unit.kind in SCORED_UNIT_KINDS]
     people = list(
         Person.objects.filter(is_active=True)
@@ -675,7 +651,12 @@ def scorecards_compute(period: EvaluationPeriod) -> int:
     }
     person_targets, unit_targets = _targets(period, metrics)
     unit_ids = [unit.pk for unit in scored_units]
-    person_actuals, unit_actuals = _actuals(period, metrics, roots=roots, unit_ids=unit_ids)
+    person_actuals, unit_actuals = _actuals(
+        actuals or PeriodActuals(period),
+        metrics,
+        person_ids=[person[0] for person in people],
+        unit_ids=unit_ids,
+    )
     ratings: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for person_id, key, value in ManagerRating.objects.filter(period=period).values_list(
         "person_id", "kpi__key", "value"

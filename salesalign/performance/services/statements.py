@@ -34,7 +34,6 @@ The JSON definition (money in cents, rates and attainments in percent)::
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -42,7 +41,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -66,11 +65,10 @@ from salesalign.performance.models import (
     StatementQuestion,
 )
 from salesalign.performance.selectors.access import manager_ids_of
-from salesalign.performance.services.common import COMPANY_READER, actor_or_none, clean_text
-from salesalign.sales.facts import insert_rows
+from salesalign.performance.services.common import actor_or_none, clean_text
+from salesalign.performance.services.period_actuals import PeriodActuals
+from salesalign.sales.facts import db_datetime, insert_rows, json_text
 
-#: Rows per INSERT when a close writes statements and their lines.
-BATCH_SIZE = 1000
 #: The line code of a manual adjustment (the engine's codes are `engine.LineCode`).
 ADJUSTMENT = "adjustment"
 #: The measure a bonus on the scorecard reads: the total score, against a target of 100.
@@ -452,11 +450,13 @@ def plans_for_people(
 
 
 def _people_of(period: EvaluationPeriod) -> list[Person]:
-    """Everyone employed at some point of the period (their unit loaded)."""
+    """Everyone employed at some point of the period (their unit's path loaded): only what
+    choosing a plan and computing a statement read, ten thousand people at L."""
     return list(
         Person.objects.filter(Q(is_active=True) | Q(left_on__gte=period.start))
         .exclude(hire_date__gt=period.end)
         .select_related("unit")
+        .only("pk", "role", "hire_date", "unit_id", "unit__path")
         .order_by("pk")
     )
 
@@ -471,7 +471,7 @@ def _pays_in(plan: engine.IncentivePlan, kind: EnginePeriodKind) -> bool:
 def _order_lines(
     period: EvaluationPeriod, person_ids: set[int]
 ) -> dict[int, list[engine.CreditedOrderLine]]:
-    """Each person's credited order lines of the period: one per order and day; one query."""
+    """Each person's credited order lines of the period: one per order; one query."""
     from salesalign.sales.models import SalesFact
 
     months = months_of(period.engine_period)
@@ -480,12 +480,14 @@ def _order_lines(
             month__gte=months[0],
             month__lte=months[-1],
         )
-        .values_list("person_id", "order_id", "ordered_on")
-        .annotate(cents=Sum("revenue_cents"))
+        .values_list("person_id", "order_id")
+        .annotate(day=Min("ordered_on"), cents=Sum("revenue_cents"))
         .order_by()
     )
     # Read raw: tens of thousands of rows per month at L, and Django's converters would
     # parse every date again; a quarter has some ninety distinct days, parsed once each.
+    # (An order has one date: its day is the MIN of one value, which SQLite also hands
+    # over as text, without the date converter its column would call for every row.)
     sql, params = rows.query.sql_with_params()
     days: dict[Any, date] = {}
     lines: dict[int, list[engine.CreditedOrderLine]] = defaultdict(list)
@@ -543,18 +545,15 @@ def _revenue_targets(period: EvaluationPeriod) -> tuple[dict[int, int], dict[int
 
 
 def _measure_actuals(
-    period: EvaluationPeriod, measures: set[str], person_ids: list[int]
+    reading: PeriodActuals, measures: set[str], person_ids: list[int]
 ) -> dict[str, dict[int, Decimal]]:
-    """Each gate/bonus measure's actual per person: one `actuals` call per measure."""
-    from salesalign.sales.selectors.actuals import actuals
-
+    """Each gate/bonus measure's actual per person, from the close's reading."""
     found: dict[str, dict[int, Decimal]] = {}
-    span = period.engine_period
-    for measure in sorted(measures - {SCORE}):
-        result = actuals(user=COMPANY_READER, metric=measure, periods=[span], people=person_ids)
+    for key in reading.read(measures - {SCORE}):
+        measure = str(key)
         values: dict[int, Decimal] = {}
         for person_id in person_ids:
-            value = result.value(period=span, person=person_id)
+            value = reading.of_person(measure, person_id)
             if value is not None:
                 values[person_id] = value * 100 if measure in _MONEY_MEASURES else value
         found[measure] = values
@@ -565,17 +564,11 @@ def _measure_actuals(
 _MONEY_MEASURES = frozenset({"revenue", "gross_profit"})
 
 
-def _team_actuals(period: EvaluationPeriod, unit_ids: list[int]) -> dict[int, int]:
-    """Each team's revenue in the period (its subtree), in cents: one `actuals` call."""
-    from salesalign.sales.selectors.actuals import actuals
-
-    if not unit_ids:
-        return {}
-    span = period.engine_period
-    result = actuals(user=COMPANY_READER, metric="revenue", periods=[span], units=unit_ids)
+def _team_actuals(reading: PeriodActuals, unit_ids: list[int]) -> dict[int, int]:
+    """Each team's revenue in the period (its subtree), in cents, from the close's reading."""
     values = {}
     for unit_id in unit_ids:
-        value = result.value(period=span, unit=unit_id)
+        value = reading.of_unit("revenue", unit_id)
         if value is not None:
             values[unit_id] = int(value * 100)
     return values
@@ -663,6 +656,18 @@ def _computed(statement: engine.Statement, plan_name: str, team_id: int) -> dict
 _RATE_PLACES = Decimal("0.000001")
 
 
+#: The columns of the statements a close writes (attribute names), in their tuples' order.
+STATEMENT_COLUMNS = (
+    "created_at",
+    "updated_at",
+    "period_id",
+    "version",
+    "person_id",
+    "unit_id",
+    "plan_id",
+    "total_cents",
+    "computed",
+)
 #: The columns of the lines a close writes (attribute names), in the order of their tuples.
 LINE_COLUMNS = (
     "statement_id",
@@ -679,15 +684,20 @@ LINE_COLUMNS = (
 
 @transaction.atomic
 def statements_compute(
-    period: EvaluationPeriod, *, scorecards: Iterable[Any] | None = None
-) -> list[Statement]:
-    """Compute and write every statement of the period's current version, in one run.
+    period: EvaluationPeriod,
+    *,
+    scorecards: Iterable[Any] | None = None,
+    actuals: PeriodActuals | None = None,
+) -> int:
+    """Compute and write every statement of the period's current version, in one run; the
+    number of statements.
 
     Reads everything in bulk (people, plans, order lines, targets, actuals, team measures,
     scores), calls the incentive engine once and writes the statements and their lines
-    with `bulk_create`. Statements of the same version computed before are replaced.
+    as plain rows. Statements of the same version computed before are replaced.
     `scorecards`: the close's freshly computed cards (anything with `person_id`,
     `total_score` and `override_score`); read from the database when not given.
+    `actuals`: the close's reading of the period's sales, shared with the scorecards.
     """
     span = period.engine_period
     people = _people_of(period)
@@ -705,7 +715,7 @@ def statements_compute(
     ]
     Statement.objects.filter(period=period, version=period.version).delete()
     if not people:
-        return []
+        return 0
     person_ids = {person.pk for person in people}
     components = [
         c for plan in engine_plans.values() for c in plan.components if c.period_kind == span.kind
@@ -727,13 +737,14 @@ def statements_compute(
     )
     person_targets, unit_targets = _revenue_targets(period)
     ordered_ids = sorted(person_ids)
-    measure_actuals = _measure_actuals(period, measures, ordered_ids)
+    reading = actuals or PeriodActuals(period)
+    measure_actuals = _measure_actuals(reading, measures, ordered_ids)
     scores = _scores(period, scorecards) if SCORE in measures else {}
     balances = _draw_balances(period, person_ids) if uses_draw else {}
     teams: dict[int | str, engine.TeamMeasures] = {}
     if uses_team:
         team_ids = sorted({person.unit_id for person in people})
-        team_actuals = _team_actuals(period, team_ids)
+        team_actuals = _team_actuals(reading, team_ids)
         teams = {
             unit_id: engine.TeamMeasures(
                 targets={"revenue": unit_targets.get(unit_id)},
@@ -778,45 +789,57 @@ def statements_compute(
     by_person = {person.pk: person for person in people}
     # Each plan's name once (it reads the active language), not once per statement.
     plan_names = {key: plan.display_name for key, plan in models_by_key.items()}
-    statements = Statement.objects.bulk_create(
-        [
-            Statement(
-                period=period,
-                version=period.version,
-                person_id=result.person_id,
-                unit_id=by_person[int(result.person_id)].unit_id,
-                plan=models_by_key[result.plan],
-                total_cents=result.total,
-                computed=_computed(
-                    result, plan_names[result.plan], by_person[int(result.person_id)].unit_id
+    # Statements and their lines as plain rows: ten or so lines per person, a hundred
+    # thousand at L, and building a model and its INSERT value by value for each costs more
+    # than the engine. The statements' ids are read back in one query.
+    now = db_datetime(Statement, timezone.now())
+    insert_rows(
+        Statement,
+        STATEMENT_COLUMNS,
+        (
+            (
+                now,
+                now,
+                period.pk,
+                period.version,
+                int(result.person_id),
+                by_person[int(result.person_id)].unit_id,
+                models_by_key[result.plan].pk,
+                result.total,
+                json_text(
+                    _computed(
+                        result, plan_names[result.plan], by_person[int(result.person_id)].unit_id
+                    )
                 ),
             )
             for result in results
-        ],
-        batch_size=BATCH_SIZE,
+        ),
     )
-    # The lines as plain rows: ten or so per person, a hundred thousand at L, and
-    # building a model and its INSERT value by value for each costs more than the engine.
+    ids = dict(
+        Statement.objects.filter(period=period, version=period.version).values_list(
+            "person_id", "pk"
+        )
+    )
     insert_rows(
         StatementLine,
         LINE_COLUMNS,
         (
             (
-                statement.pk,
+                ids[int(result.person_id)],
                 position,
                 line.component or "",
                 str(line.code),
                 line.base,
                 None if line.rate is None else line.rate.quantize(_RATE_PLACES),
                 line.amount,
-                json.dumps(line.as_json()),
+                json_text(line.as_json()),
                 "",
             )
-            for statement, result in zip(statements, results, strict=True)
+            for result in results
             for position, line in enumerate(result.lines)
         ),
     )
-    return statements
+    return len(results)
 
 
 # --- adjustments and questions -------------------------------------------------------------

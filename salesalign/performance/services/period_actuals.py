@@ -1,0 +1,80 @@
+"""The sales actuals a period close reads, read once and shared by its parts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils.functional import cached_property
+
+from salesalign.engines.metrics import ZERO, MetricKey, value_of
+from salesalign.organization.models import OrgUnit
+from salesalign.performance.models import EvaluationPeriod
+from salesalign.performance.services.common import COMPANY_READER
+from salesalign.sales.selectors.actuals import ActualsResult, actuals_of_metrics
+
+
+class PeriodActuals:
+    """Every unit's (with its subtree) and every person's actuals of a period, by metric.
+
+    The scorecards (each person's and each scored unit's KPIs) and the statements
+    (each person's gate and bonus measures, each team's revenue) ask about the same
+    period and mostly the same metrics. Each batch of metrics not read yet is read in
+    one aggregation over the facts (`actuals_of_metrics`: every unit, and every person
+    who sold inside the company's roots); a metric asked for again is answered from
+    what was read.
+    """
+
+    def __init__(self, period: EvaluationPeriod) -> None:
+        self.period = period
+        self.span = period.engine_period
+        self._results: dict[MetricKey, ActualsResult] = {}
+
+    @cached_property
+    def _units(self) -> list[tuple[int, str]]:
+        return list(OrgUnit.objects.order_by("path").values_list("pk", "path"))
+
+    @cached_property
+    def _roots(self) -> list[int]:
+        return [pk for pk, path in self._units if len(path) == OrgUnit.steplen]
+
+    def read(self, metrics: Iterable[str]) -> list[MetricKey]:
+        """Read the metrics not read yet; the ones that have actual values (a custom
+        metric has none: it is left out)."""
+        keys: set[MetricKey] = set()
+        for metric in metrics:
+            try:
+                keys.add(MetricKey(metric))
+            except ValueError:
+                continue
+        missing = sorted(key for key in keys if key not in self._results)
+        if missing:
+            self._results.update(
+                actuals_of_metrics(
+                    user=COMPANY_READER,
+                    metrics=missing,
+                    periods=[self.span],
+                    units=[pk for pk, _path in self._units],
+                    members_within=self._roots,
+                )
+            )
+        return sorted(keys)
+
+    def _result(self, metric: str) -> ActualsResult:
+        key = MetricKey(metric)
+        if key not in self._results:
+            self.read([key])
+        return self._results[key]
+
+    def of_person(self, metric: str, person_id: int) -> Decimal | None:
+        """A person's value wherever they sold (0 of a sum without facts, None of an
+        average without answers)."""
+        result = self._result(metric)
+        tally = ZERO
+        for root in self._roots:
+            tally += result.tally(period=self.span, person=person_id, within=root)
+        return value_of(result.metric, tally)
+
+    def of_unit(self, metric: str, unit_id: int) -> Decimal | None:
+        """A unit's value, its whole subtree counted."""
+        return self._result(metric).value(period=self.span, unit=unit_id)
