@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from salesalign.core.exceptions import DomainError
 from salesalign.engines.shares import converted_cents, split_cents
 from salesalign.organization.models import Person, UnitAssignment
+from salesalign.sales import totals
 from salesalign.sales.choices import OrderStatus
 from salesalign.sales.models import (
     Customer,
@@ -337,9 +338,11 @@ def facts_replace(
     stale = [parts.order_id for parts in orders] if stale_order_ids is None else stale_order_ids
     for batch in chunks(stale):
         SalesFact.objects.filter(order_id__in=batch).delete()
-    return insert_rows(
-        SalesFact, FACT_COLUMNS, (row for parts in orders for row in fact_rows(parts))
-    )
+    rows = (row for parts in orders for row in fact_rows(parts))
+    if len(orders) < totals.MANY_ORDERS:
+        return insert_rows(SalesFact, FACT_COLUMNS, rows)
+    with totals.adding_many():
+        return insert_rows(SalesFact, FACT_COLUMNS, rows)
 
 
 def order_parts(order_ids: Iterable[int]) -> list[OrderParts]:

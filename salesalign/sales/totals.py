@@ -7,7 +7,9 @@ it from) its fiscal year's row in the same transaction. No write path has to
 remember the totals, and a failed transaction leaves them untouched with the
 facts.
 
-- SQLite: row triggers, one upsert per fact (a few microseconds each).
+- SQLite: row triggers, one upsert per fact (a few microseconds each). A write
+  of many new facts at once (an import) goes through `adding_many`, which adds
+  their totals in one grouped upsert instead, in the same transaction.
 - PostgreSQL: statement triggers over transition tables, one grouped upsert
   per statement, so a COPY of a hundred thousand facts is one upsert.
 
@@ -19,6 +21,9 @@ when they are not installed for the current setting it reads the facts.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -92,11 +97,12 @@ def _add_on_conflict() -> str:
     return f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {sums}"
 
 
-def _grouped_select(source: str, start: int) -> str:
-    """SELECT key, sums FROM `source` GROUP BY key — the totals of a set of facts."""
+def _grouped_select(source: str, start: int, where: str = "true") -> str:
+    """SELECT key, sums FROM `source` WHERE … GROUP BY key — the totals of a set of facts."""
     keys = ", ".join(_key_values(source, start))
     sums = ", ".join(f"SUM({expression.format(row=source)})" for _n, expression in MEASURES)
-    return f"SELECT {keys}, {sums} FROM {source} GROUP BY {', '.join(str(i) for i in range(1, 7))}"
+    groups = ", ".join(str(i) for i in range(1, 7))
+    return f"SELECT {keys}, {sums} FROM {source} WHERE {where} GROUP BY {groups}"
 
 
 # --- SQLite: row triggers -----------------------------------------------------------------
@@ -132,6 +138,40 @@ def _sqlite_triggers(start: int) -> list[str]:
         f"CREATE TRIGGER sales_fact_totals_delete AFTER DELETE ON {FACTS} "
         f"BEGIN {_sqlite_take('OLD', start)} END",
     ]
+
+
+#: From this many orders on, `facts_replace` writes their facts through `adding_many`.
+MANY_ORDERS = 200
+
+
+@contextmanager
+def adding_many(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Insert many facts inside this block: on SQLite their totals are added at its end in
+    one grouped upsert, not by the row trigger fact by fact (which doubles an import's cost
+    of writing facts).
+
+    In one transaction (a savepoint inside an outer one): the insert trigger is dropped, the
+    facts written, the totals of every fact above the highest id before the block added,
+    the trigger created again. SQLite has one writer, so nobody else inserts facts
+    meanwhile, and a failure rolls the trigger, the facts and the totals back together.
+    Only inserts belong inside; on PostgreSQL (statement triggers) it changes nothing.
+    """
+    connection = connections[using]
+    start = in_force(using=using) if connection.vendor == "sqlite" else None
+    if start is None:
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {FACTS}")
+            (before,) = cursor.fetchone()
+            cursor.execute("DROP TRIGGER sales_fact_totals_insert")
+        yield
+        with connection.cursor() as cursor:
+            # The fiscal start and the id are integers of ours; the SQL has no parameters.
+            added = _grouped_select(FACTS, start, f"{FACTS}.id > {int(before)}")
+            cursor.execute(f"INSERT INTO {TOTALS} ({_columns()}) {added} {_add_on_conflict()}")
+            cursor.execute(_sqlite_triggers(start)[0])
 
 
 # --- PostgreSQL: statement triggers over transition tables --------------------------------

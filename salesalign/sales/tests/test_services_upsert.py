@@ -19,6 +19,7 @@ from salesalign.organization.tests.factories import (
     ProductLineFactory,
     RegionFactory,
 )
+from salesalign.sales import totals
 from salesalign.sales.models import Customer, Order, OrderCredit, OrderLine, SalesFact
 from salesalign.sales.rows import CreditRow, LineRow, OrderRow
 from salesalign.sales.services import SalesRowsInvalid, base_field, orders_upsert
@@ -661,7 +662,12 @@ def _rows(count, cast, customers, product_line, prefix):
     ]
 
 
-def test_the_number_of_queries_does_not_grow_with_the_rows(cast, product_line, monkeypatch):
+@pytest.mark.parametrize("many_orders", [1, 10_000], ids=["totals-in-one-upsert", "row-trigger"])
+def test_the_number_of_queries_does_not_grow_with_the_rows(
+    cast, product_line, monkeypatch, many_orders
+):
+    # Both ways of keeping the yearly totals: from how many orders facts are written in bulk.
+    monkeypatch.setattr(totals, "MANY_ORDERS", many_orders)
     if connection.vendor == "sqlite":
         # Django cuts bulk inserts to 999 parameters for old SQLite builds; today's allow far
         # more. Without that cut (as on PostgreSQL) the count is the same for any number of rows.

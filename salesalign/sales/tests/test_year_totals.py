@@ -227,6 +227,62 @@ def test_a_rolled_back_write_leaves_the_totals_as_they_were(world):
     assert_totals_match()
 
 
+def _insert_trigger_present() -> bool:
+    sql = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if connection.vendor == "sqlite"
+        else "SELECT tgname FROM pg_trigger"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return "sales_fact_totals_insert" in {name for (name,) in cursor.fetchall()}
+
+
+def test_many_orders_at_once_add_their_totals_in_one_upsert(world, monkeypatch):
+    monkeypatch.setattr(totals, "MANY_ORDERS", 2)  # the three orders of `_sales` are many
+    with CaptureQueriesContext(connection) as queries:
+        _sales(world)
+    assert_totals_match()
+    sql = [query["sql"] for query in queries.captured_queries]
+    if connection.vendor == "sqlite":  # the row trigger was set aside for the batch
+        assert any(one.startswith("DROP TRIGGER sales_fact_totals_insert") for one in sql)
+    assert _insert_trigger_present()
+    # One order is not many: the row trigger, back in place, keeps the totals.
+    cast, hardware, _software, acme, _bare = world
+    make_orders(
+        order_row(
+            customer=acme,
+            salespeople=cast.salesperson,
+            amounts=["10.00"],
+            product_line=hardware,
+            ordered_on=datetime.date(2024, 6, 1),
+        )
+    )
+    assert_totals_match()
+
+
+def test_a_failed_batch_of_many_facts_leaves_facts_totals_and_trigger_as_they_were(world):
+    _sales(world)
+    before, facts_before = stored_totals(), SalesFact.objects.count()
+    cast, hardware, _software, acme, _bare = world
+    with pytest.raises(RuntimeError), transaction.atomic(), totals.adding_many():
+        make_orders(
+            order_row(
+                customer=acme,
+                salespeople=cast.salesperson,
+                amounts=["5000.00"],
+                product_line=hardware,
+                ordered_on=datetime.date(2024, 6, 1),
+            )
+        )
+        assert SalesFact.objects.count() > facts_before
+        raise RuntimeError("the import failed half-way")
+    assert stored_totals() == before
+    assert SalesFact.objects.count() == facts_before
+    assert _insert_trigger_present()
+    assert_totals_match()
+
+
 def test_totals_follow_a_fiscal_year_that_starts_in_april(world):
     _sales(world)
     totals.install(4)
