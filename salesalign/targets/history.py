@@ -78,6 +78,22 @@ def _fold_maps(folds: Sequence[DimensionFold]) -> dict[str, dict[int, int | None
     return maps
 
 
+def _folded(
+    split: Sequence[int | None],
+    folds: Sequence[DimensionFold],
+    maps: Mapping[str, Mapping[int, int | None]],
+    axes: Sequence[str],
+) -> tuple[int, ...] | None:
+    """The values a raw split counts for along `axes` (None when it does not count)."""
+    folded: dict[str, int] = {}
+    for fold, raw in zip(folds, split, strict=True):
+        value = maps[fold.name].get(raw) if raw is not None else None
+        if value is None:
+            return None
+        folded[fold.name] = value
+    return tuple(folded[axis] for axis in axes)
+
+
 def child_token(*, unit_id: int | None = None, person_id: int | None = None) -> str:
     """How a child unit or person is named in allocation keys: "u12" or "p7"."""
     return f"u{unit_id}" if unit_id is not None else f"p{person_id}"
@@ -118,27 +134,35 @@ def allocation_history(
         split_by=split_by,
     )
     maps = _fold_maps(folds)
+    # Tens of thousands of tallies name a few thousand subjects and a few dozen splits: each
+    # subject's token and each split's place in the keys is worked out once.
+    child_at = list(axes).index("child") if "child" in axes else None
+    dimension_axes = [axis for axis in axes if axis != "child"]
+    unit_tokens: dict[int, str] = {}
+    person_tokens: dict[int, str] = {}
+    rest_of: dict[Any, tuple[int, ...] | None] = {}
     for (subject, period_key, split), tally in result.actuals.tallies.items():
         if subject.within is not None or bool(split) != bool(split_by):
             continue
-        token = (
-            child_token(unit_id=subject.id)
-            if subject.kind == SubjectKind.UNIT
-            else child_token(person_id=subject.id)
-        )
-        folded: dict[str, int] = {}
-        counted = True
-        for fold, raw in zip(folds, split, strict=True):
-            value = maps[fold.name].get(raw) if raw is not None else None
-            if value is None:
-                counted = False
-                break
-            folded[fold.name] = value
-        if not counted:
+        if split in rest_of:
+            rest = rest_of[split]
+        else:
+            rest = rest_of[split] = _folded(split, folds, maps, dimension_axes)
+        if rest is None:
             continue
-        key = tuple(token if axis == "child" else folded[axis] for axis in axes)
-        history[key][year_of[period_key]] += tally.total
-        counts[key][year_of[period_key]] += tally.count
+        is_unit = subject.kind == SubjectKind.UNIT
+        tokens = unit_tokens if is_unit else person_tokens
+        token = tokens.get(subject.id)
+        if token is None:
+            token = tokens[subject.id] = (
+                child_token(unit_id=subject.id) if is_unit else child_token(person_id=subject.id)
+            )
+        key: Key = rest
+        if child_at is not None:
+            key = (*rest[:child_at], token, *rest[child_at:])
+        year = year_of[period_key]
+        history[key][year] += tally.total
+        counts[key][year] += tally.count
     return KeyHistory(
         totals={key: dict(years_of) for key, years_of in history.items()},
         counts={key: dict(years_of) for key, years_of in counts.items()},

@@ -23,6 +23,7 @@ minus the children) is reported and stays visible in the cascade until it is 0.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -770,6 +771,19 @@ def _minor_of_history(kind: TargetMetric) -> Any:
     return kind.history_to_minor
 
 
+def _from_minor(kind: TargetMetric) -> Any:
+    """`kind.from_minor` for many amounts: whole minor units in the metric's unit, to its places.
+
+    Cents become yuan by moving the point two places (exact, and the same number with the same
+    places as dividing by 100 and quantizing to 0.01); a count is the integer itself.
+    """
+    if kind.scale == 100 and kind.decimals == 2:
+        return lambda amount: Decimal(amount).scaleb(-2)
+    if kind.scale == 1 and kind.decimals == 0:
+        return Decimal
+    return kind.from_minor
+
+
 def _lines(setup: _Setup) -> tuple[list[PreviewLine], str, Decimal, bool]:
     """One parent's lines as the method makes them (no findings yet), its digest, remainder and
     whether the engine ran."""
@@ -798,7 +812,7 @@ def _lines(setup: _Setup) -> tuple[list[PreviewLine], str, Decimal, bool]:
         return lines, "", Decimal(0), False
     result: AllocationResult = _engine(allocate, _request(setup, total=int(parent.amount or 0)))
     to_minor = _minor_of_history(kind)
-    from_minor = kind.from_minor
+    from_minor = _from_minor(kind)
     totals = setup.history.totals
     for made in result.lines:
         slice_ = setup.slices[made.key]
@@ -1082,6 +1096,7 @@ def allocation_apply_many(
     author = actor_or_none(actor)
     previews = _previews(setups, with_backtest=len(setups) == 1)
     stored_params = chosen.as_json()  # the same for every run of the call: spelled once
+    now = timezone.now()
     runs = [
         AllocationRun(
             plan=plan,
@@ -1093,10 +1108,11 @@ def allocation_apply_many(
             backtest=preview.backtest.as_json() if preview.backtest is not None else {},
             line_count=len(preview.lines),
             created_by=author,
+            created_at=now,
         )
         for setup, preview in zip(setups, previews, strict=True)
     ]
-    AllocationRun.objects.bulk_create(runs)
+    _write_runs(plan, runs)
     stale = []
     for setup, preview in zip(setups, previews, strict=True):
         kept = {line.slice.key for line in preview.lines}
@@ -1105,6 +1121,68 @@ def allocation_apply_many(
         Target.objects.filter(pk__in=batch).delete()
     _write_children(plan, setups, previews, runs, author)
     return list(zip(runs, previews, strict=True))
+
+
+#: The columns of a run, in the order `_write_runs` lays out its values.
+RUN_COLUMNS = [
+    "plan_id",
+    "parent_id",
+    "axes",
+    "method",
+    "params",
+    "inputs_digest",
+    "backtest",
+    "line_count",
+    "created_by_id",
+    "created_at",
+]
+
+
+def _write_runs(plan: TargetPlan, runs: Sequence[AllocationRun]) -> None:
+    """Insert the runs as plain rows (COPY on PostgreSQL), then give each its id: the ids of a
+    plan's runs grow in the order they are written, and the plan is locked meanwhile."""
+    if not runs:
+        return
+    last = AllocationRun.objects.filter(plan=plan).aggregate(last=Max("pk"))["last"] or 0
+    spelled: dict[int, str] = {}  # every run of a call shares its parameters: spelled once
+
+    def text(value: Any) -> str:
+        found = spelled.get(id(value))
+        if found is None:
+            found = spelled[id(value)] = json.dumps(value)
+        return found
+
+    stamp = db_datetime(AllocationRun, runs[0].created_at)
+    insert_rows(
+        AllocationRun,
+        RUN_COLUMNS,
+        [
+            (
+                plan.pk,
+                run.parent_id,
+                json.dumps(run.axes),
+                run.method,
+                text(run.params),
+                run.inputs_digest,
+                json.dumps(run.backtest),
+                run.line_count,
+                run.created_by_id,
+                stamp,
+            )
+            for run in runs
+        ],
+    )
+    written = list(
+        AllocationRun.objects.filter(plan=plan, pk__gt=last)
+        .order_by("pk")
+        .values_list("pk", "parent_id")
+    )
+    if [parent_id for _pk, parent_id in written] != [run.parent_id for run in runs]:
+        raise RuntimeError("the allocation runs were not written in order")  # never: plan locked
+    for run, (pk, _parent_id) in zip(runs, written, strict=True):
+        run.pk = pk
+        run._state.adding = False
+        run._state.db = router.db_for_write(AllocationRun)
 
 
 #: The columns of a new child target, in the order `_write_children` lays out its values.
@@ -1131,6 +1209,27 @@ NEW_TARGET_COLUMNS = [
 ]
 
 
+class _JsonText:
+    """Explanations as the JSON text a JSONField stores (`json.dumps` of the steps' JSON): one
+    encoding per explanation, and each step that keys share (an equal share, a growth factor)
+    turned into JSON data once."""
+
+    def __init__(self) -> None:
+        self.data: dict[int, dict[str, object]] = {}
+        self.kept: list[Step] = []  # the steps seen stay alive, so no id is reused
+
+    def steps(self, steps: Sequence[Step]) -> str:
+        data = self.data
+        parts = []
+        for step in steps:
+            found = data.get(id(step))
+            if found is None:
+                found = data[id(step)] = step.as_json()
+                self.kept.append(step)
+            parts.append(found)
+        return json.dumps(parts)
+
+
 def _write_children(
     plan: TargetPlan,
     setups: Sequence[_Setup],
@@ -1141,11 +1240,10 @@ def _write_children(
     """Write every parent's children and their months in bulk: new targets as plain rows (COPY
     on PostgreSQL), existing ones updated in place; then each parent's months from its
     children's, and on up the tree. A bounded number of queries for any number of parents."""
-    connection = connections[router.db_for_write(Target)]
-    json_field = Target._meta.get_field("inputs")
     now = timezone.now()
     stamp = db_datetime(Target, now)
     author_id = author.pk if author is not None else None
+    json_text = _JsonText()
     new_rows: list[tuple[Any, ...]] = []
     updated: list[Target] = []
     items: list[Phasing] = []
@@ -1165,7 +1263,6 @@ def _write_children(
                 inputs["start_on"] = child.start_on.isoformat()
             if child.left_on:
                 inputs["left_on"] = child.left_on.isoformat()
-            explanation = [step.as_json() for step in line.explanation]
             target = setup.existing.get(slice_.key)
             if target is None:
                 waiting[(run.pk, slice_.key)] = len(items)
@@ -1184,8 +1281,8 @@ def _write_children(
                         line.amount,
                         line.level,
                         method_of_targets,
-                        json_field.get_db_prep_save(inputs, connection),
-                        json_field.get_db_prep_save(explanation, connection),
+                        json.dumps(inputs),
+                        json_text.steps(line.explanation),
                         run.pk,
                         author_id,
                         stamp,
@@ -1197,7 +1294,7 @@ def _write_children(
                 target.level = line.level
                 target.method = method_of_targets
                 target.inputs = inputs
-                target.explanation = explanation
+                target.explanation = [step.as_json() for step in line.explanation]
                 target.allocation_run = run
                 target.created_by = author
                 target.updated_at = now

@@ -413,6 +413,46 @@ def test_many_targets_are_allocated_at_once_from_one_aggregation_of_the_history(
     assert other.children.count() == 2  # one salesperson × two product lines
 
 
+def test_each_run_of_many_parents_is_stored_as_returned_and_names_its_children(world):
+    cast = world.cast
+    plan = world.plan()
+    root = world.company_target(plan)
+    _department, team, other = world.cascade_to_teams(plan, root)
+    results = allocation.allocation_apply_many(
+        actor=cast.executive.user,
+        plan=plan,
+        parents=[team, other],
+        axes=["child", "product_line"],
+        method="history",
+    )
+    assert len({run.pk for run, _preview in results}) == 2
+    for run, preview in results:
+        stored = AllocationRun.objects.get(pk=run.pk)
+        assert stored.parent_id == preview.parent.pk
+        assert stored.method == "history"
+        assert stored.axes == ["child", "product_line"]
+        assert stored.line_count == len(preview.lines)
+        assert stored.inputs_digest == preview.inputs_digest
+        assert stored.params == AllocationParams().as_json()
+        assert stored.created_by_id == cast.executive.user.pk
+        assert stored.created_at is not None
+        children = Target.objects.filter(parent=preview.parent)
+        assert {child.allocation_run_id for child in children} == {run.pk}
+        assert children.count() == len(preview.lines)
+
+
+@pytest.mark.parametrize("metric", ["revenue", "gross_profit", "order_count", "new_customers"])
+def test_minor_units_are_turned_into_values_as_the_metric_itself_does(metric):
+    from salesalign.targets.metrics import target_metric
+
+    kind = target_metric(metric)
+    convert = allocation._from_minor(kind)
+    for amount in [0, 1, 5, 99, 100, 101, 12345, -7, -100, 10**15 + 3, 98765432101234567]:
+        fast, own = convert(amount), kind.from_minor(amount)
+        assert fast.as_tuple() == own.as_tuple()  # the same digits and places, not only equal
+        assert str(fast) == str(own)
+
+
 def test_allocating_more_parents_at_once_takes_no_more_queries(world, django_assert_num_queries):
     cast = world.cast
     plan = world.plan()
