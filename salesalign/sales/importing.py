@@ -44,6 +44,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from salesalign.core.batches import without_cycle_collection
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch, User
 from salesalign.core.roles import is_admin
@@ -487,6 +488,7 @@ def resolve_columns(
     return positions, duplicates
 
 
+@without_cycle_collection
 def build_plan(
     content: bytes,
     *,
@@ -987,6 +989,7 @@ def check_plan(plan: OrderPlan, *, actor: User, source: str) -> None:
     _merge_service_errors(plan, result.errors)
 
 
+@without_cycle_collection
 def commit_plan(plan: OrderPlan, *, actor: User, source: str, import_batch: ImportBatch) -> None:
     """Write the parsed orders in one transaction; SalesRowsInvalid (nothing written) on any error."""
     chunks = order_chunks(plan.orders)

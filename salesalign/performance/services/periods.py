@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from salesalign.core.batches import without_cycle_collection
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.services import notify
 from salesalign.engines.periods import Period, month_period, quarter_period, year_period
@@ -107,6 +108,7 @@ def period_open(
     return period
 
 
+@without_cycle_collection
 def _compute_close(period: EvaluationPeriod) -> None:
     """Compute and freeze the period's results (version `period.version`), in one run each:
 

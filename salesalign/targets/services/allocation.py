@@ -36,6 +36,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesalign.core.batches import without_cycle_collection
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError
 from salesalign.engines.allocation import (
@@ -1069,6 +1070,7 @@ def allocation_apply(
 
 
 @transaction.atomic
+@without_cycle_collection
 def allocation_apply_many(
     *,
     actor: Any,
