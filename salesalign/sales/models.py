@@ -522,8 +522,66 @@ class SalesYearTotal(models.Model):
         return f"{self.first_month} {self.unit_id}/{self.person_id}: {self.revenue_cents / 100:.2f}"
 
 
+class SalesMonthTotalQuerySet(VisibleQuerySet["SalesMonthTotal"]):
+    person_field = "person"
+    unit_field = "unit"
+
+
+class SalesMonthTotal(models.Model):
+    """Derived from `SalesFact` by the same triggers: its sums per month, credit unit and person.
+
+    The coarse grain of the actuals that need no split — a period close (every
+    person's and unit's quarter), seasonality, allocation history by child: a
+    month of a large company is one row per person instead of one per order line.
+    """
+
+    month = models.PositiveIntegerField(help_text="yyyymm")
+    # Kept by triggers, never by Django: no constraint, no cascade, no extra index.
+    unit = models.ForeignKey(
+        "organization.OrgUnit",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "organization.Person",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    revenue_cents = models.BigIntegerField()
+    profit_cents = models.BigIntegerField(help_text="revenue − cost of the facts with a cost")
+    facts_count = models.IntegerField()
+    order_share = models.BigIntegerField()
+    order_facts = models.IntegerField()
+    product_line_order_share = models.BigIntegerField()
+    product_line_order_facts = models.IntegerField()
+    new_customer_share = models.BigIntegerField()
+    new_customer_facts = models.IntegerField()
+
+    objects = SalesMonthTotalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit", "person"], name="sales_month_total_slice"
+            )
+        ]
+        # The slice index serves the whole company's months; a unit's or a person's seek here.
+        indexes = [
+            models.Index(fields=["unit", "month"]),
+            models.Index(fields=["person", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.unit_id}/{self.person_id}: {self.revenue_cents / 100:.2f}"
+
+
 class SalesTotalsState(models.Model):
-    """Which fiscal year the triggers of `SalesYearTotal` were installed for (one row).
+    """Which fiscal year the triggers of `SalesYearTotal` (and `SalesMonthTotal`) were
+    installed for (one row).
 
     The years start in `FISCAL_YEAR_START_MONTH`; when the setting changes,
     `migrate` installs the triggers again and rebuilds the totals. Until then —

@@ -1,9 +1,12 @@
-"""Yearly totals of the facts, kept by database triggers (`SalesYearTotal`).
+"""Yearly and monthly totals of the facts, kept by database triggers (`SalesYearTotal`,
+`SalesMonthTotal`).
 
 Every fact written, changed or deleted — by an import, an edited order, a
 recounted exchange rate, a customer moved to another segment, a cascade from a
 deleted person — passes through the table's triggers, which add it to (or take
-it from) its fiscal year's row in the same transaction. No write path has to
+it from) its fiscal year's row and its month's row in the same transaction. The
+year rows keep every slice (product line, region, segment); the month rows only
+the credit unit and the person. No write path has to
 remember the totals, and a failed transaction leaves them untouched with the
 facts.
 
@@ -22,19 +25,23 @@ when they are not installed for the current setting it reads the facts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from salesalign.sales.models import SalesFact, SalesTotalsState, SalesYearTotal
+from salesalign.sales.models import SalesFact, SalesMonthTotal, SalesTotalsState, SalesYearTotal
 
 # Plain SQL on the tables (the migration that creates them runs this code too).
 FACTS = SalesFact._meta.db_table
 TOTALS = SalesYearTotal._meta.db_table
+MONTH_TOTALS = SalesMonthTotal._meta.db_table
 STATE = SalesTotalsState._meta.db_table
 KEY = ("first_month", "unit_id", "person_id", "product_line_id", "region_id", "segment_id")
+MONTH_KEY = ("month", "unit_id", "person_id")
 #: Each total column and the expression over one fact (`{row}` is NEW, OLD or a table).
 MEASURES = (
     ("revenue_cents", "{row}.revenue_cents"),
@@ -88,55 +95,82 @@ def _key_values(row: str, start: int) -> list[str]:
     ]
 
 
-def _columns() -> str:
-    return ", ".join([*KEY, *(name for name, _expression in MEASURES)])
+def _month_key_values(row: str, start: int) -> list[str]:
+    return [f"{row}.month", f"{row}.unit_id", f"{row}.person_id"]
 
 
-def _add_on_conflict() -> str:
-    sums = ", ".join(f"{name} = {TOTALS}.{name} + excluded.{name}" for name, _e in MEASURES)
-    return f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {sums}"
+@dataclass(frozen=True)
+class _Totals:
+    """A totals table: its name, key columns and the key of one fact (SQL over `row`)."""
+
+    table: str
+    key: tuple[str, ...]
+    key_values: Callable[[str, int], list[str]]
+
+    def columns(self) -> str:
+        return ", ".join([*self.key, *(name for name, _expression in MEASURES)])
+
+    def add_on_conflict(self) -> str:
+        sums = ", ".join(f"{name} = {self.table}.{name} + excluded.{name}" for name, _e in MEASURES)
+        return f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {sums}"
+
+    def grouped_select(self, source: str, start: int, where: str = "true") -> str:
+        """SELECT key, sums FROM `source` WHERE … GROUP BY key — the totals of some facts."""
+        keys = ", ".join(self.key_values(source, start))
+        sums = ", ".join(f"SUM({expression.format(row=source)})" for _n, expression in MEASURES)
+        groups = ", ".join(str(i) for i in range(1, len(self.key) + 1))
+        return f"SELECT {keys}, {sums} FROM {source} WHERE {where} GROUP BY {groups}"
+
+    def add_grouped(self, source: str, start: int, where: str = "true") -> str:
+        """INSERT … ON CONFLICT: add the totals of some facts."""
+        selected = self.grouped_select(source, start, where)
+        return f"INSERT INTO {self.table} ({self.columns()}) {selected} {self.add_on_conflict()};"
 
 
-def _grouped_select(source: str, start: int, where: str = "true") -> str:
-    """SELECT key, sums FROM `source` WHERE … GROUP BY key — the totals of a set of facts."""
-    keys = ", ".join(_key_values(source, start))
-    sums = ", ".join(f"SUM({expression.format(row=source)})" for _n, expression in MEASURES)
-    groups = ", ".join(str(i) for i in range(1, 7))
-    return f"SELECT {keys}, {sums} FROM {source} WHERE {where} GROUP BY {groups}"
+YEARS = _Totals(TOTALS, KEY, _key_values)
+MONTHS = _Totals(MONTH_TOTALS, MONTH_KEY, _month_key_values)
+ALL_TOTALS = (YEARS, MONTHS)
 
 
 # --- SQLite: row triggers -----------------------------------------------------------------
 
 
-def _sqlite_add(row: str, start: int) -> str:
+def _sqlite_add(totals: _Totals, row: str, start: int) -> str:
     values = ", ".join(
-        [*_key_values(row, start), *(expression.format(row=row) for _n, expression in MEASURES)]
+        [
+            *totals.key_values(row, start),
+            *(expression.format(row=row) for _n, expression in MEASURES),
+        ]
     )
-    return f"INSERT INTO {TOTALS} ({_columns()}) VALUES ({values}) {_add_on_conflict()};"
+    return (
+        f"INSERT INTO {totals.table} ({totals.columns()}) VALUES ({values}) "
+        f"{totals.add_on_conflict()};"
+    )
 
 
-def _sqlite_take(row: str, start: int) -> str:
+def _sqlite_take(totals: _Totals, row: str, start: int) -> str:
     where = " AND ".join(
-        f"{column} = {value}" for column, value in zip(KEY, _key_values(row, start), strict=True)
+        f"{column} = {value}"
+        for column, value in zip(totals.key, totals.key_values(row, start), strict=True)
     )
     minus = ", ".join(
         f"{name} = {name} - {expression.format(row=row)}" for name, expression in MEASURES
     )
     return (
-        f"UPDATE {TOTALS} SET {minus} WHERE {where}; "
-        f"DELETE FROM {TOTALS} WHERE {where} AND facts_count = 0;"
+        f"UPDATE {totals.table} SET {minus} WHERE {where}; "
+        f"DELETE FROM {totals.table} WHERE {where} AND facts_count = 0;"
     )
 
 
-def _sqlite_triggers(start: int) -> list[str]:
+def _sqlite_triggers(start: int, tables: Sequence[_Totals] = ALL_TOTALS) -> list[str]:
     watched = ", ".join(WATCHED)
+    add = " ".join(_sqlite_add(totals, "NEW", start) for totals in tables)
+    take = " ".join(_sqlite_take(totals, "OLD", start) for totals in tables)
     return [
-        f"CREATE TRIGGER sales_fact_totals_insert AFTER INSERT ON {FACTS} "
-        f"BEGIN {_sqlite_add('NEW', start)} END",
+        f"CREATE TRIGGER sales_fact_totals_insert AFTER INSERT ON {FACTS} BEGIN {add} END",
         f"CREATE TRIGGER sales_fact_totals_update AFTER UPDATE OF {watched} ON {FACTS} "
-        f"BEGIN {_sqlite_take('OLD', start)} {_sqlite_add('NEW', start)} END",
-        f"CREATE TRIGGER sales_fact_totals_delete AFTER DELETE ON {FACTS} "
-        f"BEGIN {_sqlite_take('OLD', start)} END",
+        f"BEGIN {take} {add} END",
+        f"CREATE TRIGGER sales_fact_totals_delete AFTER DELETE ON {FACTS} BEGIN {take} END",
     ]
 
 
@@ -167,31 +201,31 @@ def adding_many(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             (before,) = cursor.fetchone()
             cursor.execute("DROP TRIGGER sales_fact_totals_insert")
         yield
+        tables = _installed(connection)
         with connection.cursor() as cursor:
             # The fiscal start and the id are integers of ours; the SQL has no parameters.
-            added = _grouped_select(FACTS, start, f"{FACTS}.id > {int(before)}")
-            cursor.execute(f"INSERT INTO {TOTALS} ({_columns()}) {added} {_add_on_conflict()}")
-            cursor.execute(_sqlite_triggers(start)[0])
+            for totals in tables:
+                cursor.execute(totals.add_grouped(FACTS, start, f"{FACTS}.id > {int(before)}"))
+            cursor.execute(_sqlite_triggers(start, tables)[0])
 
 
 # --- PostgreSQL: statement triggers over transition tables --------------------------------
 
 
-def _postgresql_add(table: str, start: int) -> str:
-    return (
-        f"INSERT INTO {TOTALS} ({_columns()}) {_grouped_select(table, start)} {_add_on_conflict()};"
-    )
+def _postgresql_add(totals: _Totals, table: str, start: int) -> str:
+    return totals.add_grouped(table, start)
 
 
-def _postgresql_take(table: str, start: int) -> str:
+def _postgresql_take(totals: _Totals, table: str, start: int) -> str:
     names = [name for name, _expression in MEASURES]
-    minus = ", ".join(f"{name} = {TOTALS}.{name} - taken.{name}" for name in names)
-    match = " AND ".join(f"{TOTALS}.{column} = taken.{column}" for column in KEY)
+    minus = ", ".join(f"{name} = {totals.table}.{name} - taken.{name}" for name in names)
+    match = " AND ".join(f"{totals.table}.{column} = taken.{column}" for column in totals.key)
     return (
-        f"UPDATE {TOTALS} SET {minus} FROM ({_grouped_select(table, start)}) "
-        f"AS taken ({', '.join([*KEY, *names])}) WHERE {match}; "
-        f"DELETE FROM {TOTALS} USING (SELECT DISTINCT {', '.join(_key_values(table, start))} "
-        f"FROM {table}) AS taken ({', '.join(KEY)}) WHERE {match} AND {TOTALS}.facts_count = 0;"
+        f"UPDATE {totals.table} SET {minus} FROM ({totals.grouped_select(table, start)}) "
+        f"AS taken ({', '.join([*totals.key, *names])}) WHERE {match}; "
+        f"DELETE FROM {totals.table} USING (SELECT DISTINCT "
+        f"{', '.join(totals.key_values(table, start))} FROM {table}) "
+        f"AS taken ({', '.join(totals.key)}) WHERE {match} AND {totals.table}.facts_count = 0;"
     )
 
 
@@ -202,14 +236,13 @@ def _postgresql_function(name: str, body: str) -> str:
     )
 
 
-def _postgresql_triggers(start: int) -> list[str]:
+def _postgresql_triggers(start: int, tables: Sequence[_Totals] = ALL_TOTALS) -> list[str]:
+    add = " ".join(_postgresql_add(totals, "new_facts", start) for totals in tables)
+    take = " ".join(_postgresql_take(totals, "old_facts", start) for totals in tables)
     return [
-        _postgresql_function("sales_fact_totals_add", _postgresql_add("new_facts", start)),
-        _postgresql_function("sales_fact_totals_take", _postgresql_take("old_facts", start)),
-        _postgresql_function(
-            "sales_fact_totals_move",
-            _postgresql_take("old_facts", start) + " " + _postgresql_add("new_facts", start),
-        ),
+        _postgresql_function("sales_fact_totals_add", add),
+        _postgresql_function("sales_fact_totals_take", take),
+        _postgresql_function("sales_fact_totals_move", f"{take} {add}"),
         f"CREATE TRIGGER sales_fact_totals_insert AFTER INSERT ON {FACTS} "
         "REFERENCING NEW TABLE AS new_facts FOR EACH STATEMENT "
         "EXECUTE FUNCTION sales_fact_totals_add()",
@@ -232,23 +265,40 @@ def _drop_statements(vendor: str) -> list[str]:
 # --- installing, rebuilding, asking -------------------------------------------------------
 
 
-def install(start_month: int | None = None, *, using: str = DEFAULT_DB_ALIAS) -> None:
+def _installed(connection: Any) -> list[_Totals]:
+    """The totals tables the database has (a migration before the month totals has one)."""
+    existing = set(connection.introspection.table_names())
+    return [totals for totals in ALL_TOTALS if totals.table in existing]
+
+
+def install(
+    start_month: int | None = None,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+    tables: Sequence[_Totals] | None = None,
+) -> None:
     """(Re)create the triggers for years starting in `start_month` and rebuild the totals."""
     start = int(start_month or settings.FISCAL_YEAR_START_MONTH)
     if not 1 <= start <= 12:
         raise ValueError(f"a fiscal year starts in a month 1–12, not {start}")
     connection = connections[using]
+    if tables is None:
+        tables = _installed(connection)
     if connection.vendor == "postgresql":
-        create = _postgresql_triggers(start)
+        create = _postgresql_triggers(start, tables)
     elif connection.vendor == "sqlite":
-        create = _sqlite_triggers(start)
+        create = _sqlite_triggers(start, tables)
     else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
         raise NotImplementedError(connection.vendor)
     with transaction.atomic(using=using), connection.cursor() as cursor:
         for statement in [*_drop_statements(connection.vendor), *create]:
             cursor.execute(statement)
-        cursor.execute(f"DELETE FROM {TOTALS}")
-        cursor.execute(f"INSERT INTO {TOTALS} ({_columns()}) {_grouped_select(FACTS, start)}")
+        for totals in tables:
+            cursor.execute(f"DELETE FROM {totals.table}")
+            cursor.execute(
+                f"INSERT INTO {totals.table} ({totals.columns()}) "
+                f"{totals.grouped_select(FACTS, start)}"
+            )
         cursor.execute(f"DELETE FROM {STATE}")
         cursor.execute(f"INSERT INTO {STATE} (id, fiscal_start_month) VALUES (1, {start})")
 
@@ -259,7 +309,8 @@ def uninstall(*, using: str = DEFAULT_DB_ALIAS) -> None:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         for statement in _drop_statements(connection.vendor):
             cursor.execute(statement)
-        cursor.execute(f"DELETE FROM {TOTALS}")
+        for totals in _installed(connection):
+            cursor.execute(f"DELETE FROM {totals.table}")
         cursor.execute(f"DELETE FROM {STATE}")
 
 

@@ -59,7 +59,12 @@ from salesalign.engines.periods import (
 )
 from salesalign.organization.models import CustomerSegment, OrgUnit, Person, ProductLine, Region
 from salesalign.sales import totals
-from salesalign.sales.models import SalesFact, SalesYearTotal, SatisfactionResponse
+from salesalign.sales.models import (
+    SalesFact,
+    SalesMonthTotal,
+    SalesYearTotal,
+    SatisfactionResponse,
+)
 
 #: What actuals may be split by, and the fact column of each split.
 SPLIT_COLUMNS: Final[dict[str, str]] = {
@@ -443,8 +448,9 @@ def _cells_of_metrics(
     person_ids: list[int],
     with_person: bool,
 ) -> dict[MetricKey, list[Cell]]:
-    """Each metric's cells: the summed metrics read from the facts in one aggregation,
-    whole fiscal years from the yearly totals, satisfaction from its answers."""
+    """Each metric's cells. The summed metrics in one aggregation: without a split, of the
+    month totals (whole months: a month is a row per person); split, whole fiscal years of
+    the yearly totals, anything else of the facts. Satisfaction from its answers."""
     subjects = {
         "user": user,
         "periods": periods,
@@ -454,10 +460,11 @@ def _cells_of_metrics(
         "with_person": with_person,
     }
     summed = [metric for metric in metrics if metric is not MetricKey.CUSTOMER_SATISFACTION]
-    in_totals = bool(summed) and _years_in_totals(periods)
+    in_months = bool(summed) and not split_by and _months_in_totals(periods)
+    in_totals = bool(summed) and not in_months and _years_in_totals(periods)
     found: dict[MetricKey, list[Cell]] = {}
     if summed and not in_totals:
-        found.update(_cells(metrics=summed, **subjects))
+        found.update(_cells(metrics=summed, month_totals=in_months, **subjects))
     for metric in metrics:
         if metric in found:
             continue
@@ -477,18 +484,22 @@ def _cells(
     unit_scope: set[int] | None,
     person_ids: list[int],
     with_person: bool,
+    month_totals: bool = False,
 ) -> dict[MetricKey, list[Cell]]:
     """The one aggregation: tallies grouped by time bucket, credit unit, person and split,
     one tally per metric (summed metrics of the facts, or satisfaction alone).
 
     `unit_scope`: the units whose facts count for the requested units (None: every unit);
-    the people's facts count wherever they were credited.
+    the people's facts count wherever they were credited. `month_totals`: read the summed
+    metrics of whole months without a split from `SalesMonthTotal` (the same tallies).
     """
     satisfaction = MetricKey.CUSTOMER_SATISFACTION in metrics
     split_columns = _split_columns(metrics[0])
     facts: QuerySet[Any] = (
         SatisfactionResponse.objects.visible_to(user)
         if satisfaction
+        else SalesMonthTotal.objects.visible_to(user)
+        if month_totals
         else SalesFact.objects.visible_to(user)
     )
     person_column = "salesperson_id" if satisfaction else "person_id"
@@ -546,6 +557,11 @@ def _cells(
     annotations: dict[str, Any] = {}
     skip_zero = Q()
     for index, metric in enumerate(metrics):
+        if month_totals:  # the totals count each metric's facts: rows without any add nothing
+            total_column, count_column = MONTH_TOTAL_MEASURES[metric]
+            annotations[f"total_{index}"] = Sum(total_column)
+            annotations[f"count_{index}"] = Sum(count_column)
+            continue
         if satisfaction:
             measure, skip = Sum("score_normalized"), Q()
         else:
@@ -572,7 +588,7 @@ def _cells(
         person_id = row[2] if with_person else None
         split = tuple(row[split_start:split_end])
         for index, cells in enumerate(lists):
-            count = row[tallies_start + 2 * index + 1]
+            count = int(row[tallies_start + 2 * index + 1] or 0)
             if count:
                 total = row[tallies_start + 2 * index]
                 cells.append(Cell(bucket, unit_id, person_id, Tally(int(total or 0), count), split))
@@ -587,6 +603,18 @@ def _years_in_totals(periods: Sequence[Period]) -> bool:
     return start is not None and all(period.fiscal_start_month == start for period in periods)
 
 
+def _months_in_totals(periods: Sequence[Period]) -> bool:
+    """True when every period is whole months and the month totals are kept."""
+    return buckets_by_month(periods) and totals.in_force() is not None
+
+
+#: Per metric: the month totals' sum and count columns (no split: orders counted once each).
+MONTH_TOTAL_MEASURES: Final[dict[MetricKey, tuple[str, str]]] = {
+    MetricKey.REVENUE: ("revenue_cents", "facts_count"),
+    MetricKey.GROSS_PROFIT: ("profit_cents", "facts_count"),
+    MetricKey.ORDER_COUNT: ("order_share", "order_facts"),
+    MetricKey.NEW_CUSTOMERS: ("new_customer_share", "new_customer_facts"),
+}
 #: Per metric: the yearly totals' sum and count columns, and whether zero rows are skipped.
 YEAR_TOTAL_MEASURES: Final[dict[MetricKey, tuple[str, str]]] = {
     MetricKey.REVENUE: ("revenue_cents", "facts_count"),

@@ -335,7 +335,12 @@ def test_the_number_of_queries_does_not_grow_with_orders_people_or_periods(cast,
     assert many <= 5  # scope, units, subtree paths, people, the aggregation
 
 
-def test_only_one_query_reads_the_facts(cast, customer, lines):
+@pytest.mark.parametrize(
+    ("split_by", "table"),
+    [((), "sales_salesmonthtotal"), (("product_line",), "sales_salesfact")],
+    ids=["month-totals", "facts"],
+)
+def test_only_one_query_reads_the_sales(cast, customer, lines, split_by, table):
     sell(cast.salesperson, customer, "1", lines[0])
     with CaptureQueriesContext(connection) as queries:
         actuals(
@@ -344,8 +349,11 @@ def test_only_one_query_reads_the_facts(cast, customer, lines):
             periods=MONTHS,
             units=[cast.team, cast.other_team],
             people=[cast.salesperson],
+            split_by=split_by,
         )
-    assert sum("sales_salesfact" in query["sql"] for query in queries) == 1
+    sql = [query["sql"] for query in queries]
+    assert sum(table in one for one in sql) == 1
+    assert sum("sales_salesfact" in one or "sales_salesmonthtotal" in one for one in sql) == 1
 
 
 # --- visibility -----------------------------------------------------------------------------

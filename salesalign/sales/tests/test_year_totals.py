@@ -18,14 +18,14 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from salesalign.engines.periods import month_period, year_period
+from salesalign.engines.periods import month_period, quarter_period, year_period
 from salesalign.organization.tests.factories import (
     CustomerSegmentFactory,
     ProductLineFactory,
     RegionFactory,
 )
 from salesalign.sales import services, totals
-from salesalign.sales.models import SalesFact, SalesYearTotal
+from salesalign.sales.models import SalesFact, SalesMonthTotal, SalesYearTotal
 from salesalign.sales.selectors.actuals import actuals
 from salesalign.sales.tests.factories import CustomerFactory, make_orders, order_row
 
@@ -37,6 +37,22 @@ MEASURES = [name for name, _expression in totals.MEASURES]
 def _first_month(month: int, start: int) -> int:
     year, in_year = divmod(month, 100)
     return (year if in_year >= start else year - 1) * 100 + start
+
+
+def expected_fact_values(fact: SalesFact) -> tuple[int, ...]:
+    """What one fact adds to each measure of its totals."""
+    profit = fact.revenue_cents - fact.cost_cents if fact.cost_cents is not None else 0
+    return (
+        fact.revenue_cents,
+        profit,
+        1,
+        fact.order_share,
+        int(fact.order_share > 0),
+        fact.product_line_order_share,
+        int(fact.product_line_order_share > 0),
+        fact.new_customer_share,
+        int(fact.new_customer_share > 0),
+    )
 
 
 def expected_totals(start: int = 1) -> dict[tuple[int, ...], tuple[int, ...]]:
@@ -51,19 +67,7 @@ def expected_totals(start: int = 1) -> dict[tuple[int, ...], tuple[int, ...]]:
             fact.region_id or 0,
             fact.segment_id or 0,
         )
-        profit = fact.revenue_cents - fact.cost_cents if fact.cost_cents is not None else 0
-        values = (
-            fact.revenue_cents,
-            profit,
-            1,
-            fact.order_share,
-            int(fact.order_share > 0),
-            fact.product_line_order_share,
-            int(fact.product_line_order_share > 0),
-            fact.new_customer_share,
-            int(fact.new_customer_share > 0),
-        )
-        for index, value in enumerate(values):
+        for index, value in enumerate(expected_fact_values(fact)):
             sums[key][index] += value
     return {key: tuple(values) for key, values in sums.items()}
 
@@ -75,8 +79,26 @@ def stored_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
     }
 
 
+def expected_month_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
+    """The month totals as they must be: the year slices' sums by month, unit and person."""
+    sums: dict[tuple[int, ...], list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+    for fact in SalesFact.objects.all():
+        one = expected_fact_values(fact)
+        for index, value in enumerate(one):
+            sums[(fact.month, fact.unit_id, fact.person_id)][index] += value
+    return {key: tuple(values) for key, values in sums.items()}
+
+
+def stored_month_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
+    return {
+        row[:3]: tuple(row[3:])
+        for row in SalesMonthTotal.objects.values_list(*totals.MONTH_KEY, *MEASURES)
+    }
+
+
 def assert_totals_match(start: int = 1) -> None:
     assert stored_totals() == expected_totals(start)
+    assert stored_month_totals() == expected_month_totals()
 
 
 @pytest.fixture
@@ -345,7 +367,8 @@ def test_years_come_from_the_totals_with_the_numbers_of_the_facts(world, metric,
     with CaptureQueriesContext(connection) as queries:
         from_totals = _ask(cast, metric, years, split_by)
     sql = " ".join(query["sql"] for query in queries.captured_queries)
-    assert SalesYearTotal._meta.db_table in sql
+    # Split, the yearly slices; without a split, the (smaller) month totals.
+    assert (SalesYearTotal if split_by else SalesMonthTotal)._meta.db_table in sql
     assert SalesFact._meta.db_table not in sql
 
     totals.uninstall()  # now the same question reads the facts
@@ -356,14 +379,42 @@ def test_years_come_from_the_totals_with_the_numbers_of_the_facts(world, metric,
     assert from_totals.actuals.tallies  # something was counted
 
 
-def test_months_and_other_fiscal_years_still_read_the_facts(world):
+@pytest.mark.parametrize("metric", ["revenue", "gross_profit", "order_count", "new_customers"])
+@pytest.mark.parametrize(
+    "periods",
+    [
+        [month_period(2024, 2), month_period(2024, 11)],
+        [quarter_period(2024, 1), quarter_period(2025, 1)],
+        [year_period(2024), year_period(2025, 4)],
+    ],
+    ids=["months", "quarters", "years"],
+)
+def test_whole_months_without_a_split_come_from_the_month_totals(world, metric, periods):
+    cast, *_rest = world
+    _sales(world)
+    with CaptureQueriesContext(connection) as queries:
+        from_totals = _ask(cast, metric, periods)
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert SalesMonthTotal._meta.db_table in sql
+    assert SalesFact._meta.db_table not in sql
+
+    totals.uninstall()  # now the same question reads the facts
+    with CaptureQueriesContext(connection) as queries:
+        from_facts = _ask(cast, metric, periods)
+    assert SalesMonthTotal._meta.db_table not in " ".join(q["sql"] for q in queries)
+    assert from_totals.actuals.tallies == from_facts.actuals.tallies
+    assert from_totals.actuals.tallies  # something was counted
+
+
+def test_split_months_and_other_fiscal_years_still_read_the_facts(world):
     cast, *_rest = world
     _sales(world)
     for periods in ([month_period(2024, 2)], [year_period(2024, 4)]):
         with CaptureQueriesContext(connection) as queries:
-            result = _ask(cast, "revenue", periods)
+            result = _ask(cast, "revenue", periods, ("product_line",))
         sql = " ".join(query["sql"] for query in queries.captured_queries)
         assert SalesYearTotal._meta.db_table not in sql
+        assert SalesMonthTotal._meta.db_table not in sql
         assert result.value(unit=cast.company, period=periods[0]) > Decimal(0)
 
 
