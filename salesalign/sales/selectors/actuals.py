@@ -227,15 +227,36 @@ def _check_units(user: Any, unit_ids: list[int]) -> list[OrgUnit]:
     return units
 
 
+#: The fields of the requested people (and their units) that a result carries.
+PERSON_FIELDS: Final[tuple[str, ...]] = (
+    "pk",
+    "name",
+    "name_en",
+    "employee_number",
+    "role",
+    "is_active",
+    "user_id",
+    "unit__id",
+    "unit__name",
+    "unit__name_en",
+    "unit__code",
+    "unit__kind",
+    "unit__path",
+    "unit__depth",
+)
+
+
 def _check_people(user: Any, person_ids: list[int]) -> list[Person]:
     """The requested people, in the requested order; 404 for one the user may not see."""
     if not person_ids:
         return []
+    # Only what pages show of them: a close or an allocation asks about thousands of people.
     found = {
         person.pk: person
         for person in Person.objects.visible_to(user)
         .filter(pk__in=person_ids)
         .select_related("unit")
+        .only(*PERSON_FIELDS)
     }
     missing = [person_id for person_id in person_ids if person_id not in found]
     if missing:
