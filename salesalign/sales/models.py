@@ -522,6 +522,68 @@ class SalesYearTotal(models.Model):
         return f"{self.first_month} {self.unit_id}/{self.person_id}: {self.revenue_cents / 100:.2f}"
 
 
+class SalesProductLineYearTotalQuerySet(VisibleQuerySet["SalesProductLineYearTotal"]):
+    person_field = "person"
+    unit_field = "unit"
+
+
+class SalesProductLineYearTotal(models.Model):
+    """Derived from `SalesFact` by the same triggers: its sums per fiscal year, credit unit,
+    person and product line.
+
+    The grain of the year actuals split by product line (a year's table by product
+    line, allocation history by product line): a tenth of the rows of the full slices of
+    `SalesYearTotal`, which keep region and segment too.
+    """
+
+    first_month = models.PositiveIntegerField(help_text="yyyymm the fiscal year starts with")
+    # Kept by triggers, never by Django: no constraint, no cascade, no extra index.
+    unit = models.ForeignKey(
+        "organization.OrgUnit",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "organization.Person",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    product_line_id = models.IntegerField()
+    revenue_cents = models.BigIntegerField()
+    profit_cents = models.BigIntegerField(help_text="revenue − cost of the facts with a cost")
+    facts_count = models.IntegerField()
+    order_share = models.BigIntegerField()
+    order_facts = models.IntegerField()
+    product_line_order_share = models.BigIntegerField()
+    product_line_order_facts = models.IntegerField()
+    new_customer_share = models.BigIntegerField()
+    new_customer_facts = models.IntegerField()
+
+    objects = SalesProductLineYearTotalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_month", "unit", "person", "product_line_id"],
+                name="sales_product_line_year_total_slice",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["unit", "first_month"]),
+            models.Index(fields=["person", "first_month"]),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.first_month} {self.unit_id}/{self.person_id}/{self.product_line_id}: "
+            f"{self.revenue_cents / 100:.2f}"
+        )
+
+
 class SalesMonthTotalQuerySet(VisibleQuerySet["SalesMonthTotal"]):
     person_field = "person"
     unit_field = "unit"

@@ -1,12 +1,12 @@
 """Yearly and monthly totals of the facts, kept by database triggers (`SalesYearTotal`,
-`SalesMonthTotal`).
+`SalesProductLineYearTotal`, `SalesMonthTotal`).
 
 Every fact written, changed or deleted — by an import, an edited order, a
 recounted exchange rate, a customer moved to another segment, a cascade from a
 deleted person — passes through the table's triggers, which add it to (or take
-it from) its fiscal year's row and its month's row in the same transaction. The
-year rows keep every slice (product line, region, segment); the month rows only
-the credit unit and the person. No write path has to
+it from) its rows of each totals table in the same transaction. The year rows
+keep every slice (product line, region, segment), a second yearly table only the
+product line, the month rows only the credit unit and the person. No write path has to
 remember the totals, and a failed transaction leaves them untouched with the
 facts.
 
@@ -33,15 +33,23 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from salesalign.sales.models import SalesFact, SalesMonthTotal, SalesTotalsState, SalesYearTotal
+from salesalign.sales.models import (
+    SalesFact,
+    SalesMonthTotal,
+    SalesProductLineYearTotal,
+    SalesTotalsState,
+    SalesYearTotal,
+)
 
 # Plain SQL on the tables (the migration that creates them runs this code too).
 FACTS = SalesFact._meta.db_table
 TOTALS = SalesYearTotal._meta.db_table
 MONTH_TOTALS = SalesMonthTotal._meta.db_table
+PRODUCT_LINE_TOTALS = SalesProductLineYearTotal._meta.db_table
 STATE = SalesTotalsState._meta.db_table
 KEY = ("first_month", "unit_id", "person_id", "product_line_id", "region_id", "segment_id")
 MONTH_KEY = ("month", "unit_id", "person_id")
+PRODUCT_LINE_KEY = ("first_month", "unit_id", "person_id", "product_line_id")
 #: Each total column and the expression over one fact (`{row}` is NEW, OLD or a table).
 MEASURES = (
     ("revenue_cents", "{row}.revenue_cents"),
@@ -99,6 +107,10 @@ def _month_key_values(row: str, start: int) -> list[str]:
     return [f"{row}.month", f"{row}.unit_id", f"{row}.person_id"]
 
 
+def _product_line_key_values(row: str, start: int) -> list[str]:
+    return _key_values(row, start)[:4]
+
+
 @dataclass(frozen=True)
 class _Totals:
     """A totals table: its name, key columns and the key of one fact (SQL over `row`)."""
@@ -129,7 +141,8 @@ class _Totals:
 
 YEARS = _Totals(TOTALS, KEY, _key_values)
 MONTHS = _Totals(MONTH_TOTALS, MONTH_KEY, _month_key_values)
-ALL_TOTALS = (YEARS, MONTHS)
+PRODUCT_LINE_YEARS = _Totals(PRODUCT_LINE_TOTALS, PRODUCT_LINE_KEY, _product_line_key_values)
+ALL_TOTALS = (YEARS, MONTHS, PRODUCT_LINE_YEARS)
 
 
 # --- SQLite: row triggers -----------------------------------------------------------------

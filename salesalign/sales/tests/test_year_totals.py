@@ -25,7 +25,12 @@ from salesalign.organization.tests.factories import (
     RegionFactory,
 )
 from salesalign.sales import services, totals
-from salesalign.sales.models import SalesFact, SalesMonthTotal, SalesYearTotal
+from salesalign.sales.models import (
+    SalesFact,
+    SalesMonthTotal,
+    SalesProductLineYearTotal,
+    SalesYearTotal,
+)
 from salesalign.sales.selectors.actuals import actuals
 from salesalign.sales.tests.factories import CustomerFactory, make_orders, order_row
 
@@ -96,9 +101,28 @@ def stored_month_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
     }
 
 
+def stored_product_line_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
+    return {
+        row[:4]: tuple(row[4:])
+        for row in SalesProductLineYearTotal.objects.values_list(
+            *totals.PRODUCT_LINE_KEY, *MEASURES
+        )
+    }
+
+
+def expected_product_line_totals(start: int = 1) -> dict[tuple[int, ...], tuple[int, ...]]:
+    """The product-line years as they must be: the full slices summed over region and segment."""
+    sums: dict[tuple[int, ...], list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+    for key, values in expected_totals(start).items():
+        for index, value in enumerate(values):
+            sums[key[:4]][index] += value
+    return {key: tuple(values) for key, values in sums.items()}
+
+
 def assert_totals_match(start: int = 1) -> None:
     assert stored_totals() == expected_totals(start)
     assert stored_month_totals() == expected_month_totals()
+    assert stored_product_line_totals() == expected_product_line_totals(start)
 
 
 @pytest.fixture
@@ -367,8 +391,15 @@ def test_years_come_from_the_totals_with_the_numbers_of_the_facts(world, metric,
     with CaptureQueriesContext(connection) as queries:
         from_totals = _ask(cast, metric, years, split_by)
     sql = " ".join(query["sql"] for query in queries.captured_queries)
-    # Split, the yearly slices; without a split, the (smaller) month totals.
-    assert (SalesYearTotal if split_by else SalesMonthTotal)._meta.db_table in sql
+    # Without a split, the month totals; by product line, its years; else the full slices.
+    table = (
+        SalesMonthTotal
+        if not split_by
+        else SalesProductLineYearTotal
+        if split_by == ("product_line",)
+        else SalesYearTotal
+    )
+    assert table._meta.db_table in sql
     assert SalesFact._meta.db_table not in sql
 
     totals.uninstall()  # now the same question reads the facts
