@@ -353,14 +353,15 @@ def roll_up(
     credit_numbers: dict[int, tuple[int, ...]] = {}
     person_numbers: dict[tuple[int, int], tuple[int, ...]] = {}
 
-    def numbers_of(unit_id: int, person_id: int | None) -> tuple[int, ...]:
-        units_found = credit_numbers.get(unit_id)
-        if units_found is None:
-            units_found = credit_numbers[unit_id] = tuple(
+    def unit_numbers(unit_id: int) -> tuple[int, ...]:
+        found = credit_numbers.get(unit_id)
+        if found is None:
+            found = credit_numbers[unit_id] = tuple(
                 number(subject) for subject in subjects_of_unit(unit_id)
             )
-        if person_id is None:
-            return units_found
+        return found
+
+    def person_numbers_of(unit_id: int, person_id: int) -> tuple[int, ...]:
         key = (unit_id, person_id)
         found = person_numbers.get(key)
         if found is None:
@@ -368,26 +369,49 @@ def roll_up(
             people_found += [
                 Subject.person(person_id, within=within) for within in member_units_of(unit_id)
             ]
-            found = person_numbers[key] = units_found + tuple(map(number, people_found))
+            found = person_numbers[key] = tuple(map(number, people_found))
         return found
 
     sums: dict[tuple[int, str, SplitKey], list[int]] = {}
+
+    def add(
+        numbers: tuple[int, ...], period_key: str, split: SplitKey, total: int, count: int
+    ) -> None:
+        splits: tuple[SplitKey, ...] = ((), split) if split else ((),)
+        for subject_number in numbers:
+            for split_key in splits:
+                key = (subject_number, period_key, split_key)
+                found = sums.get(key)
+                if found is None:
+                    sums[key] = [total, count]
+                else:
+                    found[0] += total
+                    found[1] += count
+
+    # Two stages: the cells of a credit unit are first added up across its people (a year of a
+    # large company is a hundred thousand cells but a few thousand units), and each unit's sums
+    # then go to the requested units that cover it; people take their cells directly.
+    by_credit_unit: dict[tuple[int, str, SplitKey], list[int]] = {}
     for bucket, unit_id, person_id, tally, split in cell_list:
         period_keys = bucket_map[bucket]
         if not period_keys:
             continue
         total, count = tally.total, tally.count
-        splits: tuple[SplitKey, ...] = ((), split) if split else ((),)
-        for subject_number in numbers_of(unit_id, person_id):
-            for period_key in period_keys:
-                for split_key in splits:
-                    key = (subject_number, period_key, split_key)
-                    found = sums.get(key)
-                    if found is None:
-                        sums[key] = [total, count]
-                    else:
-                        found[0] += total
-                        found[1] += count
+        people = person_numbers_of(unit_id, person_id) if person_id is not None else ()
+        for period_key in period_keys:
+            unit_key = (unit_id, period_key, split)
+            found = by_credit_unit.get(unit_key)
+            if found is None:
+                by_credit_unit[unit_key] = [total, count]
+            else:
+                found[0] += total
+                found[1] += count
+            if people:
+                add(people, period_key, split, total, count)
+    for (unit_id, period_key, split), (total, count) in by_credit_unit.items():
+        numbers = unit_numbers(unit_id)
+        if numbers:
+            add(numbers, period_key, split, total, count)
     actuals.tallies = {
         (subject_list[subject_number], period_key, split_key): Tally(total, count)
         for (subject_number, period_key, split_key), (total, count) in sums.items()
