@@ -449,24 +449,10 @@ class ExchangeRate(TimeStampedModel):
         return f"{self.currency} {self.valid_from}: {self.rate}"
 
 
-class SalesYearTotalQuerySet(VisibleQuerySet["SalesYearTotal"]):
-    person_field = "person"
-    unit_field = "unit"
+class SalesTotals(models.Model):
+    """What every totals table keeps: the credit unit, the person and every tally the actuals
+    need, summed over the facts of a row's key (kept by triggers: `sales/totals.py`)."""
 
-
-class SalesYearTotal(models.Model):
-    """Derived from `SalesFact` by database triggers: its sums per fiscal year and slice.
-
-    One row per fiscal year (`first_month`, the yyyymm it starts with), credit
-    unit, person, product line, region and segment (0 for none), with every
-    tally the actuals need. The triggers (`sales/totals.py`) add and subtract
-    each written, changed or deleted fact inside the same transaction, so the
-    rows always equal a GROUP BY of the facts; nothing in Python writes here.
-    A year of a large company is a few rows per person instead of one per
-    order line, which is what makes year actuals and allocation history fast.
-    """
-
-    first_month = models.PositiveIntegerField(help_text="yyyymm the fiscal year starts with")
     # Kept by triggers, never by Django: no constraint, no cascade, no extra index.
     unit = models.ForeignKey(
         "organization.OrgUnit",
@@ -482,9 +468,6 @@ class SalesYearTotal(models.Model):
         db_index=False,
         related_name="+",
     )
-    product_line_id = models.IntegerField()
-    region_id = models.IntegerField(help_text="0: none")
-    segment_id = models.IntegerField(help_text="0: none")
     revenue_cents = models.BigIntegerField()
     profit_cents = models.BigIntegerField(help_text="revenue − cost of the facts with a cost")
     facts_count = models.IntegerField()
@@ -494,6 +477,32 @@ class SalesYearTotal(models.Model):
     product_line_order_facts = models.IntegerField()
     new_customer_share = models.BigIntegerField()
     new_customer_facts = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class SalesYearTotalQuerySet(VisibleQuerySet["SalesYearTotal"]):
+    person_field = "person"
+    unit_field = "unit"
+
+
+class SalesYearTotal(SalesTotals):
+    """Derived from `SalesFact` by database triggers: its sums per fiscal year and slice.
+
+    One row per fiscal year (`first_month`, the yyyymm it starts with), credit
+    unit, person, product line, region and segment (0 for none), with every
+    tally the actuals need. The triggers (`sales/totals.py`) add and subtract
+    each written, changed or deleted fact inside the same transaction, so the
+    rows always equal a GROUP BY of the facts; nothing in Python writes here.
+    A year of a large company is a few rows per person instead of one per
+    order line, which is what makes year actuals and allocation history fast.
+    """
+
+    first_month = models.PositiveIntegerField(help_text="yyyymm the fiscal year starts with")
+    product_line_id = models.IntegerField()
+    region_id = models.IntegerField(help_text="0: none")
+    segment_id = models.IntegerField(help_text="0: none")
 
     objects = SalesYearTotalQuerySet.as_manager()
 
@@ -527,7 +536,7 @@ class SalesProductLineYearTotalQuerySet(VisibleQuerySet["SalesProductLineYearTot
     unit_field = "unit"
 
 
-class SalesProductLineYearTotal(models.Model):
+class SalesProductLineYearTotal(SalesTotals):
     """Derived from `SalesFact` by the same triggers: its sums per fiscal year, credit unit,
     person and product line.
 
@@ -537,31 +546,7 @@ class SalesProductLineYearTotal(models.Model):
     """
 
     first_month = models.PositiveIntegerField(help_text="yyyymm the fiscal year starts with")
-    # Kept by triggers, never by Django: no constraint, no cascade, no extra index.
-    unit = models.ForeignKey(
-        "organization.OrgUnit",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    person = models.ForeignKey(
-        "organization.Person",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
     product_line_id = models.IntegerField()
-    revenue_cents = models.BigIntegerField()
-    profit_cents = models.BigIntegerField(help_text="revenue − cost of the facts with a cost")
-    facts_count = models.IntegerField()
-    order_share = models.BigIntegerField()
-    order_facts = models.IntegerField()
-    product_line_order_share = models.BigIntegerField()
-    product_line_order_facts = models.IntegerField()
-    new_customer_share = models.BigIntegerField()
-    new_customer_facts = models.IntegerField()
 
     objects = SalesProductLineYearTotalQuerySet.as_manager()
 
@@ -589,7 +574,7 @@ class SalesMonthTotalQuerySet(VisibleQuerySet["SalesMonthTotal"]):
     unit_field = "unit"
 
 
-class SalesMonthTotal(models.Model):
+class SalesMonthTotal(SalesTotals):
     """Derived from `SalesFact` by the same triggers: its sums per month, credit unit and person.
 
     The coarse grain of the actuals that need no split — a period close (every
@@ -598,30 +583,6 @@ class SalesMonthTotal(models.Model):
     """
 
     month = models.PositiveIntegerField(help_text="yyyymm")
-    # Kept by triggers, never by Django: no constraint, no cascade, no extra index.
-    unit = models.ForeignKey(
-        "organization.OrgUnit",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    person = models.ForeignKey(
-        "organization.Person",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    revenue_cents = models.BigIntegerField()
-    profit_cents = models.BigIntegerField(help_text="revenue − cost of the facts with a cost")
-    facts_count = models.IntegerField()
-    order_share = models.BigIntegerField()
-    order_facts = models.IntegerField()
-    product_line_order_share = models.BigIntegerField()
-    product_line_order_facts = models.IntegerField()
-    new_customer_share = models.BigIntegerField()
-    new_customer_facts = models.IntegerField()
 
     objects = SalesMonthTotalQuerySet.as_manager()
 

@@ -77,11 +77,14 @@ def expected_totals(start: int = 1) -> dict[tuple[int, ...], tuple[int, ...]]:
     return {key: tuple(values) for key, values in sums.items()}
 
 
+def stored(model: type, key: tuple[str, ...]) -> dict[tuple[int, ...], tuple[int, ...]]:
+    """A totals table as {key: measures}."""
+    size = len(key)
+    return {row[:size]: tuple(row[size:]) for row in model.objects.values_list(*key, *MEASURES)}
+
+
 def stored_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
-    return {
-        row[:6]: tuple(row[6:])
-        for row in SalesYearTotal.objects.values_list(*totals.KEY, *MEASURES)
-    }
+    return stored(SalesYearTotal, totals.KEY)
 
 
 def expected_month_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
@@ -92,22 +95,6 @@ def expected_month_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
         for index, value in enumerate(one):
             sums[(fact.month, fact.unit_id, fact.person_id)][index] += value
     return {key: tuple(values) for key, values in sums.items()}
-
-
-def stored_month_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
-    return {
-        row[:3]: tuple(row[3:])
-        for row in SalesMonthTotal.objects.values_list(*totals.MONTH_KEY, *MEASURES)
-    }
-
-
-def stored_product_line_totals() -> dict[tuple[int, ...], tuple[int, ...]]:
-    return {
-        row[:4]: tuple(row[4:])
-        for row in SalesProductLineYearTotal.objects.values_list(
-            *totals.PRODUCT_LINE_KEY, *MEASURES
-        )
-    }
 
 
 def expected_product_line_totals(start: int = 1) -> dict[tuple[int, ...], tuple[int, ...]]:
@@ -121,8 +108,10 @@ def expected_product_line_totals(start: int = 1) -> dict[tuple[int, ...], tuple[
 
 def assert_totals_match(start: int = 1) -> None:
     assert stored_totals() == expected_totals(start)
-    assert stored_month_totals() == expected_month_totals()
-    assert stored_product_line_totals() == expected_product_line_totals(start)
+    assert stored(SalesMonthTotal, totals.MONTH_KEY) == expected_month_totals()
+    assert stored(SalesProductLineYearTotal, totals.PRODUCT_LINE_KEY) == (
+        expected_product_line_totals(start)
+    )
 
 
 @pytest.fixture
