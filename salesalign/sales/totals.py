@@ -316,6 +316,14 @@ def install(
         cursor.execute(f"INSERT INTO {STATE} (id, fiscal_start_month) VALUES (1, {start})")
 
 
+def reinstall(*, using: str = DEFAULT_DB_ALIAS, tables: Sequence[_Totals] | None = None) -> None:
+    """Install again for the fiscal start in force (after a totals table came or went);
+    nothing when the totals are not installed."""
+    start = in_force(using=using)
+    if start is not None:
+        install(start, using=using, tables=tables)
+
+
 def uninstall(*, using: str = DEFAULT_DB_ALIAS) -> None:
     """Drop the triggers (the migration's way back); the totals are then not in force."""
     connection = connections[using]

@@ -786,7 +786,7 @@ def statements_compute(
             code="incentive_input",
         ) from error
 
-    by_person = {person.pk: person for person in people}
+    unit_of = {person.pk: person.unit_id for person in people}
     # Each plan's name once (it reads the active language), not once per statement.
     plan_names = {key: plan.display_name for key, plan in models_by_key.items()}
     # Statements and their lines as plain rows: ten or so lines per person, a hundred
@@ -803,16 +803,13 @@ def statements_compute(
                 period.pk,
                 period.version,
                 int(result.person_id),
-                by_person[int(result.person_id)].unit_id,
+                unit_id,
                 models_by_key[result.plan].pk,
                 result.total,
-                json_text(
-                    _computed(
-                        result, plan_names[result.plan], by_person[int(result.person_id)].unit_id
-                    )
-                ),
+                json_text(_computed(result, plan_names[result.plan], unit_id)),
             )
             for result in results
+            for unit_id in (unit_of[int(result.person_id)],)
         ),
     )
     ids = dict(

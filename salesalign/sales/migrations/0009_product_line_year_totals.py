@@ -8,19 +8,13 @@ def install_triggers(apps, schema_editor):
     # The triggers now keep the product-line years too, and the table is filled from the facts.
     from salesalign.sales import totals
 
-    using = schema_editor.connection.alias
-    start = totals.in_force(using=using)
-    if start is not None:
-        totals.install(start, using=using)
+    totals.reinstall(using=schema_editor.connection.alias)
 
 
 def without_product_line_years(apps, schema_editor):
     from salesalign.sales import totals
 
-    using = schema_editor.connection.alias
-    start = totals.in_force(using=using)
-    if start is not None:
-        totals.install(start, using=using, tables=[totals.YEARS, totals.MONTHS])
+    totals.reinstall(using=schema_editor.connection.alias, tables=[totals.YEARS, totals.MONTHS])
 
 
 class Migration(migrations.Migration):

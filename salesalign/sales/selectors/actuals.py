@@ -580,7 +580,7 @@ def _cells(
     skip_zero = Q()
     for index, metric in enumerate(metrics):
         if month_totals:  # the totals count each metric's facts: rows without any add nothing
-            total_column, count_column = MONTH_TOTAL_MEASURES[metric]
+            total_column, count_column = TOTAL_MEASURES[metric]
             annotations[f"total_{index}"] = Sum(total_column)
             annotations[f"count_{index}"] = Sum(count_column)
             continue
@@ -630,17 +630,12 @@ def _months_in_totals(periods: Sequence[Period]) -> bool:
     return buckets_by_month(periods) and totals.in_force() is not None
 
 
-#: Per metric: the month totals' sum and count columns (no split: orders counted once each).
-MONTH_TOTAL_MEASURES: Final[dict[MetricKey, tuple[str, str]]] = {
+#: Per summed metric: the totals tables' sum and count columns (orders counted once each;
+#: split by product line, an order counts once per product line in it instead).
+TOTAL_MEASURES: Final[dict[MetricKey, tuple[str, str]]] = {
     MetricKey.REVENUE: ("revenue_cents", "facts_count"),
     MetricKey.GROSS_PROFIT: ("profit_cents", "facts_count"),
     MetricKey.ORDER_COUNT: ("order_share", "order_facts"),
-    MetricKey.NEW_CUSTOMERS: ("new_customer_share", "new_customer_facts"),
-}
-#: Per metric: the yearly totals' sum and count columns, and whether zero rows are skipped.
-YEAR_TOTAL_MEASURES: Final[dict[MetricKey, tuple[str, str]]] = {
-    MetricKey.REVENUE: ("revenue_cents", "facts_count"),
-    MetricKey.GROSS_PROFIT: ("profit_cents", "facts_count"),
     MetricKey.NEW_CUSTOMERS: ("new_customer_share", "new_customer_facts"),
 }
 
@@ -661,14 +656,9 @@ def _cells_of_years(
     person instead of one per order line. Tallies are the facts' exactly (the
     totals are kept by the facts' triggers), and "no region / segment" is 0 there.
     """
-    if metric is MetricKey.ORDER_COUNT:
-        total_column, count_column = (
-            ("product_line_order_share", "product_line_order_facts")
-            if "product_line" in split_by
-            else ("order_share", "order_facts")
-        )
-    else:
-        total_column, count_column = YEAR_TOTAL_MEASURES[metric]
+    total_column, count_column = TOTAL_MEASURES[metric]
+    if metric is MetricKey.ORDER_COUNT and "product_line" in split_by:
+        total_column, count_column = "product_line_order_share", "product_line_order_facts"
     first_months = sorted({int(period.start.strftime("%Y%m")) for period in periods})
     # The years as a range, not a list: an equality on `first_month` makes SQLite (without
     # statistics) seek the slice index and read the whole company's years, where a unit's
