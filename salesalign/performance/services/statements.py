@@ -11,7 +11,9 @@ adjustments, questions and the payout export.
   ONE set-based run for every person with a plan — credited order lines of the period
   (one per order and day), revenue targets of the approved target plan, gate actuals
   (one `actuals` call per measure for everyone), team measures, scorecard scores — one
-  engine call, and a bulk write of the period version's statements and lines.
+  engine call, and a bulk write of the period version's statements and lines. A
+  recalculation (the close of a reopened period) carries the previous version's
+  adjustments onto the new statements, with their reasons and authors.
 - `statement_adjust` adds an audited line with its reason; `statement_question_ask` /
   `statement_question_answer` are the thread between the person and their managers / HR,
   each side told through `notify`.
@@ -679,6 +681,7 @@ LINE_COLUMNS = (
     "amount_cents",
     "details",
     "reason",
+    "created_by_id",
 )
 
 
@@ -787,6 +790,7 @@ def statements_compute(
         ) from error
 
     unit_of = {person.pk: person.unit_id for person in people}
+    carried = _adjustments_to_carry(period)
     # Each plan's name once (it reads the active language), not once per statement.
     plan_names = {key: plan.display_name for key, plan in models_by_key.items()}
     # Statements and their lines as plain rows: ten or so lines per person, a hundred
@@ -805,7 +809,7 @@ def statements_compute(
                 int(result.person_id),
                 unit_id,
                 models_by_key[result.plan].pk,
-                result.total,
+                result.total + sum(line[2] for line in carried.get(int(result.person_id), ())),
                 json_text(_computed(result, plan_names[result.plan], unit_id)),
             )
             for result in results
@@ -831,12 +835,67 @@ def statements_compute(
                 line.amount,
                 json_text(line.as_json()),
                 "",
+                None,
             )
             for result in results
             for position, line in enumerate(result.lines)
         ),
     )
+    insert_rows(
+        StatementLine,
+        LINE_COLUMNS,
+        (
+            (
+                ids[int(result.person_id)],
+                len(result.lines) + index,
+                component,
+                ADJUSTMENT,
+                0,
+                None,
+                amount,
+                json_text({**details, "carried_from_version": period.version - 1}),
+                reason,
+                created_by_id,
+            )
+            for result in results
+            for index, (component, _code, amount, details, reason, created_by_id) in enumerate(
+                carried.get(int(result.person_id), ())
+            )
+        ),
+    )
     return len(results)
+
+
+def _adjustments_to_carry(
+    period: EvaluationPeriod,
+) -> dict[int, list[tuple[Any, ...]]]:
+    """The adjustments of the period's previous version, by person, in their order: a
+    recalculation keeps them (with their reason and author) on the person's new statement,
+    since they were decided by people, not computed. (A person without a statement in the
+    new version has nowhere to carry them to; the earlier version keeps them.) One query."""
+    if period.version < 2:
+        return {}
+    rows = (
+        StatementLine.objects.filter(
+            statement__period=period,
+            statement__version=period.version - 1,
+            code=ADJUSTMENT,
+        )
+        .order_by("statement__person_id", "position", "pk")
+        .values_list(
+            "statement__person_id",
+            "component",
+            "code",
+            "amount_cents",
+            "details",
+            "reason",
+            "created_by_id",
+        )
+    )
+    carried: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for person_id, *line in rows:
+        carried[person_id].append(tuple(line))
+    return carried
 
 
 # --- adjustments and questions -------------------------------------------------------------

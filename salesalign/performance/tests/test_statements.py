@@ -218,6 +218,51 @@ def test_an_adjustment_is_an_audited_line_with_its_reason(world):
     assert LogEntry.objects.get_for_object(statement).exists()
 
 
+def test_adjustments_are_carried_into_the_recalculated_version(world, client):
+    cast = world.cast
+    commission_plan(cast)
+    targets({cast.salesperson: 10_000_000, cast.salesperson2: 10_000_000})
+    sell(cast.salesperson, "50000.00", FEB)
+    sell(cast.salesperson2, "10000.00", FEB)
+    periods.period_reopen(actor=cast.hr.user, period=world.quarter, reason="late orders")
+    world.quarter.refresh_from_db()
+    closed = periods.period_close(actor=cast.hr.user, period=world.quarter, today=TODAY)
+    first = _statement(closed, cast.salesperson)
+    statements.statement_adjust(
+        actor=cast.manager.user, statement=first, amount=-25_000, reason="客户延期付款"
+    )
+    statements.statement_adjust(
+        actor=cast.hr.user, statement=first, amount=7_000, reason="Spot award"
+    )
+    # A late order arrives; the period is reopened and closed again.
+    sell(cast.salesperson, "10000.00", FEB)
+    periods.period_reopen(actor=cast.hr.user, period=closed, reason="a late order")
+    closed.refresh_from_db()
+    again = periods.period_close(actor=cast.hr.user, period=closed, today=TODAY)
+
+    second = _statement(again, cast.salesperson)
+    carried = list(second.lines.filter(code=statements.ADJUSTMENT).order_by("position"))
+    assert [(line.amount_cents, line.reason, line.created_by) for line in carried] == [
+        (-25_000, "客户延期付款", cast.manager.user),
+        (7_000, "Spot award", cast.hr.user),
+    ]
+    assert all(line.details["carried_from_version"] == closed.version - 1 for line in carried)
+    # The new commission (2 % of 60,000) plus the two adjustments; the lines add up.
+    assert second.total_cents == 120_000 - 25_000 + 7_000
+    assert second.total_cents == sum(second.lines.values_list("amount_cents", flat=True))
+    assert max(line.position for line in second.lines.all()) == carried[-1].position
+    # The earlier version keeps its own lines; the other person had no adjustment.
+    first.refresh_from_db()
+    assert first.total_cents == 100_000 - 25_000 + 7_000
+    assert first.lines.filter(code=statements.ADJUSTMENT).count() == 2
+    other = _statement(again, cast.salesperson2)
+    assert not other.lines.filter(code=statements.ADJUSTMENT).exists()
+    client.force_login(cast.manager.user)
+    page = client.get(statements.statement_url(second.pk)).content.decode()
+    assert "客户延期付款" in page
+    assert page.count(f"carried over from version {closed.version - 1}") == 2
+
+
 def test_the_question_thread_tells_each_side(world):
     cast = world.cast
     commission_plan(cast)
