@@ -89,7 +89,7 @@ def round_get(request: HttpRequest, round_id: int) -> Any:
         "period_id": feedback_round.period_id,
         "status": feedback_round.status,
         "invited_count": sum(group.invited for group in detail.progress),
-        "answered_count": sum(group.answered for group in detail.progress),
+        "enough_answers": detail.enough_answers,
         "questions": detail.questions,
         "results": _results(detail.results),
     }

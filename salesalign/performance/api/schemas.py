@@ -90,7 +90,9 @@ class RoundOut(Schema):
     period_id: int
     status: str
     invited_count: int = 0
-    answered_count: int = 0
+    #: At least three answered (results are shown once the round is closed); never how
+    #: many, which beside the invitees could name who answered.
+    enough_answers: bool = False
 
 
 class MeanOut(Schema):

@@ -5,7 +5,9 @@ what. Results are computed by `salesalign.performance.anonymity` from the
 answers of a closed round (group, scores, comment — there is nothing else),
 and shown only when at least three people answered. Who was invited (not who
 answered) is shown only to those who run the round; the person it is about
-sees the aggregates.
+sees the aggregates. How many answered is never shown, not even per group: beside
+the list of invitees, a group of one invited person who "answered 1" is named. A
+round tells only whether it has enough answers (at least three) to show results.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 
 from salesalign.core.roles import person_of
@@ -41,14 +43,24 @@ from salesalign.sales.selectors.actuals import actuals
 
 def round_list(*, user: Any) -> QuerySet[FeedbackRound]:
     """The rounds the user may see (their own and those of people in scope), newest period
-    first, each with how many were invited and how many answered."""
+    first, each with how many were invited and whether enough answered to show results
+    (`enough_answers`; never how many)."""
     return (
         FeedbackRound.objects.visible_to(user)
         .select_related("person", "person__unit", "period")
         .annotate(
             invited_count=Count("invitations", distinct=True),
-            answered_count=Count(
-                "invitations", filter=Q(invitations__answered=True), distinct=True
+            enough_answers=Case(
+                When(
+                    pk__in=RoundInvitation.objects.filter(answered=True)
+                    .values("round_id")
+                    .annotate(answers=Count("pk"))
+                    .filter(answers__gte=MIN_ANSWERS)
+                    .values("round_id"),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
             ),
         )
         .order_by("-period__start", "person__employee_number", "pk")
@@ -70,12 +82,11 @@ def round_get(*, user: Any, pk: int) -> FeedbackRound:
 
 @dataclass(frozen=True)
 class GroupProgress:
-    """How many of a relationship group were invited and how many have answered."""
+    """How many of a relationship group were invited (never how many answered)."""
 
     relationship: str
     label: str
     invited: int
-    answered: int
 
 
 @dataclass(frozen=True)
@@ -168,6 +179,8 @@ class RoundDetail:
     is_subject: bool
     results: RoundResults
     progress: list[GroupProgress]
+    #: For those who run the round: at least MIN_ANSWERS answered (closing shows results).
+    enough_answers: bool
     invitees: list[Invitee]
     actions: list[ImprovementAction]
 
@@ -257,6 +270,7 @@ def round_detail(*, user: Any, feedback_round: FeedbackRound) -> RoundDetail:
     me = person_of(user)
     progress: list[GroupProgress] = []
     invitees: list[Invitee] = []
+    enough_answers = False
     if can_run:
         counts = {
             row["relationship"]: row
@@ -265,12 +279,12 @@ def round_detail(*, user: Any, feedback_round: FeedbackRound) -> RoundDetail:
             .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(answered=True)))
             .order_by()
         }
+        enough_answers = sum(row["answered"] for row in counts.values()) >= MIN_ANSWERS
         progress = [
             GroupProgress(
                 relationship=str(relationship),
                 label=str(relationship.label),
                 invited=counts[relationship]["invited"],
-                answered=counts[relationship]["answered"],
             )
             for relationship in INVITED_RELATIONSHIPS
             if relationship in counts
@@ -293,6 +307,7 @@ def round_detail(*, user: Any, feedback_round: FeedbackRound) -> RoundDetail:
         is_subject=me is not None and me.pk == feedback_round.person_id,
         results=round_results(user=user, feedback_round=feedback_round, questions=questions),
         progress=progress,
+        enough_answers=enough_answers,
         invitees=invitees,
         actions=list(
             ImprovementAction.objects.visible_to(user)

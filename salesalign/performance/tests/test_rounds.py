@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -121,6 +122,62 @@ def test_invitations_check_the_relationship_and_tell_the_respondent(world):
             respondent=cast.other_salesperson,
             relationship=Relationship.PEER,
         )
+
+
+def test_how_many_answered_is_never_shown_only_whether_there_are_enough(world):
+    cast = world.cast
+    feedback_round = open_round(world)
+    # Two peers, and one colleague from another department: a group of one.
+    invitations = invite(
+        world,
+        feedback_round,
+        [
+            (cast.salesperson2, Relationship.PEER),
+            (cast.other_salesperson, Relationship.PEER),
+            (cast.hr, Relationship.OTHER_DEPARTMENT),
+        ],
+    )
+    page_url = reverse("performance:round_detail", args=[feedback_round.pk])
+    api_url = f"/api/v1/performance/rounds/{feedback_round.pk}"
+
+    def without_tokens(response):
+        return re.sub(
+            r'(X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+',
+            r"\1",
+            response.content.decode(),
+        )
+
+    def shown():
+        manager = cast.client_for("manager")
+        return (
+            without_tokens(manager.get(page_url)),
+            without_tokens(manager.get(reverse("performance:round_list"))),
+            manager.get(api_url).json(),
+            manager.get("/api/v1/performance/rounds").json(),
+        )
+
+    before = shown()
+    answer(invitations[2], 4, 4)  # the lone colleague answers
+    after = shown()
+    # Nothing on the page, the list or the API differs: nobody can tell that they answered.
+    assert before == after
+    page, listing, api, listed = after
+    assert 'id="round-enough"' in page and "Fewer than three" in page
+    assert "Answered" not in page.split('id="invitations-heading"')[1].split("</section>")[0]
+    assert api["enough_answers"] is False and "answered_count" not in api
+    assert [r["enough_answers"] for r in listed] == [False]
+    assert "Not yet" in listing
+
+    answer(invitations[0], 3, 4)
+    answer(invitations[1], 5, 5)
+    page, listing, api, listed = shown()
+    assert "At least three people have answered" in page
+    assert api["enough_answers"] is True and [r["enough_answers"] for r in listed] == [True]
+    assert 'id="round-enough"' not in (
+        cast.client_for("manager")
+        .get(reverse("performance:round_detail", args=[close(world, feedback_round).pk]))
+        .content.decode()
+    )
 
 
 def test_two_answers_show_nothing_even_once_closed(world):
@@ -309,7 +366,7 @@ def test_nothing_stored_links_an_answer_to_its_respondent(world):
         "period_id",
         "status",
         "invited_count",
-        "answered_count",
+        "enough_answers",
     }
 
 
