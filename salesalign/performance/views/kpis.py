@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -18,13 +19,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
 from salesalign.core.types import AuthenticatedHttpRequest
+from salesalign.engines import incentives as engine
+from salesalign.performance.choices import PeriodKind
 from salesalign.performance.forms_kpis import KpiForm, PlanForm
 from salesalign.performance.models import IncentivePlan, Kpi
 from salesalign.performance.selectors import kpis as selectors
 from salesalign.performance.services import kpis as services
-from salesalign.performance.services.statements import can_write_plans, plan_save
+from salesalign.performance.services.statements import (
+    MEASURES,
+    SCORE,
+    can_write_plans,
+    plan_save,
+)
 from salesalign.performance.views.common import (
     add_service_error,
     int_param,
@@ -219,13 +228,151 @@ def _plan_initial(plan: IncentivePlan) -> dict[str, Any]:
 
 
 def _add_plan_error(form: PlanForm, error: DomainError) -> None:
-    """A definition error names its path (e.g. definition.components[0].tiers) in the message."""
+    """A definition error starts with its path (definition.components[0].tiers: …), which the
+    editor reads to show it at that field."""
     field = error.field or ""
     if field == "definition" or field.startswith("definition."):
         refuse_if_not_allowed(error)
-        form.add_error("definition", f"{field}: {error.message}")
+        message = error.message
+        form.add_error(
+            "definition", message if message.startswith(f"{field}: ") else f"{field}: {message}"
+        )
     else:
         add_service_error(form, error)
+
+
+def _measure_choices() -> list[dict[str, str]]:
+    """What components and gates may measure, in the order of the metrics, the score last."""
+    order = {value: index for index, value in enumerate(Metric.values)}
+    return [
+        {
+            "value": measure,
+            "label": _("Total score") if measure == SCORE else str(Metric(measure).label),
+        }
+        for measure in sorted(
+            MEASURES, key=lambda measure: (order.get(measure, len(order)), measure)
+        )
+    ]
+
+
+def _choices(labels: dict[str, str], values: Iterable[str]) -> list[dict[str, str]]:
+    return [{"value": str(value), "label": labels[str(value)]} for value in values]
+
+
+def _editor_labels() -> dict[str, str]:
+    """The editor's words in the user's language: a `%(name)s` is filled in by the editor, a
+    `%%` is a percent sign (as in every translated string)."""
+    return {
+        "components": _("Components"),
+        "components_help": _(
+            "Each component pays a commission or a bonus; a statement adds them up."
+        ),
+        "no_components": _("No components yet."),
+        "component": _("Component %(number)s"),
+        "add_component": _("Add a component"),
+        "remove_component": _("Remove this component"),
+        "remove": _("Remove"),
+        "key": _("Short name"),
+        "key_help": _("Unique in the plan, e.g. commission."),
+        "kind": _("Kind"),
+        "measure": _("Measured on"),
+        "commission_measure": _("A commission is measured on revenue."),
+        "scope": _("Whose attainment"),
+        "period_kind": _("How often it pays"),
+        "mode": _("How tiers apply"),
+        "team_flat": _("A team commission pays the whole amount at the tier reached."),
+        "tiers": _("Tiers"),
+        "tiers_help": _("The first tier starts at 0 %%; each runs to the start of the next."),
+        "from": _("From attainment (%%)"),
+        "rate": _("Rate (%%)"),
+        "add_tier": _("Add a tier"),
+        "multipliers": _("Accelerators and decelerators"),
+        "multipliers_help": _(
+            "The rate × a factor from an attainment on, e.g. × 1.5 from 120 %%. "
+            "Below the first band the factor is 1."
+        ),
+        "factor": _("Factor (×)"),
+        "add_band": _("Add a band"),
+        "threshold": _("Threshold (%%)"),
+        "threshold_help": _("Below this attainment nothing is paid."),
+        "cap": _("Cap (yuan)"),
+        "cap_help": _("The most this component pays on a statement."),
+        "target_amount": _("Bonus at 100 %% (yuan)"),
+        "target_amount_help": _("Empty: each person's own amount."),
+        "clawback_rate": _("Clawback rate (%%)"),
+        "clawback_rate_help": _("Charged when returns exceed sales. Empty: never below 0."),
+        "gates": _("Gates"),
+        "gates_help": _("The component pays only when every minimum is met."),
+        "minimum": _("At least"),
+        "when_missing": _("When there is no value"),
+        "add_gate": _("Add a gate"),
+        "plan": _("Whole plan"),
+        "plan_cap": _("Plan cap (yuan)"),
+        "plan_cap_help": _("The most a statement pays in total. Empty: no cap."),
+        "draw": _("Draw or guarantee for new hires"),
+        "draw_kind": _("Kind"),
+        "amount_per_month": _("Amount per month (yuan)"),
+        "months": _("Months after hiring"),
+        "draw_period_kind": _("Tops up statements"),
+        "recovery_percent": _("Paid back, at most (%% of later earnings)"),
+        "money_error": _("Give an amount in yuan, with at most two decimals."),
+        "cents_error": _("give a whole number of cents, 0 or more"),
+        "json_broken": _(
+            "The editor cannot show this JSON, so it is paused. Fix the JSON to go on."
+        ),
+        "summary": _("%(kind)s on %(measure)s, %(period)s"),
+        "summary_team": _("team attainment"),
+        "summary_flat": _("whole amount at the tier reached"),
+        "summary_tier": _("%(rate)s %% from %(from)s %%"),
+        "summary_band": _("×%(factor)s from %(from)s %%"),
+        "summary_threshold": _("nothing below %(threshold)s %%"),
+        "summary_target_amount": _("%(amount)s at 100 %%"),
+        "summary_cap": _("capped at %(amount)s"),
+        "summary_clawback": _("claws back %(rate)s %%"),
+        "summary_gate": _("only if %(measure)s ≥ %(minimum)s"),
+    }
+
+
+def _plan_editor(form: PlanForm) -> dict[str, Any]:
+    """What the structured editor of a plan's definition needs: the choices, its labels and the
+    errors of the definition, each naming its path (definition.components[0].tiers[1].rate: …)."""
+    period_labels = {
+        "month": str(PeriodKind.MONTHLY.label),
+        "quarter": str(PeriodKind.QUARTERLY.label),
+        "year": str(PeriodKind.ANNUAL.label),
+    }
+    return {
+        "measures": _measure_choices(),
+        "choices": {
+            "kind": _choices(
+                {"commission": _("Commission"), "bonus": _("Bonus")}, engine.ComponentKind
+            ),
+            "scope": _choices(
+                {"individual": _("The person's own"), "team": _("The team's")}, engine.Scope
+            ),
+            "period_kind": _choices(period_labels, ["month", "quarter", "year"]),
+            "mode": _choices(
+                {
+                    "marginal": _("Slice by slice (like tax brackets)"),
+                    "flat": _("Whole amount at the tier reached"),
+                },
+                engine.TierMode,
+            ),
+            "when_missing": _choices(
+                {"passes": _("Counts as met"), "fails": _("Counts as not met")},
+                engine.GateMissing,
+            ),
+            "draw_kind": _choices(
+                {
+                    "guarantee": _("Guarantee (not paid back)"),
+                    "recoverable": _("Draw (paid back from later earnings)"),
+                },
+                [engine.DrawKind.GUARANTEE, engine.DrawKind.RECOVERABLE],
+            ),
+        },
+        "labels": _editor_labels(),
+        "errors": [str(error) for error in form.errors.get("definition", [])],
+    }
 
 
 def _plan_form(request: AuthenticatedHttpRequest, plan: IncentivePlan | None) -> HttpResponse:
@@ -246,7 +393,11 @@ def _plan_form(request: AuthenticatedHttpRequest, plan: IncentivePlan | None) ->
                 return redirect("performance:plan_list")
     else:
         form = PlanForm(initial=_plan_initial(plan) if plan else {"definition": "{}"})
-    return render(request, "performance/plan_form.html", {"form": form, "plan": plan})
+    return render(
+        request,
+        "performance/plan_form.html",
+        {"form": form, "plan": plan, "editor": _plan_editor(form)},
+    )
 
 
 def plan_create(request: AuthenticatedHttpRequest) -> HttpResponse:
