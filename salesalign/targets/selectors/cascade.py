@@ -32,7 +32,7 @@ from salesalign.engines.reasonableness import (
     check_growth_against_market,
     check_targets,
 )
-from salesalign.organization.models import Person
+from salesalign.organization.models import OrgUnit, Person
 from salesalign.targets.metrics import TargetMetric
 from salesalign.targets.models import Target, TargetPeriod, TargetPlan, TargetProposal
 from salesalign.targets.selectors.evidence import targets_history, targets_market_factors
@@ -113,16 +113,22 @@ def cascade_tree(
     as far as the user may see them, with months, sums, remainders and findings."""
     root = _root(user, plan, root_id, metric)
     kind = root.kind
-    subtree = Target.objects.visible_to(user).filter(
+    of_metric = Target.objects.filter(
         plan=plan, metric=root.metric, custom_metric_name=root.custom_metric_name
-    )
+    ).order_by()
     if root.person_id is not None:
-        subtree = subtree.filter(person_id=root.person_id)
+        below = of_metric.filter(person_id=root.person_id)
     else:
-        path = root.own_unit.path
-        subtree = subtree.filter(
-            Q(unit__path__startswith=path) | Q(person__unit__path__startswith=path)
+        # The units below and their people, as subqueries on their own small tables; the
+        # targets are found through their (plan, unit) and (plan, person) indexes, one
+        # branch each. (Filtered by plan and metric outside, SQLite would walk every target
+        # of the plan and metric — fifty thousand at L — joined to its unit and person.)
+        units_below = OrgUnit.objects.filter(path__startswith=root.own_unit.path).values("pk")
+        people_below = Person.objects.filter(unit_id__in=units_below).values("pk")
+        below = of_metric.filter(unit_id__in=units_below).union(
+            of_metric.filter(person_id__in=people_below), all=True
         )
+    subtree = Target.objects.visible_to(user).filter(pk__in=below.values("pk"))
     targets = {
         target.pk: target
         for target in subtree.select_related(*TARGET_RELATED).order_by("slice_key")
@@ -331,7 +337,11 @@ def _findings(
             Person.objects.filter(
                 role=Role.SALESPERSON,
                 is_active=True,
-                unit__path__startswith=root.own_unit.path,
+                # The units below as a subquery: joined by path, SQLite walked every
+                # person of the company in employee-number order.
+                unit_id__in=OrgUnit.objects.filter(path__startswith=root.own_unit.path).values(
+                    "pk"
+                ),
             )
             .filter(Q(hire_date__isnull=True) | Q(hire_date__lte=year.end))
             .values_list("pk", flat=True)
