@@ -223,7 +223,7 @@ def cascade_tree(
         kind,
         with_people=can_manage,
         history=targets_history(user=user, plan=plan, kind=kind, targets=tree_targets),
-        market_factors=targets_market_factors(plan=plan, targets=tree_targets, within=id_filter),
+        market_factors=targets_market_factors(targets=tree_targets, within=id_filter),
     )
     plan_findings = []
     missing = [

@@ -126,7 +126,7 @@ def _factors(entered: Any) -> MarketFactors:
 
 
 def targets_market_factors(
-    *, plan: TargetPlan, targets: Iterable[Target], within: QuerySet[Target] | Any
+    *, targets: Iterable[Target], within: QuerySet[Target] | Any
 ) -> dict[int, MarketFactors]:
     """Target id → the market factors entered for the run that made it, for the targets made
     by a run with factors; in one query over the runs that allocated targets of `within` (a
@@ -139,9 +139,13 @@ def targets_market_factors(
     outside_parents = sorted({t.parent_id for t in outside if t.parent_id is not None})
     by_run: dict[int, MarketFactors] = {}
     latest_of_parent: dict[int, MarketFactors] = {}
+    # No filter on the plan: every run named here is one of the targets' plan (the tree's
+    # parents and runs are); with one, SQLite walked all the plan's runs (ten thousand at
+    # L) rather than looking these few up by their parent's index.
     runs = (
-        AllocationRun.objects.filter(plan=plan)
-        .filter(Q(parent_id__in=within) | Q(pk__in=outside_runs) | Q(parent_id__in=outside_parents))
+        AllocationRun.objects.filter(
+            Q(parent_id__in=within) | Q(pk__in=outside_runs) | Q(parent_id__in=outside_parents)
+        )
         .order_by("created_at", "pk")
         .values_list("pk", "parent_id", "params__growth_factors")
     )
