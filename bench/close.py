@@ -8,7 +8,12 @@ customers 40 %), saved through the performance services.
 
 Timed: `periods.period_open` and `periods.period_close` of that quarter (today
 = the day after it ends) — whatever the close computes: every scorecard, KPI,
-score, rating and rank (and whatever else the close is given later), written.
+score, rating and rank, every bonus statement and its lines, written.
+
+Timed too, as `close_period, attainments read`: only what the reference computes
+— each salesperson's revenue target and actual of the quarter read as the close
+reads them, and their attainment — without scoring, explaining or writing, so
+that the ratio to DuckDB is of the same work.
 
 The reference: DuckDB over Parquet — the people's targets of the quarter
 (TargetPeriod rows of the plan's person targets, exported here) joined with
@@ -234,6 +239,33 @@ def salesalign_attainments(period: Any) -> Attainments:
             kpi__key="revenue",
         ).values_list("scorecard__person_id", "attainment")
     )
+
+
+def read_attainments(period: Any) -> Attainments:
+    """Each salesperson's revenue attainment of the period as the close reads it, without
+    writing or explaining anything: the reference's work done by SalesAlign (its targets
+    of the approved plan and its actuals of the sales, as `scorecards_compute` reads them),
+    for the `close_period, attainments read` operation."""
+    from salesalign.engines.scoring import round_half_away_from_zero
+    from salesalign.performance.services.period_actuals import PeriodActuals
+    from salesalign.performance.services.scorecards import _targets
+
+    person_targets, _units = _targets(period, {"revenue"})
+    reading = PeriodActuals(period)
+    reading.read(["revenue"])
+    found: Attainments = {}
+    for person_id, targets in person_targets.items():
+        target = targets.get("revenue")
+        if target is None:
+            continue
+        actual = reading.of_person("revenue", person_id) or Decimal(0)
+        target_cents, actual_cents = int(target * 100), int(actual * 100)
+        found[person_id] = (
+            Decimal(round_half_away_from_zero(actual_cents * 10_000, target_cents)).scaleb(-2)
+            if target_cents > 0
+            else None
+        )
+    return found
 
 
 def compare_attainments(ours: Attainments, reference: Attainments) -> None:

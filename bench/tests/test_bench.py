@@ -163,3 +163,7 @@ def test_the_closed_quarter_has_the_same_attainments_in_salesalign_and_duckdb(co
     assert attainment is not None
     with pytest.raises(close.CloseMismatch):
         close.compare_attainments({**ours, person: attainment + Decimal("0.01")}, reference)
+    # The attainments read without the close's writes are the same numbers.
+    read = close.read_attainments(period)
+    assert read == ours
+    close.compare_attainments(read, reference)
