@@ -833,7 +833,7 @@ def statements_compute(
                 line.base,
                 None if line.rate is None else line.rate.quantize(_RATE_PLACES),
                 line.amount,
-                json_text(line.as_json()),
+                json_text(line.as_json(iso_days=False)),
                 "",
                 None,
             )
