@@ -188,7 +188,7 @@ from datetime import date
 from decimal import Context, Decimal
 from enum import StrEnum
 from itertools import pairwise
-from operator import attrgetter
+from operator import itemgetter
 from typing import NamedTuple
 
 from salesalign.engines.periods import Period, PeriodKind, month_number, months_of
@@ -379,13 +379,19 @@ class IncentivePlan:
 class CreditedOrderLine(NamedTuple):
     """An order's credit to one person: the credited cents (negative for a return).
 
-    On a statement line, `amount` is the part of the order line counted there. A named
-    tuple: a large company's quarter is hundreds of thousands of them, made once each.
+    On a statement line, `amount` is the part of the order line counted there. The
+    engine reads order lines as plain ``(order, day, amount)`` tuples (`OrderLine`), so a
+    caller with hundreds of thousands of them (a large company's quarter) may pass bare
+    tuples straight from its rows; this named form is the same tuple, for readers.
     """
 
     order: OrderRef
     day: date
     amount: int
+
+
+#: An order line as the engine reads it: (order, day, amount), a `CreditedOrderLine` or not.
+OrderLine = tuple[OrderRef, date, int]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -409,7 +415,7 @@ class StatementInput:
     plan: str
     team: GroupId | None = None
     hire_date: date | None = None
-    order_lines: Sequence[CreditedOrderLine] = ()
+    order_lines: Sequence[OrderLine] = ()
     targets: Mapping[str, Number | None] = field(default_factory=dict)
     actuals: Mapping[str, Number | None] = field(default_factory=dict)
     target_amounts: Mapping[str, int] = field(default_factory=dict)
@@ -426,7 +432,7 @@ class StatementLine:
     rate: Decimal | None  # percent, the multiplier included
     amount: int  # cents
     params: Mapping[str, ParamValue] = field(default_factory=dict)
-    orders: tuple[CreditedOrderLine, ...] = ()
+    orders: tuple[OrderLine, ...] = ()
 
     def as_json(self, *, iso_days: bool = True) -> dict[str, object]:
         """The line as JSON-ready data (Decimals as strings, dates ISO). `iso_days=False`
@@ -751,14 +757,14 @@ def validate_plan(plan: IncentivePlan) -> None:
 # --- one component -----------------------------------------------------------------------
 
 
-_BY_DAY_ORDER_AMOUNT = attrgetter("day", "order", "amount")
+_BY_DAY_ORDER_AMOUNT = itemgetter(1, 0, 2)  # an OrderLine's (day, order, amount)
 
 
-def _order_key(line: CreditedOrderLine) -> tuple[date, int, int, str, int]:
-    order = line.order
+def _order_key(line: OrderLine) -> tuple[date, int, int, str, int]:
+    order, day, amount = line
     if isinstance(order, int):
-        return (line.day, 0, order, "", line.amount)
-    return (line.day, 1, 0, order, line.amount)
+        return (day, 0, order, "", amount)
+    return (day, 1, 0, order, amount)
 
 
 def _clamp(value: int, low: int, high: int) -> int:
@@ -811,7 +817,7 @@ def _tier_lines(
     value: int,
     attainment: int | None,
     base_at_100: tuple[int, int] | None,
-    orders: Sequence[CreditedOrderLine] | None,
+    orders: Sequence[OrderLine] | None,
     extra: Mapping[str, ParamValue],
 ) -> list[StatementLine]:
     """TIER lines for a base `value` > 0 (cents): one per slice it reaches, or one when FLAT."""
@@ -821,7 +827,7 @@ def _tier_lines(
         segment = _flat_segment(compiled, attainment)
         params = _tier_params(compiled, segment, attainment)
         params.update(extra)
-        counted: tuple[CreditedOrderLine, ...] = ()
+        counted: tuple[OrderLine, ...] = ()
         if orders is not None:
             counted = tuple(orders)
             params["orders"] = len(counted)
@@ -831,14 +837,14 @@ def _tier_lines(
     # MARGINAL: cut the base at each slice's bound in cents.
     segments = compiled.segments
     cuts = [_bound(base_at_100, segment.start) for segment in segments[1:]]
-    portions: list[list[CreditedOrderLine]] = [[] for _ in segments]
+    portions: list[list[OrderLine]] = [[] for _ in segments]
     if orders is not None:
         bounds = [_BELOW_ALL, *cuts, _ABOVE_ALL]  # slice i is [bounds[i], bounds[i + 1])
         index = bisect_right(cuts, 0)
         low, high = bounds[index], bounds[index + 1]
         running = 0
         for line in orders:
-            amount = line.amount
+            amount = line[2]
             before = running
             running += amount
             if low <= running < high:  # still inside the slice: the order line as it is
@@ -849,7 +855,7 @@ def _tier_lines(
                 lower, upper = bounds[crossed], bounds[crossed + 1]
                 part = _clamp(running, lower, upper) - _clamp(before, lower, upper)
                 if part:
-                    portions[crossed].append(CreditedOrderLine(line.order, line.day, part))
+                    portions[crossed].append(CreditedOrderLine(line[0], line[1], part))
             index = reached
             low, high = bounds[index], bounds[index + 1]
     lines = []
@@ -884,7 +890,7 @@ def _component_lines(
     compiled: _Component,
     person: StatementInput,
     teams: Mapping[GroupId, TeamMeasures],
-    orders: Sequence[CreditedOrderLine],
+    orders: Sequence[OrderLine],
     sales: int,
     returns: int,
 ) -> tuple[list[StatementLine], ComponentResult]:
@@ -1101,11 +1107,10 @@ def _statement(
     orders = person.order_lines
     first_day, last_day = period.start, period.end
     sales = returns = 0
-    for line in orders:
-        amount = line.amount
-        if type(amount) is not int or not first_day <= line.day <= last_day:
+    for order, day, amount in orders:
+        if type(amount) is not int or not first_day <= day <= last_day:
             raise IncentiveError(
-                f"the order line {line.order!r} of {line.day} ({amount!r}) is not "
+                f"the order line {order!r} of {day} ({amount!r}) is not "
                 f"a whole number of cents within {period.key}",
                 code=ErrorCode.ORDER_OUTSIDE_PERIOD,
                 field="order_lines",
