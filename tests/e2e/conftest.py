@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = (
     os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -52,3 +54,20 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def load_demo_company(
+    settings: Any,
+    password: str,
+    *,
+    order_lines: int | None = None,
+    today: datetime.date | None = None,
+) -> None:
+    """The demo company for a journey (fast password hashing; `order_lines` sales lines
+    instead of the full history; `today` fixed so that the closed periods do not move)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if order_lines is not None:
+        settings.DEMO_ORDER_LINES = order_lines
+    options = {"today": today.isoformat()} if today is not None else {}
+    with open(os.devnull, "w") as quiet:
+        call_command("load_demo", password=password, verbosity=0, stdout=quiet, **options)

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from salesalign.core.choices import Role
@@ -36,7 +35,7 @@ from salesalign.performance.services.rounds import (
     round_invite,
     round_open,
 )
-from tests.e2e.conftest import requires_chromium
+from tests.e2e.conftest import load_demo_company, requires_chromium
 from tests.e2e.test_journeys import PASSWORD, log_in
 from tests.e2e.test_targets_journey import log_out
 
@@ -63,15 +62,7 @@ ACTION = "Send a written project update to the team every Friday"
 
 @pytest.fixture
 def demo(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.DEMO_ORDER_LINES = ORDER_LINES
-    call_command(
-        "load_demo",
-        password=PASSWORD,
-        today=DEMO_TODAY.isoformat(),
-        verbosity=0,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
-    )
+    load_demo_company(settings, PASSWORD, order_lines=ORDER_LINES, today=DEMO_TODAY)
 
 
 def give_login(person: Person, username: str) -> None:

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -24,7 +23,7 @@ from salesalign.performance.selectors.development import (
     improvement_flags,
     promotion_candidates,
 )
-from tests.e2e.conftest import requires_chromium
+from tests.e2e.conftest import load_demo_company, requires_chromium
 from tests.e2e.test_journeys import PASSWORD, log_in
 from tests.e2e.test_targets_journey import log_out
 
@@ -49,15 +48,7 @@ DECISION_NOTE = "Ready to lead the key accounts of the region."
 
 @pytest.fixture
 def demo(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.DEMO_ORDER_LINES = ORDER_LINES
-    call_command(
-        "load_demo",
-        password=PASSWORD,
-        today=DEMO_TODAY.isoformat(),
-        verbosity=0,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
-    )
+    load_demo_company(settings, PASSWORD, order_lines=ORDER_LINES, today=DEMO_TODAY)
 
 
 def test_an_improvement_plan_from_the_flag_to_its_outcome_and_a_promotion_decided(

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from salesalign.organization.models import Person
 from salesalign.strategy.choices import DocumentKind, PublicationStatus
 from salesalign.strategy.models import DocumentConfirmation, StrategyDocument, StrategyEdition
-from tests.e2e.conftest import requires_chromium
+from tests.e2e.conftest import load_demo_company, requires_chromium
 
 # A flush after each test would take away what migrations wrote (the standard KPIs, the
 # sales totals' state); a serialized rollback puts it back.
@@ -26,8 +25,7 @@ PASSWORD = "e2e-demo-password"
 
 @pytest.fixture
 def demo(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", password=PASSWORD, verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    load_demo_company(settings, PASSWORD)
 
 
 def log_in(page, base_url: str, username: str) -> None:

@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from salesalign.core.choices import Role
@@ -20,7 +19,7 @@ from salesalign.performance.demo_statements import DEFINITION
 from salesalign.performance.models import EvaluationPeriod, Statement, StatementQuestion
 from salesalign.performance.services.statements import plan_save
 from salesalign.sales.models import SalesFact
-from tests.e2e.conftest import requires_chromium
+from tests.e2e.conftest import load_demo_company, requires_chromium
 from tests.e2e.test_journeys import PASSWORD, log_in
 from tests.e2e.test_targets_journey import log_out
 
@@ -42,15 +41,7 @@ ANSWER = "Only the part above 100 % of your target earns 5 %; that order came be
 
 @pytest.fixture
 def demo(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.DEMO_ORDER_LINES = ORDER_LINES
-    call_command(
-        "load_demo",
-        password=PASSWORD,
-        today=DEMO_TODAY.isoformat(),
-        verbosity=0,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
-    )
+    load_demo_company(settings, PASSWORD, order_lines=ORDER_LINES, today=DEMO_TODAY)
 
 
 def test_a_month_is_closed_and_a_salesperson_questions_their_statement(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from salesalign.core.choices import Metric
@@ -17,7 +16,7 @@ from salesalign.organization.models import Person
 from salesalign.strategy.models import TacticalGoal
 from salesalign.targets.choices import CounterStatus, PlanStatus, ProposalStatus
 from salesalign.targets.models import Counterproposal, Target, TargetPlan, TargetProposal
-from tests.e2e.conftest import requires_chromium
+from tests.e2e.conftest import load_demo_company, requires_chromium
 from tests.e2e.test_journeys import PASSWORD, log_in
 
 # A flush after each test would take away what migrations wrote (the standard KPIs, the
@@ -34,9 +33,7 @@ ORDER_LINES = 20_000
 
 @pytest.fixture
 def demo(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.DEMO_ORDER_LINES = ORDER_LINES
-    call_command("load_demo", password=PASSWORD, verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    load_demo_company(settings, PASSWORD, order_lines=ORDER_LINES)
 
 
 def log_out(page, base_url: str) -> None:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from salesalign.performance.models import IncentivePlan
 from salesalign.performance.services.statements import MEASURES, plan_save
 from salesalign.performance.tests.statements_world import COMMISSION
+from salesalign.performance.tests.test_kpis import _plan_post
 
 pytestmark = pytest.mark.django_db
 
@@ -54,17 +55,7 @@ EDITOR_DEFINITION: dict[str, Any] = {
 
 def _post(definition: Any, **changes: str) -> dict[str, Any]:
     text = definition if isinstance(definition, str) else json.dumps(definition, indent=2)
-    return {
-        "name": "销售提成",
-        "name_en": "Commission",
-        "role": "salesperson",
-        "unit": "",
-        "valid_from": "2026-01-01",
-        "valid_until": "",
-        "is_active": "on",
-        "definition": text,
-        **changes,
-    }
+    return _plan_post(text, **changes)
 
 
 def _editor_data(html: str) -> dict[str, Any]:
