@@ -221,18 +221,27 @@ def explain(line: StatementLine) -> tuple[str, str]:
     return code, ""
 
 
+def _stored_orders(details: Mapping[str, Any]) -> list[tuple[Any, Any, Any]]:
+    """A line's orders as (order, day, amount): stored as [order, day, amount] arrays, or
+    as {"order", "day", "amount"} objects by the closes before that form."""
+    return [
+        (item["order"], item["day"], item["amount"]) if isinstance(item, Mapping) else tuple(item)
+        for item in details.get("orders") or ()
+    ]
+
+
 def _counted_orders(
     details: Mapping[str, Any], external_ids: Mapping[int, str]
 ) -> tuple[CountedOrder, ...]:
     return tuple(
         CountedOrder(
-            external_id=external_ids.get(item["order"], f"#{item['order']}")
-            if isinstance(item["order"], int)
-            else str(item["order"]),
-            day=str(item["day"]),
-            cents=int(item["amount"]),
+            external_id=external_ids.get(order, f"#{order}")
+            if isinstance(order, int)
+            else str(order),
+            day=str(day),
+            cents=int(amount),
         )
-        for item in details.get("orders") or ()
+        for order, day, amount in _stored_orders(details)
     )
 
 
@@ -240,10 +249,10 @@ def explain_lines(lines: Sequence[StatementLine]) -> list[ExplainedLine]:
     """The lines explained, orders named by their external ids (one query for all)."""
     order_ids = sorted(
         {
-            item["order"]
+            order
             for line in lines
-            for item in (line.details or {}).get("orders") or ()
-            if isinstance(item.get("order"), int)
+            for order, _day, _amount in _stored_orders(line.details or {})
+            if isinstance(order, int)
         }
     )
     external_ids = dict(

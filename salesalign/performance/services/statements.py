@@ -837,7 +837,7 @@ def statements_compute(
                 line.base,
                 None if line.rate is None else line.rate.quantize(_RATE_PLACES),
                 line.amount,
-                json_text(line.as_json(iso_days=False)),
+                json_text(line.as_json(compact=True)),
                 "",
                 None,
             )

@@ -88,7 +88,7 @@ def test_a_split_order_credits_each_person_their_share(world):
     first = _statement(world.quarter, cast.salesperson)
     second = _statement(world.quarter, cast.salesperson2)
     counted = [item for line in first.lines.all() for item in line.details.get("orders", [])]
-    assert counted == [{"order": order.pk, "day": "2026-02-10", "amount": 3_000_000}]
+    assert counted == [[order.pk, "2026-02-10", 3_000_000]]
     # 30,000.00 and 20,000.00 both lie in the 2 % tier (below 80 % of 100,000.00).
     assert first.total_cents == 60_000
     assert second.total_cents == 40_000
@@ -216,6 +216,29 @@ def test_an_adjustment_is_an_audited_line_with_its_reason(world):
     assert line.reason == "客户延期付款" and line.created_by == cast.manager.user
     assert LogEntry.objects.get_for_object(line).exists()
     assert LogEntry.objects.get_for_object(statement).exists()
+
+
+def test_a_lines_orders_are_stored_compactly_and_older_forms_still_read(world):
+    from salesalign.performance.selectors.statements import explain_lines
+
+    cast = world.cast
+    commission_plan(cast)
+    targets({cast.salesperson: 10_000_000})
+    sell(cast.salesperson, "50000.00", FEB)
+    statements.statements_compute(world.quarter)
+    line = _statement(world.quarter, cast.salesperson).lines.get(code="tier")
+    [(order_id, day, amount)] = line.details["orders"]
+    assert (day, amount) == (FEB.isoformat(), 5_000_000) and isinstance(order_id, int)
+    [explained] = explain_lines([line])
+    # A statement closed before the compact form lists each order as an object.
+    line.details = {
+        **line.details,
+        "orders": [{"order": order_id, "day": day, "amount": amount}],
+    }
+    [older] = explain_lines([line])
+    assert older.orders == explained.orders
+    assert [(o.day, o.cents) for o in explained.orders] == [(FEB.isoformat(), 5_000_000)]
+    assert explained.orders[0].external_id and not explained.orders[0].external_id.startswith("#")
 
 
 def test_adjustments_are_carried_into_the_recalculated_version(world, client):
