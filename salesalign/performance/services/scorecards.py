@@ -489,8 +489,10 @@ def _actuals(
 ) -> tuple[dict[int, dict[str, Decimal | None]], dict[int, dict[str, Decimal | None]]]:
     """Actuals of the period for the people and the scored units, from the close's reading."""
     keys = [str(key) for key in reading.read(metrics)]
+    person_ids = list(person_ids)
+    by_metric = {metric: reading.of_people(metric, person_ids) for metric in keys}
     people = {
-        person_id: {metric: reading.of_person(metric, person_id) for metric in keys}
+        person_id: {metric: by_metric[metric][person_id] for metric in keys}
         for person_id in person_ids
     }
     units = {
@@ -666,6 +668,7 @@ def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | Non
     def kpi_targets(targets: Mapping[str, Decimal]) -> dict[str, scoring.Number | None]:
         return {kpi: targets[metric] for kpi, metric in metric_of_kpi.items() if metric in targets}
 
+    nothing_sold = {metric: _zero_or_none(metric) for metric in metrics}
     inputs: list[scoring.ScorecardInput] = []
     subjects: dict[scoring.PersonId, tuple[int | None, int]] = {}
     for person_id, role, unit_id, unit_path in people:
@@ -682,7 +685,7 @@ def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | Non
                 department=department,
                 targets=kpi_targets(person_targets.get(person_id, {})),
                 actuals={
-                    metric: person_actuals.get(person_id, {}).get(metric, _zero_or_none(metric))
+                    metric: person_actuals.get(person_id, {}).get(metric, nothing_sold[metric])
                     for metric in metrics
                 },
                 ratings=ratings.get(person_id, {}),
