@@ -204,11 +204,16 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        """The subject in the reader's language, with its details filled in."""
+        """The subject in the reader's language, with its details filled in. A person's
+        name is stored as `name` with its English form as `name_en` (when there is one),
+        and read in the reader's language, as `BilingualNameModel.display_name` does."""
         from django.utils.translation import gettext
 
         message = gettext(self.subject)
+        params = self.params
+        if params and params.get("name_en") and (get_language() or "").startswith("en"):
+            params = {**params, "name": params["name_en"]}
         try:
-            return message % self.params if self.params else message
+            return message % params if params else message
         except (KeyError, TypeError, ValueError):
             return message

@@ -114,6 +114,6 @@ def _tell_on_submit(feedback: Feedback, *, period: EvaluationPeriod, person: Per
         people=direct_manager_ids(person),
         kind=NOTIFY_SELF_ASSESSMENT,
         subject=gettext_noop("%(name)s's self-assessment for %(period)s is waiting for you."),
-        params={"name": person.name, "period": period.key},
+        params={"name": person.name, "name_en": person.name_en, "period": period.key},
         url=feedback_url(period.pk, person.pk),
     )

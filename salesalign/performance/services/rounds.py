@@ -179,7 +179,11 @@ def round_invite(
         people=[respondent],
         kind=NOTIFY_INVITED,
         subject=gettext_noop("You are invited to give 360° feedback on %(name)s for %(period)s."),
-        params={"name": subject.name, "period": feedback_round.period.key},
+        params={
+            "name": subject.name,
+            "name_en": subject.name_en,
+            "period": feedback_round.period.key,
+        },
         url=invitation_url(invitation.pk),
     )
     return invitation

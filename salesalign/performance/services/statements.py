@@ -995,7 +995,11 @@ def statement_question_ask(
         people=manager_ids_of(statement.person),
         kind=NOTIFY_QUESTION,
         subject=QUESTION_SUBJECT,
-        params={"name": statement.person.name, "period": statement.period.key},
+        params={
+            "name": statement.person.name,
+            "name_en": statement.person.name_en,
+            "period": statement.period.key,
+        },
         url=statement_url(statement.pk),
     )
     return question

@@ -13,6 +13,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import Notification
@@ -115,6 +116,13 @@ def test_invitations_check_the_relationship_and_tell_the_respondent(world):
     assert len(made) == 3
     told = Notification.objects.get(recipient=cast.salesperson2)
     assert told.url == reverse("performance:invitation_answer", args=[made[2].pk])
+    # The subject's name in the reader's language, as everywhere else.
+    subject = cast.salesperson
+    assert subject.name != subject.name_en and subject.name_en
+    with translation.override("en"):
+        assert subject.name_en in told.text and subject.name not in told.text
+    with translation.override("zh-hans"):
+        assert subject.name in told.text
     with pytest.raises(NotAllowed):
         services.round_invite(
             actor=cast.salesperson.user,
