@@ -253,12 +253,13 @@ def read_attainments(period: Any) -> Attainments:
     person_targets, _units = _targets(period, {"revenue"})
     reading = PeriodActuals(period)
     reading.read(["revenue"])
+    actuals = reading.of_people("revenue", person_targets)
     found: Attainments = {}
     for person_id, targets in person_targets.items():
         target = targets.get("revenue")
         if target is None:
             continue
-        actual = reading.of_person("revenue", person_id) or Decimal(0)
+        actual = actuals[person_id] or Decimal(0)
         target_cents, actual_cents = int(target * 100), int(actual * 100)
         found[person_id] = (
             Decimal(round_half_away_from_zero(actual_cents * 10_000, target_cents)).scaleb(-2)

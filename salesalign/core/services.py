@@ -84,6 +84,12 @@ def notify(
     return Notification.objects.bulk_create(rows)
 
 
+def name_params(person: Any) -> dict[str, str]:
+    """A person's name for a notification's `params`: both forms, so that `Notification.text`
+    names them in the reader's language."""
+    return {"name": person.name, "name_en": person.name_en}
+
+
 def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
     """Mark the user's own notifications read (the given ones, or all); how many changed."""
     notifications = Notification.objects.for_user(user).unread()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
-from salesalign.core.services import notify
+from salesalign.core.services import name_params, notify
 from salesalign.organization.models import Person
 from salesalign.performance.choices import FeedbackKind, FeedbackStatus
 from salesalign.performance.links import feedback_url, my_feedback_url
@@ -114,6 +114,6 @@ def _tell_on_submit(feedback: Feedback, *, period: EvaluationPeriod, person: Per
         people=direct_manager_ids(person),
         kind=NOTIFY_SELF_ASSESSMENT,
         subject=gettext_noop("%(name)s's self-assessment for %(period)s is waiting for you."),
-        params={"name": person.name, "name_en": person.name_en, "period": period.key},
+        params={**name_params(person), "period": period.key},
         url=feedback_url(period.pk, person.pk),
     )

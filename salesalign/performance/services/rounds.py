@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
-from salesalign.core.services import notify
+from salesalign.core.services import name_params, notify
 from salesalign.organization.models import Person
 from salesalign.performance.anonymity import OTHERS, shown_groups
 from salesalign.performance.choices import INVITED_RELATIONSHIPS, Relationship, RoundStatus
@@ -179,11 +179,7 @@ def round_invite(
         people=[respondent],
         kind=NOTIFY_INVITED,
         subject=gettext_noop("You are invited to give 360° feedback on %(name)s for %(period)s."),
-        params={
-            "name": subject.name,
-            "name_en": subject.name_en,
-            "period": feedback_round.period.key,
-        },
+        params={**name_params(subject), "period": feedback_round.period.key},
         url=invitation_url(invitation.pk),
     )
     return invitation

@@ -40,9 +40,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, Max, Q, Sum
@@ -54,7 +54,7 @@ from django.utils.translation import gettext_noop
 from salesalign.core.choices import COMPANY_WIDE_ROLES, Metric, Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of, role_of
-from salesalign.core.services import notify
+from salesalign.core.services import name_params, notify
 from salesalign.core.spreadsheets import Cell, Sheet
 from salesalign.engines import incentives as engine
 from salesalign.engines.metrics import MetricKey
@@ -824,7 +824,7 @@ def statements_compute(
                 int(result.person_id),
                 unit_id,
                 models_by_key[result.plan].pk,
-                result.total + sum(line[2] for line in carried.get(int(result.person_id), ())),
+                result.total + sum(line.amount for line in carried.get(int(result.person_id), ())),
                 json_text(_computed(result, plan_names[result.plan], unit_id)),
             )
             for result in results
@@ -836,54 +836,53 @@ def statements_compute(
             "person_id", "pk"
         )
     )
-    insert_rows(
-        StatementLine,
-        LINE_COLUMNS,
+    computed_lines = (
         (
-            (
-                ids[int(result.person_id)],
-                position,
-                line.component or "",
-                str(line.code),
-                line.base,
-                None if line.rate is None else line.rate.quantize(_RATE_PLACES),
-                line.amount,
-                json_text(line.as_json(compact=True)),
-                "",
-                None,
-            )
-            for result in results
-            for position, line in enumerate(result.lines)
-        ),
+            ids[int(result.person_id)],
+            position,
+            line.component or "",
+            str(line.code),
+            line.base,
+            None if line.rate is None else line.rate.quantize(_RATE_PLACES),
+            line.amount,
+            json_text(line.as_json(compact=True)),
+            "",
+            None,
+        )
+        for result in results
+        for position, line in enumerate(result.lines)
     )
-    insert_rows(
-        StatementLine,
-        LINE_COLUMNS,
+    carried_lines = (
         (
-            (
-                ids[int(result.person_id)],
-                len(result.lines) + index,
-                component,
-                ADJUSTMENT,
-                0,
-                None,
-                amount,
-                json_text({**details, "carried_from_version": period.version - 1}),
-                reason,
-                created_by_id,
-            )
-            for result in results
-            for index, (component, _code, amount, details, reason, created_by_id) in enumerate(
-                carried.get(int(result.person_id), ())
-            )
-        ),
+            ids[int(result.person_id)],
+            len(result.lines) + index,
+            line.component,
+            ADJUSTMENT,
+            0,
+            None,
+            line.amount,
+            json_text({**line.details, "carried_from_version": period.version - 1}),
+            line.reason,
+            line.created_by_id,
+        )
+        for result in results
+        for index, line in enumerate(carried.get(int(result.person_id), ()))
     )
+    insert_rows(StatementLine, LINE_COLUMNS, chain(computed_lines, carried_lines))
     return len(results)
 
 
-def _adjustments_to_carry(
-    period: EvaluationPeriod,
-) -> dict[int, list[tuple[Any, ...]]]:
+class _Adjustment(NamedTuple):
+    """An adjustment line of an earlier version, as a recalculation carries it."""
+
+    component: str
+    amount: int
+    details: dict[str, Any]
+    reason: str
+    created_by_id: int | None
+
+
+def _adjustments_to_carry(period: EvaluationPeriod) -> dict[int, list[_Adjustment]]:
     """The adjustments of the period's previous version, by person, in their order: a
     recalculation keeps them (with their reason and author) on the person's new statement,
     since they were decided by people, not computed. (A person without a statement in the
@@ -900,16 +899,15 @@ def _adjustments_to_carry(
         .values_list(
             "statement__person_id",
             "component",
-            "code",
             "amount_cents",
             "details",
             "reason",
             "created_by_id",
         )
     )
-    carried: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    carried: dict[int, list[_Adjustment]] = defaultdict(list)
     for person_id, *line in rows:
-        carried[person_id].append(tuple(line))
+        carried[person_id].append(_Adjustment(*line))
     return carried
 
 
@@ -995,11 +993,7 @@ def statement_question_ask(
         people=manager_ids_of(statement.person),
         kind=NOTIFY_QUESTION,
         subject=QUESTION_SUBJECT,
-        params={
-            "name": statement.person.name,
-            "name_en": statement.person.name_en,
-            "period": statement.period.key,
-        },
+        params={**name_params(statement.person), "period": statement.period.key},
         url=statement_url(statement.pk),
     )
     return question
