@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Final
 
 from django.conf import settings
@@ -46,6 +47,7 @@ from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from salesalign.core.batches import without_cycle_collection
 from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
 from salesalign.core.visibility import scope_for
@@ -115,9 +117,18 @@ class ActualsResult:
     split_by: tuple[str, ...]
     include_subtree: bool
     units: list[OrgUnit]
-    people: list[Person]
+    person_ids: list[int]
     actuals: Actuals
     members_within: tuple[int, ...] = ()
+
+    @cached_property
+    def people(self) -> list[Person]:
+        """The requested people, in the requested order, read when first asked for.
+
+        Their visibility was checked with the request; most callers (a close, an
+        allocation) want only the values, not thousands of model instances.
+        """
+        return _people_in_order(self.person_ids)
 
     def value(
         self,
@@ -259,22 +270,28 @@ PERSON_FIELDS: Final[tuple[str, ...]] = (
 )
 
 
-def _check_people(user: Any, person_ids: list[int]) -> list[Person]:
-    """The requested people, in the requested order; 404 for one the user may not see."""
+def _check_people(user: Any, person_ids: list[int]) -> None:
+    """404 when the user may not see one of the requested people."""
+    if not person_ids:
+        return
+    visible = set(
+        Person.objects.visible_to(user).filter(pk__in=person_ids).values_list("pk", flat=True)
+    )
+    if any(person_id not in visible for person_id in person_ids):
+        raise Http404(_("No such person."))
+
+
+def _people_in_order(person_ids: list[int]) -> list[Person]:
+    """The people (already checked), in the given order, with only what pages show of them."""
     if not person_ids:
         return []
-    # Only what pages show of them: a close or an allocation asks about thousands of people.
     found = {
         person.pk: person
-        for person in Person.objects.visible_to(user)
-        .filter(pk__in=person_ids)
+        for person in Person.objects.filter(pk__in=person_ids)
         .select_related("unit")
         .only(*PERSON_FIELDS)
     }
-    missing = [person_id for person_id in person_ids if person_id not in found]
-    if missing:
-        raise Http404(_("No such person."))
-    return [found[person_id] for person_id in person_ids]
+    return [found[person_id] for person_id in person_ids if person_id in found]
 
 
 def _unique(items: Iterable[int]) -> list[int]:
@@ -331,6 +348,7 @@ def actuals(
     )[key]
 
 
+@without_cycle_collection  # a year of a large company is 100,000s of cells
 def actuals_of_metrics(
     *,
     user: Any,
@@ -363,7 +381,7 @@ def actuals_of_metrics(
         unit_ids, person_ids = default_subjects(user=user)
     unit_objects = _check_units(user, _unique([*unit_ids, *member_unit_ids]))
     by_id = {unit.pk: unit for unit in unit_objects}
-    person_objects = _check_people(user, person_ids)
+    _check_people(user, person_ids)
 
     results = {
         key: ActualsResult(
@@ -372,13 +390,13 @@ def actuals_of_metrics(
             split_by=split_by,
             include_subtree=include_subtree,
             units=[by_id[unit_id] for unit_id in unit_ids],
-            people=person_objects,
+            person_ids=person_ids,
             actuals=Actuals(metric=key, period_keys=tuple(period.key for period in periods)),
             members_within=tuple(member_unit_ids),
         )
         for key in keys
     }
-    if not unit_objects and not person_objects:
+    if not unit_objects and not person_ids:
         return results
 
     # Tree paths of every unit a fact may be credited to inside the requested subtrees.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 from decimal import Decimal
 
 import pytest
@@ -333,6 +334,30 @@ def test_the_number_of_queries_does_not_grow_with_orders_people_or_periods(cast,
     many = count_queries(user=cast.admin.user, **request)
     assert many == few
     assert many <= 5  # scope, units, subtree paths, people, the aggregation
+
+
+def test_the_people_are_read_only_when_asked_for(cast, customer, lines):
+    sell(cast.salesperson, customer, "100", lines[0])
+    request = {
+        "user": cast.admin.user,
+        "metric": "revenue",
+        "periods": [YEAR],
+        "people": [cast.salesperson2, cast.salesperson],
+    }
+    with CaptureQueriesContext(connection) as queries:
+        result = actuals(**request)
+    # A close asks about thousands of people and wants their values, not their records.
+    assert not any("organization_orgunit" in query["sql"] for query in queries)
+    assert result.value(person=cast.salesperson, period=YEAR) == Decimal("100.00")
+    with CaptureQueriesContext(connection) as read:
+        people = result.people
+        assert [person.unit.code for person in people] == [
+            cast.salesperson2.unit.code,
+            cast.salesperson.unit.code,
+        ]
+    assert [person.pk for person in people] == [cast.salesperson2.pk, cast.salesperson.pk]
+    assert len(read) == 1
+    assert gc.isenabled()  # the aggregation paused the cycle collector, and only for itself
 
 
 @pytest.mark.parametrize(
