@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesalign.core.batches import without_cycle_collection
 from salesalign.core.choices import Metric
 from salesalign.core.downloads import XLSX_TYPE, attachment_response
 from salesalign.core.exceptions import DomainError
@@ -152,6 +153,9 @@ def _block_context(
     }
 
 
+# The tree, its findings and a few thousand cells of template: thousands of short-lived
+# objects that the cycle collector would scan the whole heap for, again and again.
+@without_cycle_collection
 def cascade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The editor page: the tree below a target (by default the company target of a metric)."""
     plan = selectors.plan_get(user=request.user, pk=pk)
@@ -175,6 +179,7 @@ def cascade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@without_cycle_collection
 def cascade_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Write the typed cells (fields `t<target id>`); the block comes back with the new sums
     and warnings, or with the error on the row at fault and nothing written."""
