@@ -106,6 +106,20 @@ def test_drafts_are_for_planners_and_managers(world, allocated):
     assert mine.count() == 2
 
 
+def test_the_company_targets_are_the_plans_roots_found_through_the_parent_index(world, allocated):
+    cast = world.cast
+    plan, root, *_rest = allocated
+    other_plan = plans.plan_create(actor=cast.executive.user, fiscal_year=YEAR + 1)
+    world.company_target(other_plan, tactical_goal_id=None)
+    roots = target_list(user=cast.executive.user, plan=plan, roots_only=True)
+    assert list(roots) == [root]
+    assert list(target_list(user=cast.salesperson.user, plan=plan, roots_only=True)) == []
+    if connection.vendor == "sqlite":
+        # Not by walking every target of the plan (the plan's unique index), as SQLite
+        # without statistics chose to when the plan and the order were in one query.
+        assert "sqlite_autoindex_targets_target" not in roots.explain()
+
+
 def test_a_salesperson_sees_a_target_proposed_to_them_before_approval(world, allocated):
     cast = world.cast
     plan, _root, _department, team, _other = allocated
