@@ -67,8 +67,9 @@ class PeriodActuals:
         return self._results[key]
 
     def of_people(self, metric: str, person_ids: Iterable[int]) -> dict[int, Decimal | None]:
-        """Each person's value wherever they sold, as `of_person` gives it, read in one pass
-        over the result's tallies (ten thousand people at L, each looked up per root)."""
+        """Each person's value wherever they sold (0 of a sum without facts, None of an
+        average without answers): their tallies within every root, added up in one pass
+        over the result (ten thousand people at L)."""
         result = self._result(metric)
         roots = set(self._roots)
         period_key = self.span.key
@@ -86,15 +87,6 @@ class PeriodActuals:
             person_id: value_of(result.metric, tallies.get(person_id, ZERO))
             for person_id in person_ids
         }
-
-    def of_person(self, metric: str, person_id: int) -> Decimal | None:
-        """A person's value wherever they sold (0 of a sum without facts, None of an
-        average without answers)."""
-        result = self._result(metric)
-        tally = ZERO
-        for root in self._roots:
-            tally += result.tally(period=self.span, person=person_id, within=root)
-        return value_of(result.metric, tally)
 
     def of_unit(self, metric: str, unit_id: int) -> Decimal | None:
         """A unit's value, its whole subtree counted."""
