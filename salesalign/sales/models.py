@@ -101,14 +101,21 @@ class Order(TimeStampedModel):
         help_text=_("The system the order comes from."),
     )
     external_id = models.CharField(_("order ID"), max_length=80)
+    # Found by customer through the (customer, ordered_on) index below: an index of its own
+    # would cost every imported order one more B-tree insert, at a random place.
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,
     )
     ordered_on = models.DateField(_("date"))
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.WON
     )
     currency = models.CharField(_("currency"), max_length=3, default=settings.COMPANY_CURRENCY)
+    # Indexed only where set (the partial index below): few orders are returns.
     original_order = models.ForeignKey(
         "self",
         verbose_name=_("original order"),
@@ -117,8 +124,10 @@ class Order(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="returns",
         help_text=_("For a return: the order it gives back."),
+        db_index=False,
     )
     note = models.TextField(_("note"), blank=True)
+    # Nothing looks orders up by import (the batch keeps its own counts and report).
     import_batch = models.ForeignKey(
         "core.ImportBatch",
         verbose_name=_("import"),
@@ -126,6 +135,7 @@ class Order(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
 
     objects = OrderQuerySet.as_manager()
@@ -146,6 +156,11 @@ class Order(TimeStampedModel):
         indexes = [
             models.Index(fields=["ordered_on"]),
             models.Index(fields=["customer", "ordered_on"]),
+            models.Index(
+                fields=["original_order"],
+                condition=Q(original_order__isnull=False),
+                name="sales_order_returns",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,11 +174,14 @@ class OrderLine(models.Model):
         Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
     )
     position = models.PositiveSmallIntegerField(_("line"), default=1)
+    # Lines are read by order; an index by product line would serve only the rare delete of
+    # a product line, and cost every imported line.
     product_line = models.ForeignKey(
         "organization.ProductLine",
         verbose_name=_("product line"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=1)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
@@ -181,14 +199,22 @@ class OrderLine(models.Model):
 class OrderCredit(models.Model):
     """Who is credited for an order, with their share; the unit is theirs on the order date."""
 
+    # Credits are read by order (the unique (order, salesperson) index); who sold what is read
+    # from the facts. Indexes by salesperson and unit would serve only the rare delete of a
+    # person or a unit, and cost every imported order two B-tree inserts at random places.
     order = models.ForeignKey(
-        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="credits"
+        Order,
+        verbose_name=_("order"),
+        on_delete=models.CASCADE,
+        related_name="credits",
+        db_index=False,
     )
     salesperson = models.ForeignKey(
         "organization.Person",
         verbose_name=_("salesperson"),
         on_delete=models.PROTECT,
         related_name="order_credits",
+        db_index=False,
     )
     unit = models.ForeignKey(
         "organization.OrgUnit",
@@ -196,6 +222,7 @@ class OrderCredit(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The salesperson's unit on the order date; a later transfer does not move it."),
+        db_index=False,
     )
     share = models.PositiveIntegerField(
         _("share"), default=SHARE_SCALE, help_text=_("In basis points: 10,000 is 100 %.")
@@ -247,7 +274,11 @@ class SalesFact(models.Model):
     unit = models.ForeignKey(
         "organization.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # A customer's facts are found through their orders (`customer_update`); a customer with
+    # facts has orders, so it is never deleted.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     product_line = models.ForeignKey(
         "organization.ProductLine", on_delete=models.CASCADE, related_name="+", db_index=False
     )
