@@ -456,7 +456,7 @@ def first_won_orders_refresh(
         update_rows(Customer, ("first_won_order_id", "first_won_on"), changed)
         first_ids = {order_id for order_id, _day in first.values()}
         if rewritten is None:
-            SalesFact.objects.filter(customer_id__in=batch, new_customer_share__gt=0).exclude(
+            SalesFact.objects.of_customers(batch).filter(new_customer_share__gt=0).exclude(
                 order_id__in=first_ids
             ).update(new_customer_share=0)
             flag = first_ids

@@ -1231,7 +1231,7 @@ def customer_update(
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
     if (customer.region_id, customer.segment_id) != old_dimensions:
-        SalesFact.objects.filter(order__in=Order.objects.filter(customer=customer)).update(
+        SalesFact.objects.of_customers([customer.pk]).update(
             region_id=customer.region_id, segment_id=customer.segment_id
         )
     return customer

@@ -477,7 +477,7 @@ class _CustomerUpsert(_Upsert):
         # The facts carry the customer's region and segment: move them, one update per pair.
         for (region_id, segment_id), customer_ids in moved.items():
             for id_batch in chunks(customer_ids):
-                SalesFact.objects.filter(customer_id__in=id_batch).update(
+                SalesFact.objects.of_customers(id_batch).update(
                     region_id=region_id, segment_id=segment_id
                 )
         _audit(self.actor, import_batch, audit)

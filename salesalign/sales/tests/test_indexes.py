@@ -70,3 +70,19 @@ def test_a_new_region_moves_only_the_customers_facts(cast):
     services.customer_update(actor=cast.manager.user, customer=moved, region=north)
     regions = dict(SalesFact.objects.values_list("customer_id", "region_id"))
     assert regions == {moved.pk: north.pk, stays.pk: stays.region_id}
+
+
+def test_a_customers_facts_are_found_through_their_orders(cast):
+    product_line = ProductLineFactory(code="PL1")
+    mine = CustomerFactory(code="ACME", owner=cast.salesperson)
+    other = CustomerFactory(code="OTHER", owner=cast.salesperson)
+    for customer in (mine, other):
+        make_order(customer=customer, salespeople=cast.salesperson, product_line=product_line)
+    facts = SalesFact.objects.of_customers([mine.pk])
+    assert {fact.customer_id for fact in facts} == {mine.pk}
+    assert facts.count() == SalesFact.objects.filter(customer=mine).count() > 0
+    if connection.vendor == "sqlite":
+        # Not a scan of every fact: their orders by customer, then the facts by order.
+        plan = facts.explain()
+        assert "SCAN" not in plan
+        assert "sales_salesfact_order_id" in plan
