@@ -335,15 +335,32 @@ def uninstall(*, using: str = DEFAULT_DB_ALIAS) -> None:
         cursor.execute(f"DELETE FROM {STATE}")
 
 
+def _triggers_present(connection: Any) -> set[str]:
+    """The names of the facts' triggers the database has."""
+    if connection.vendor == "postgresql":
+        query = (
+            "SELECT tgname FROM pg_trigger "
+            f"WHERE tgrelid = '{FACTS}'::regclass AND NOT tgisinternal"
+        )
+    else:
+        query = f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{FACTS}'"
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        return {name for (name,) in cursor.fetchall()}
+
+
 def ensure_installed(*, using: str = DEFAULT_DB_ALIAS) -> bool:
     """Install the triggers when they are missing or made for another fiscal year start.
 
-    True when it had to (and rebuilt the totals). Run after `migrate`.
+    True when it had to (and rebuilt the totals). Run after `migrate`: a migration that
+    rebuilds the facts table (SQLite copies a table to alter it) drops its triggers, and
+    the totals would silently stop following the facts.
     """
-    if STATE not in connections[using].introspection.table_names():
+    connection = connections[using]
+    if STATE not in connection.introspection.table_names():
         return False  # migrated back before the totals existed
     wanted = int(settings.FISCAL_YEAR_START_MONTH)
-    if in_force(using=using) == wanted:
+    if in_force(using=using) == wanted and set(TRIGGERS) <= _triggers_present(connection):
         return False
     install(wanted, using=using)
     return True

@@ -348,6 +348,26 @@ def test_ensure_installed_follows_the_setting(world):
     assert_totals_match(start=4)
 
 
+def test_ensure_installed_puts_back_triggers_a_migration_dropped(world):
+    _sales(world)
+    with connection.cursor() as cursor:
+        cursor.execute(  # as SQLite's copy of an altered table does
+            "DROP TRIGGER sales_fact_totals_insert"
+            + (" ON sales_salesfact" if connection.vendor == "postgresql" else "")
+        )
+    SalesYearTotal.objects.all().delete()
+    assert totals.ensure_installed() is True
+    assert_totals_match(start=1)
+    cast, hardware, _software, acme, _bare = world
+    make_orders(
+        order_row(
+            customer=acme, salespeople=cast.salesperson, amounts=["7.00"], product_line=hardware
+        )
+    )
+    assert_totals_match(start=1)
+    assert totals.ensure_installed() is False
+
+
 # --- the selector answers fiscal years from the totals ------------------------------------
 
 
