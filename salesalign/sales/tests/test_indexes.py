@@ -86,3 +86,19 @@ def test_a_customers_facts_are_found_through_their_orders(cast):
         plan = facts.explain()
         assert "SCAN" not in plan
         assert "sales_salesfact_order_id" in plan
+
+
+def test_the_facts_references_are_constraints_only_on_their_sources():
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, SalesFact._meta.db_table)
+    references = {info["columns"][0] for info in found.values() if info["foreign_key"]}
+    if connection.vendor == "postgresql":
+        assert references == set()  # checked on orders, lines, credits and customers
+    else:
+        assert "order_id" in references  # SQLite's table keeps them (see migration 0012)
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, OrderLine._meta.db_table)
+    assert {info["columns"][0] for info in found.values() if info["foreign_key"]} == {
+        "order_id",
+        "product_line_id",
+    }
