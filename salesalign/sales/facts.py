@@ -446,6 +446,7 @@ def first_won_orders_refresh(
             .values_list(
                 "pk", "first_won_order_id", "first_won_on", "first_order_id", "first_order_on"
             )
+            .order_by()  # by primary key, not through the code index in the code's order
         ):
             if new_id is not None:
                 first[pk] = (new_id, new_day)
