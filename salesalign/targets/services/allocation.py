@@ -62,7 +62,7 @@ from salesalign.engines.reasonableness import (
     check_targets,
 )
 from salesalign.organization.models import OrgUnit, Person
-from salesalign.sales.facts import chunks, db_datetime, insert_rows, update_rows
+from salesalign.sales.facts import chunks, db_datetime, insert_rows, json_text, update_rows
 from salesalign.targets.choices import TargetMethod
 from salesalign.targets.history import (
     DIMENSION_MODELS,
@@ -1212,7 +1212,7 @@ NEW_TARGET_COLUMNS = [
 
 
 class _JsonText:
-    """Explanations as the JSON text a JSONField stores (`json.dumps` of the steps' JSON): one
+    """Explanations as the JSON text a JSONField stores (`json_text` of the steps' JSON): one
     encoding per explanation, and each step that keys share (an equal share, a growth factor)
     turned into JSON data once."""
 
@@ -1229,7 +1229,7 @@ class _JsonText:
                 found = data[id(step)] = step.as_json()
                 self.kept.append(step)
             parts.append(found)
-        return json.dumps(parts)
+        return json_text(parts)
 
 
 def _write_children(
@@ -1245,7 +1245,7 @@ def _write_children(
     now = timezone.now()
     stamp = db_datetime(Target, now)
     author_id = author.pk if author is not None else None
-    json_text = _JsonText()
+    explanations = _JsonText()
     new_rows: list[tuple[Any, ...]] = []
     updated: list[Target] = []
     items: list[Phasing] = []
@@ -1283,8 +1283,8 @@ def _write_children(
                         line.amount,
                         line.level,
                         method_of_targets,
-                        json.dumps(inputs),
-                        json_text.steps(line.explanation),
+                        json_text(inputs),
+                        explanations.steps(line.explanation),
                         run.pk,
                         author_id,
                         stamp,
