@@ -126,16 +126,19 @@ class _Totals:
         sums = ", ".join(f"{name} = {self.table}.{name} + excluded.{name}" for name, _e in MEASURES)
         return f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {sums}"
 
-    def grouped_select(self, source: str, start: int, where: str = "true") -> str:
-        """SELECT key, sums FROM `source` WHERE … GROUP BY key — the totals of some facts."""
+    def grouped_select(
+        self, source: str, start: int, where: str = "true", *, access: str = ""
+    ) -> str:
+        """SELECT key, sums FROM `source` WHERE … GROUP BY key — the totals of some facts.
+        `access` follows the table's name (SQLite's NOT INDEXED)."""
         keys = ", ".join(self.key_values(source, start))
         sums = ", ".join(f"SUM({expression.format(row=source)})" for _n, expression in MEASURES)
         groups = ", ".join(str(i) for i in range(1, len(self.key) + 1))
-        return f"SELECT {keys}, {sums} FROM {source} WHERE {where} GROUP BY {groups}"
+        return f"SELECT {keys}, {sums} FROM {source}{access} WHERE {where} GROUP BY {groups}"
 
-    def add_grouped(self, source: str, start: int, where: str = "true") -> str:
+    def add_grouped(self, source: str, start: int, where: str = "true", *, access: str = "") -> str:
         """INSERT … ON CONFLICT: add the totals of some facts."""
-        selected = self.grouped_select(source, start, where)
+        selected = self.grouped_select(source, start, where, access=access)
         return f"INSERT INTO {self.table} ({self.columns()}) {selected} {self.add_on_conflict()};"
 
 
@@ -217,8 +220,15 @@ def adding_many(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         tables = _installed(connection)
         with connection.cursor() as cursor:
             # The fiscal start and the id are integers of ours; the SQL has no parameters.
+            # NOT INDEXED: the new facts by their id range. Without statistics SQLite would
+            # read the month totals' groups in the order of the (month, unit) index instead,
+            # through every fact ever written: a third of a second per file at ten million.
             for totals in tables:
-                cursor.execute(totals.add_grouped(FACTS, start, f"{FACTS}.id > {int(before)}"))
+                cursor.execute(
+                    totals.add_grouped(
+                        FACTS, start, f"{FACTS}.id > {int(before)}", access=" NOT INDEXED"
+                    )
+                )
             cursor.execute(_sqlite_triggers(start, tables)[0])
 
 

@@ -296,6 +296,33 @@ def test_many_orders_at_once_add_their_totals_in_one_upsert(world, monkeypatch):
     assert_totals_match()
 
 
+def test_many_orders_add_the_totals_of_their_new_facts_alone(world, monkeypatch):
+    _sales(world)
+    monkeypatch.setattr(totals, "MANY_ORDERS", 1)
+    cast, hardware, _software, acme, _bare = world
+    with CaptureQueriesContext(connection) as queries:
+        make_orders(
+            order_row(customer=acme, salespeople=cast.salesperson, product_line=hardware),
+            order_row(customer=acme, salespeople=cast.salesperson2, product_line=hardware),
+        )
+    assert_totals_match()
+    upserts = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("INSERT INTO sales_sales") and "GROUP BY" in query["sql"]
+    ]
+    if connection.vendor == "postgresql":
+        assert upserts == []  # the statement triggers add them
+        return
+    assert len(upserts) == len(totals.ALL_TOTALS)
+    with connection.cursor() as cursor:
+        for upsert in upserts:
+            cursor.execute("EXPLAIN QUERY PLAN " + upsert.rstrip(";"))
+            plan = " ".join(str(step[-1]) for step in cursor.fetchall())
+            # Through the new facts' id range, not every fact in an index's order.
+            assert "SEARCH sales_salesfact USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan
+
+
 def test_a_failed_batch_of_many_facts_leaves_facts_totals_and_trigger_as_they_were(world):
     _sales(world)
     before, facts_before = stored_totals(), SalesFact.objects.count()
