@@ -60,24 +60,29 @@ def test_returns_are_found_through_the_index_of_returns(cast):
         assert "sales_order_returns" in returns.explain()
 
 
-def test_a_new_region_moves_only_the_customers_facts(cast):
+@pytest.fixture
+def two_customers(cast):
+    """Two customers with an order each."""
     product_line = ProductLineFactory(code="PL1")
-    moved = CustomerFactory(code="ACME", owner=cast.salesperson)
-    stays = CustomerFactory(code="OTHER", owner=cast.salesperson)
-    for customer in (moved, stays):
+    customers = (
+        CustomerFactory(code="ACME", owner=cast.salesperson),
+        CustomerFactory(code="OTHER", owner=cast.salesperson),
+    )
+    for customer in customers:
         make_order(customer=customer, salespeople=cast.salesperson, product_line=product_line)
+    return customers
+
+
+def test_a_new_region_moves_only_the_customers_facts(cast, two_customers):
+    moved, stays = two_customers
     north = RegionFactory(code="NORTH")
     services.customer_update(actor=cast.manager.user, customer=moved, region=north)
     regions = dict(SalesFact.objects.values_list("customer_id", "region_id"))
     assert regions == {moved.pk: north.pk, stays.pk: stays.region_id}
 
 
-def test_a_customers_facts_are_found_through_their_orders(cast):
-    product_line = ProductLineFactory(code="PL1")
-    mine = CustomerFactory(code="ACME", owner=cast.salesperson)
-    other = CustomerFactory(code="OTHER", owner=cast.salesperson)
-    for customer in (mine, other):
-        make_order(customer=customer, salespeople=cast.salesperson, product_line=product_line)
+def test_a_customers_facts_are_found_through_their_orders(two_customers):
+    mine, _other = two_customers
     facts = SalesFact.objects.of_customers([mine.pk])
     assert {fact.customer_id for fact in facts} == {mine.pk}
     assert facts.count() == SalesFact.objects.filter(customer=mine).count() > 0
