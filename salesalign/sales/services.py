@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from salesalign.core.batches import refresh_statistics
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import hash_token
@@ -917,7 +918,18 @@ class _Upsert:
             line_rows,
         )
         insert_rows(OrderCredit, ("order_id", "salesperson_id", "unit_id", "share"), credit_rows)
-        facts_replace(orders=parts, stale_order_ids=update_ids)
+        facts_written = facts_replace(orders=parts, stale_order_ids=update_ids)
+        # Before the customers' first orders are looked up by customer and their facts
+        # marked by order, and before the next batch of this import is planned.
+        refresh_statistics(
+            {
+                Customer: len(new_customers),
+                Order: len(creates),
+                OrderLine: len(line_rows),
+                OrderCredit: len(credit_rows),
+                SalesFact: facts_written,
+            }
+        )
         first_won_orders_refresh(
             customer_ids=touched_customers,
             rewritten_order_ids=[order.order_id for order in parts],
