@@ -36,7 +36,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesalign.core.batches import without_cycle_collection
+from salesalign.core.batches import refresh_statistics, without_cycle_collection
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError
 from salesalign.engines.allocation import (
@@ -73,7 +73,7 @@ from salesalign.targets.history import (
     dimension_values_below,
 )
 from salesalign.targets.metrics import TargetMetric
-from salesalign.targets.models import AllocationRun, Target, TargetPlan
+from salesalign.targets.models import AllocationRun, Target, TargetPeriod, TargetPlan
 from salesalign.targets.selectors.visibility import ancestor_paths
 from salesalign.targets.services.common import (
     DIMENSIONS,
@@ -1328,6 +1328,9 @@ def _write_children(
     rows = month_rows(plan, items)
     write_months(rows, replacing=[target.pk for target in updated])
     _roll_up_parents(setups, previews, items, rows)
+    # The editor and the close plan their queries on these tables next (a company's year
+    # is tens of thousands of targets and hundreds of thousands of months).
+    refresh_statistics({AllocationRun: len(runs), Target: len(new_rows), TargetPeriod: len(rows)})
 
 
 def _roll_up_parents(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from salesalign.core.batches import refresh_statistics
 from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
 from salesalign.core.services import notify
@@ -299,6 +300,7 @@ def _copy_targets(source: TargetPlan, copy: TargetPlan) -> None:
             ).values_list("target_id", "month", "amount", "level")
         )
     insert_rows(TargetPeriod, ["target_id", "month", "amount", "level"], rows)
+    refresh_statistics({Target: len(targets), TargetPeriod: len(rows)})
 
 
 # --- company targets ---------------------------------------------------------------------

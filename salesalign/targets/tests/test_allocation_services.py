@@ -543,3 +543,23 @@ def test_the_findings_of_many_parents_at_once_are_those_of_each_previewed_alone(
         assert [line.findings for line in other_preview.lines] == [
             line.findings for line in one.lines
         ]
+
+
+def test_an_allocation_leaves_postgresql_statistics_of_the_targets_it_wrote(world):
+    plan = world.plan()
+    root = world.company_target(plan)
+    world.cascade_to_teams(plan, root)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The tables were never analysed in this test's transaction; the allocation
+            # analysed them with its own rows, for the editor and the close to plan with.
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
+                [["targets_target", "targets_targetperiod"]],
+            )
+            believed = dict(cursor.fetchall())
+            assert believed["targets_target"] >= Target.objects.filter(plan=plan).count() - 1
+            assert believed["targets_targetperiod"] > 0
+        else:  # SQLite is planned without statistics, and left so
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            assert cursor.fetchall() == []
