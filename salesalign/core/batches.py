@@ -52,36 +52,60 @@ STALE_SHARE = 0.1
 
 
 def refresh_statistics(
-    added: Mapping[type[models.Model], int], *, using: str = "default"
+    added: Mapping[type[models.Model], int],
+    *,
+    newest: Mapping[type[models.Model], tuple[str, int]] | None = None,
+    using: str = "default",
 ) -> list[str]:
-    """PostgreSQL: ANALYZE each table that `added` rows made stale; the tables analysed.
+    """PostgreSQL: ANALYZE each table that a batch made stale; the tables analysed.
 
     PostgreSQL plans from statistics that ANALYZE gathers, which autovacuum runs in the
     background, when it is on and gets to it. A bulk import into young tables outruns
     it: planned for a table of a few thousand rows, the look-up of 10,000 order IDs read
     every order by source, and marking 2,000 orders' facts scanned every fact, at ten
-    million facts and more with every file. So a batch that added more than a tenth of
-    the rows a table is believed to hold (or into a table never analysed) analyses it,
-    as PostgreSQL's documentation advises after bulk loading. SQLite is planned without
-    statistics and left so.
+    million facts and more with every file. So a batch that added (`added`: rows per
+    model) more than a tenth of the rows a table is believed to hold, or into a table
+    never analysed, analyses it, as PostgreSQL's documentation advises after bulk
+    loading. And one that wrote a value above any the statistics know (`newest`: model →
+    (column, value), e.g. the facts' newest month) analyses the table too: a month the
+    statistics have not seen is estimated at one row, and its actuals were planned to
+    sort 46,000 facts (43 ms at M, 17 ms once analysed). Callers pass `newest` for large
+    batches only: a few rows of a new month may not be sampled, and would have every
+    later batch analyse again. SQLite is planned without statistics and left so.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
         return []
     tables = {model._meta.db_table: rows for model, rows in added.items() if rows > 0}
-    if not tables:
+    beyond = {model._meta.db_table: wanted for model, wanted in (newest or {}).items()}
+    if not tables and not beyond:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])",
-            [sorted(tables)],
+            [sorted({*tables, *beyond})],
         )
         believed = dict(cursor.fetchall())
-        stale = sorted(
+        stale = {
             table
             for table, rows in tables.items()
             if table in believed and (believed[table] < 0 or rows > STALE_SHARE * believed[table])
-        )
-        for table in stale:
+        }
+        for table, (column, value) in beyond.items():
+            if table in stale or table not in believed:
+                continue
+            # The highest value the statistics know: of the common values or the histogram.
+            cursor.execute(
+                "SELECT GREATEST("
+                "(SELECT max(v::bigint) FROM unnest(most_common_vals::text::text[]) AS v), "
+                "(SELECT max(v::bigint) FROM unnest(histogram_bounds::text::text[]) AS v)) "
+                "FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = %s AND attname = %s",
+                [table, column],
+            )
+            known = cursor.fetchone()
+            if known is None or known[0] is None or known[0] < value:
+                stale.add(table)
+        for table in sorted(stale):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-    return stale
+    return sorted(stale)

@@ -60,6 +60,7 @@ from salesalign.sales.models import (
     OrderCredit,
     OrderLine,
     SalesFact,
+    SalesMonthTotal,
     SatisfactionResponse,
     SurveyInvitation,
 )
@@ -73,6 +74,9 @@ _WRITER_ROLES = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.MANAGER, Role.SALESP
 _SYSTEM_SCOPE = Scope(everything=True, person_id=None, unit_paths=())
 
 _AMOUNT_DIGITS, _AMOUNT_PLACES = 16, 2
+#: From this many facts on, a write into a month PostgreSQL's statistics have not seen
+#: analyses the facts (`refresh_statistics`): enough for ANALYZE's sample to see it.
+NEWEST_MONTH_FACTS = 1000
 _QUANTITY_DIGITS, _QUANTITY_PLACES = 14, 3
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _INDEXED_FIELD = re.compile(r"\[\d+\]")
@@ -921,6 +925,7 @@ class _Upsert:
         facts_written = facts_replace(orders=parts, stale_order_ids=update_ids)
         # Before the customers' first orders are looked up by customer and their facts
         # marked by order, and before the next batch of this import is planned.
+        newest = max((part.ordered_on for part in parts), default=None)
         refresh_statistics(
             {
                 Customer: len(new_customers),
@@ -928,7 +933,13 @@ class _Upsert:
                 OrderLine: len(line_rows),
                 OrderCredit: len(credit_rows),
                 SalesFact: facts_written,
+            },
+            newest={
+                model: ("month", newest.year * 100 + newest.month)
+                for model in (SalesFact, SalesMonthTotal)
             }
+            if newest is not None and facts_written >= NEWEST_MONTH_FACTS
+            else None,
         )
         first_won_orders_refresh(
             customer_ids=touched_customers,

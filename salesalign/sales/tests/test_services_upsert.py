@@ -19,6 +19,7 @@ from salesalign.organization.tests.factories import (
     ProductLineFactory,
     RegionFactory,
 )
+from salesalign.sales import services as services_module
 from salesalign.sales import totals
 from salesalign.sales.models import Customer, Order, OrderCredit, OrderLine, SalesFact
 from salesalign.sales.rows import CreditRow, LineRow, OrderRow
@@ -749,3 +750,47 @@ def test_written_orders_refresh_the_statistics_the_next_batch_is_planned_with(
         else:  # SQLite is planned without statistics, and left so
             cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
             assert cursor.fetchall() == []
+
+
+def test_many_facts_of_a_month_the_statistics_never_saw_refresh_them(
+    cast, customer, product_line, monkeypatch
+):
+    monkeypatch.setattr(services_module, "NEWEST_MONTH_FACTS", 40)
+
+    def rows(day: datetime.date, prefix: str, count: int):
+        return [
+            order_row(
+                customer=customer,
+                salespeople=cast.salesperson,
+                product_line=product_line,
+                ordered_on=day,
+                external_id=f"{prefix}-{index}",
+            )
+            for index in range(count)
+        ]
+
+    def known_months() -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_vals::text FROM pg_stats "
+                "WHERE tablename = 'sales_salesfact' AND attname = 'month'"
+            )
+            (values,) = cursor.fetchone()
+        return {int(value) for value in values.strip("{}").split(",")}
+
+    def analysed(day: datetime.date, prefix: str, count: int) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            orders_upsert(actor=None, source="api", rows=rows(day, prefix, count))
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+
+    orders_upsert(actor=None, source="api", rows=rows(MARCH, "M", 400))
+    if connection.vendor != "postgresql":
+        return  # SQLite has no statistics to refresh
+    march = MARCH.year * 100 + MARCH.month
+    assert known_months() == {march}
+    april = MARCH.replace(day=1) + datetime.timedelta(days=31)
+    # 40 facts are not more than a tenth of 400, but of a month the statistics never saw.
+    assert 'ANALYZE "sales_salesfact"' in analysed(april, "A", 40)
+    assert known_months() == {march, april.year * 100 + april.month}
+    assert analysed(MARCH, "N", 40) == []  # a month the statistics know
+    assert analysed(april + datetime.timedelta(days=31), "J", 3) == []  # too few to sample
