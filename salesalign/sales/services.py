@@ -74,10 +74,10 @@ _WRITER_ROLES = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.MANAGER, Role.SALESP
 _SYSTEM_SCOPE = Scope(everything=True, person_id=None, unit_paths=())
 
 _AMOUNT_DIGITS, _AMOUNT_PLACES = 16, 2
+_QUANTITY_DIGITS, _QUANTITY_PLACES = 14, 3
 #: From this many facts on, a write into a month PostgreSQL's statistics have not seen
 #: analyses the facts (`refresh_statistics`): enough for ANALYZE's sample to see it.
 NEWEST_MONTH_FACTS = 1000
-_QUANTITY_DIGITS, _QUANTITY_PLACES = 14, 3
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _INDEXED_FIELD = re.compile(r"\[\d+\]")
 _STATUSES = frozenset(OrderStatus.values)

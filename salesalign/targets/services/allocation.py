@@ -23,7 +23,6 @@ minus the children) is reported and stays visible in the cascade until it is 0.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1151,7 +1150,7 @@ def _write_runs(plan: TargetPlan, runs: Sequence[AllocationRun]) -> None:
     def text(value: Any) -> str:
         found = spelled.get(id(value))
         if found is None:
-            found = spelled[id(value)] = json.dumps(value)
+            found = spelled[id(value)] = json_text(value)
         return found
 
     stamp = db_datetime(AllocationRun, runs[0].created_at)
@@ -1162,11 +1161,11 @@ def _write_runs(plan: TargetPlan, runs: Sequence[AllocationRun]) -> None:
             (
                 plan.pk,
                 run.parent_id,
-                json.dumps(run.axes),
+                json_text(run.axes),
                 run.method,
                 text(run.params),
                 run.inputs_digest,
-                json.dumps(run.backtest),
+                json_text(run.backtest),
                 run.line_count,
                 run.created_by_id,
                 stamp,
