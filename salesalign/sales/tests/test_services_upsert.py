@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from salesalign.core.exceptions import NotAllowed
+from salesalign.core.tests.statistics import believed_rows, sqlite_has_statistics
 from salesalign.organization import services as organization_services
 from salesalign.organization.models import UnitAssignment
 from salesalign.organization.tests.factories import (
@@ -734,22 +735,17 @@ def test_written_orders_refresh_the_statistics_the_next_batch_is_planned_with(
         for _ in range(3)
     ]
     orders_upsert(actor=None, source="api", rows=rows)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Never analysed before in this transaction's view: now they are, with its rows.
-            cursor.execute(
-                "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
-                [["sales_order", "sales_orderline", "sales_ordercredit", "sales_salesfact"]],
-            )
-            assert {name: rows >= 3 for name, rows in cursor.fetchall()} == {
-                "sales_order": True,
-                "sales_orderline": True,
-                "sales_ordercredit": True,
-                "sales_salesfact": True,
-            }
-        else:  # SQLite is planned without statistics, and left so
-            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
-            assert cursor.fetchall() == []
+    if connection.vendor == "postgresql":
+        # Never analysed before in this transaction's view: now they are, with its rows.
+        believed = believed_rows(Order, OrderLine, OrderCredit, SalesFact)
+        assert {name: rows >= 3 for name, rows in believed.items()} == {
+            "sales_order": True,
+            "sales_orderline": True,
+            "sales_ordercredit": True,
+            "sales_salesfact": True,
+        }
+    else:  # SQLite is planned without statistics, and left so
+        assert not sqlite_has_statistics()
 
 
 def test_many_facts_of_a_month_the_statistics_never_saw_refresh_them(
