@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
+_ONE = Decimal(1)
+
 
 def to_cents(amount: Decimal) -> int:
     """An amount with at most two decimal places, as integer cents (exact)."""
@@ -18,7 +20,9 @@ def converted_cents(amount: Decimal, rate: Decimal) -> int:
     """
     if rate <= 0:
         raise ValueError("an exchange rate is positive")
-    return int((amount * rate * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    # Every order line of an import passes here: no multiplication by a rate of 1.
+    converted = amount if rate == _ONE else amount * rate
+    return int((converted * 100).quantize(_ONE, rounding=ROUND_HALF_UP))
 
 
 def split_cents(total: int, shares: Sequence[int]) -> list[int]:
@@ -28,6 +32,8 @@ def split_cents(total: int, shares: Sequence[int]) -> list[int]:
     negative total); the cents left over go, one each, to the parts with the
     largest remainders (the earlier part first on a tie).
     """
+    if len(shares) == 1 and shares[0] > 0:
+        return [total]  # most orders have one salesperson
     if not shares:
         raise ValueError("at least one share is needed")
     if any(share < 0 for share in shares):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -160,6 +161,14 @@ class _Prepared:
         return sum((line.amount for line in self.lines), Decimal(0))
 
 
+class _KnownCustomer(NamedTuple):
+    """What writing an order needs of its customer (thousands per call: no model instances)."""
+
+    pk: int
+    region_id: int | None
+    segment_id: int | None
+
+
 @dataclass
 class _Stored:
     """An order already in the database, as plain values to compare with."""
@@ -185,18 +194,29 @@ def _decimal_problem(value: Any, digits: int, places: int) -> str | None:
     """Why `value` cannot be stored in a decimal column of `digits` and `places`, if it cannot."""
     if not isinstance(value, Decimal) or not value.is_finite():
         return _("Not a number.")
-    exponent = value.as_tuple().exponent
-    if (
-        isinstance(exponent, int)
-        and exponent < -places
-        and value != value.quantize(Decimal(1).scaleb(-places))
-    ):
+    limit, step = _decimal_limits(digits, places)
+    too_large = abs(value) >= limit
+    # Below the limit, rounding to `places` is exact; above it rounding could exceed the
+    # context's precision, so only a number written with more decimals is rounded.
+    may_round = not too_large or _exponent_below(value, -places)
+    if may_round and value != value.quantize(step):
         return ngettext(
             "At most %(places)d decimal place.", "At most %(places)d decimal places.", places
         ) % {"places": places}
-    if abs(value) >= Decimal(10) ** (digits - places):
+    if too_large:
         return _("The number is too large.")
     return None
+
+
+@functools.cache
+def _decimal_limits(digits: int, places: int) -> tuple[Decimal, Decimal]:
+    """The first number too large for a column of `digits` and `places`, and one step of it."""
+    return Decimal(10) ** (digits - places), Decimal(1).scaleb(-places)
+
+
+def _exponent_below(value: Decimal, exponent: int) -> bool:
+    written = value.as_tuple().exponent
+    return isinstance(written, int) and written < exponent
 
 
 def _text(value: Any) -> str:
@@ -270,10 +290,12 @@ class _Upsert:
                 stored[order_id].credits.append((person_id, unit_id, share))
             self.orders.update((order.external_id, order) for order in stored.values())
 
-        self.customers: dict[str, Customer] = {}
+        self.customers: dict[str, _KnownCustomer] = {}
         for batch in chunks(sorted(customer_codes - {""})):
-            for customer in Customer.objects.filter(code__in=batch):
-                self.customers[customer.code] = customer
+            for code, *known in Customer.objects.filter(code__in=batch).values_list(
+                "code", "pk", "region_id", "segment_id"
+            ):
+                self.customers[code] = _KnownCustomer(*known)
 
         # People named by the rows, and the people credited on existing orders (a return
         # without credits takes its original's; an update must be allowed for the old credits).
@@ -801,8 +823,10 @@ class _Upsert:
                     source=self.source,
                 )
             )
-        for customer in Customer.objects.bulk_create(new_customers, batch_size=CHUNK):
-            self.customers[customer.code] = customer
+        for created in Customer.objects.bulk_create(new_customers, batch_size=CHUNK):
+            self.customers[created.code] = _KnownCustomer(
+                created.pk, created.region_id, created.segment_id
+            )
 
         written = [
             item

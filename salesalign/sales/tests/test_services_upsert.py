@@ -533,6 +533,23 @@ def test_amounts_must_be_positive_on_a_won_order_and_well_formed(cast, customer,
     assert "decimal places" in error.errors[-1].reason
 
 
+def test_an_amount_too_large_for_its_column_is_refused_and_the_largest_one_is_not(
+    cast, customer, product_line
+):
+    row = order_row(
+        customer=customer,
+        salespeople=cast.salesperson,
+        product_line=product_line,
+        # 16 digits with 2 decimals: 10^14 is one too many; extra decimals are named first.
+        amounts=["100000000000000", "99999999999999.99", "100000000000000.001"],
+    )
+    error = _refused([row])
+    assert [(e.field, e.reason) for e in error.errors] == [
+        ("lines[0].amount", "The number is too large."),
+        ("lines[2].amount", "At most 2 decimal places."),
+    ]
+
+
 def test_a_salesperson_who_had_left_cannot_be_credited_later(cast, customer, product_line):
     cast.salesperson2.is_active = False
     cast.salesperson2.left_on = datetime.date(2024, 1, 31)
