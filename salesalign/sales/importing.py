@@ -566,7 +566,7 @@ class _RowReader:
         self.cells: tuple[Cell, ...] = ()
         self.failed = False
         # Dates, shares, quantities and amounts repeat down a column: parse each once.
-        self.memos: dict[str, dict[Cell, Any]] = {}
+        self.memos: dict[str, dict[Any, Any]] = {}
 
     def start(self, number: int, cells: tuple[Cell, ...]) -> None:
         self.number, self.cells, self.failed = number, cells, False
@@ -610,14 +610,16 @@ class _RowReader:
         """`parse(cell)`, or None with the row's error; each distinct cell is parsed once."""
         raw = self.raw(key)
         memo = self.memos.setdefault(key, {})
+        # TRUE == 1 == 1.0: typed XLSX cells are told apart by their type too.
+        memo_key = raw if raw.__class__ is str else (raw.__class__, raw)
         try:
-            value = memo[raw]
+            value = memo[memo_key]
         except KeyError:
             try:
                 value = parse(raw)
             except ValueError:
                 value = _INVALID
-            memo[raw] = value
+            memo[memo_key] = value
         if value is _INVALID:
             self.error(key, message, raw)
             return None

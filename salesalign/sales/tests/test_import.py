@@ -171,6 +171,23 @@ def test_an_xlsx_file_with_excel_dates_and_english_headers_is_read(world):
     assert plan.orders[1].lines[0].amount == Decimal("-100.00")
 
 
+def test_equal_cells_of_different_types_in_an_xlsx_column_are_read_each_as_what_it_is(world):
+    # TRUE == 1 == 1.0 in Python: a cell converted once for all equal cells must not make a
+    # quantity of 1 wrong because a TRUE came first, nor a TRUE right because a 1 did.
+    content = xlsx_file(
+        [
+            ["Order ID", "Date", "Customer code", "Salesperson", "Product line", "Qty", "Amount"],
+            ["X-1", "2024-03-05", "C001", "sales1", "Hardware", True, 10],
+            ["X-2", "2024-03-05", "C001", "sales1", "Hardware", 1, 10.0],
+            ["X-3", "2024-03-05", "C001", "sales1", "Hardware", 1.0, True],
+        ]
+    )
+    plan = importing.build_plan(content, file_name="orders.xlsx")
+    assert [(error.row, error.column) for error in plan.errors] == [(2, "Qty"), (4, "Amount")]
+    assert [(o.external_id, o.lines[0].quantity) for o in plan.orders] == [("X-2", Decimal(1))]
+    assert plan.orders[0].lines[0].amount == Decimal("10.00")
+
+
 # ---------------------------------------------------------------- bad files, nothing written
 
 
