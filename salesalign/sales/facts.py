@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import Any, TypeVar
 
 import orjson
@@ -163,37 +164,49 @@ class RateBook:
 def insert_rows(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
-    """Insert plain tuples into `model`'s table: COPY on PostgreSQL, else one prepared statement.
+    """Insert plain tuples into `model`'s table: COPY on PostgreSQL, else multi-row INSERTs.
 
     For derived and child rows that need no ids back: an order of magnitude
     faster than building model instances for `bulk_create`. `columns` are
     attribute names (`order_id`); values must already be what the database
-    takes (ints, str, Decimal, date; datetimes through `db_datetime`).
+    takes (ints, str, Decimal, date; datetimes through `db_datetime`). Rows get
+    their ids in the order given.
     """
     connection = connections[router.db_for_write(model)]
     by_attname = {field.attname: field.column for field in model._meta.concrete_fields}
     quote = connection.ops.quote_name
-    # Names come from the model's metadata (quoted); every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(by_attname[name]) for name in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(by_attname[name]) for name in columns)
     written = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY streams the rows in one command: several times faster than INSERTs.
-            copy_sql = "COPY {} ({}) FROM STDIN".format(
-                quote(model._meta.db_table),
-                ", ".join(quote(by_attname[name]) for name in columns),
-            )
-            with cursor.cursor.copy(copy_sql) as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
                     written += 1
             return written
-        for batch in chunks(rows, 10 * CHUNK):
-            cursor.executemany(sql, batch)
+        # Many rows a statement: SQLite's cost is per statement run (the AUTOINCREMENT
+        # counter is read and written on each), so a row a statement is three times slower.
+        values = "({})".format(", ".join(["%s"] * len(columns)))
+
+        def statement(count: int) -> str:
+            # Names come from the model's metadata (quoted); every value is a parameter.
+            return f"INSERT INTO {table} ({names}) VALUES {', '.join([values] * count)}"  # noqa: S608
+
+        per = max(1, (connection.features.max_query_params or 999) // len(columns))
+        many = statement(per)
+        for batch in chunks(rows, 100 * per):
+            whole = len(batch) - len(batch) % per
+            if whole:
+                cursor.executemany(
+                    many,
+                    [list(chain.from_iterable(batch[i : i + per])) for i in range(0, whole, per)],
+                )
+            if whole < len(batch):
+                cursor.execute(
+                    statement(len(batch) - whole), list(chain.from_iterable(batch[whole:]))
+                )
             written += len(batch)
     return written
 
