@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from salesalign.core.numbers import grouped
 from salesalign.engines.reasonableness import Finding, FindingCode
 from salesalign.targets.choices import TargetMethod
 from salesalign.targets.metrics import TargetMetric
@@ -143,7 +144,7 @@ def amount_text(value: Any, kind: TargetMetric) -> str:
     if kind.is_level:
         return number_format(number, kind.decimals)
     value_in_unit = (number / kind.scale).quantize(Decimal(1).scaleb(-kind.decimals))
-    return number_format(value_in_unit, kind.decimals, force_grouping=True)
+    return grouped(value_in_unit, kind.decimals)
 
 
 def _params(

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from salesalign.core.numbers import grouped
 from salesalign.core.roles import person_of
 from salesalign.performance.models import (
     EvaluationPeriod,
@@ -39,7 +40,7 @@ def money(cents: int | None) -> str:
     """Cents as a localised amount with two decimals (1234567 → 12,345.67)."""
     if cents is None:
         return ""
-    return number_format(Decimal(cents) / 100, decimal_pos=2, force_grouping=True)
+    return grouped(Decimal(cents) / 100, 2)
 
 
 def _percent(value: Any) -> str:

@@ -10,6 +10,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from salesalign.core.numbers import grouped
 from salesalign.engines.reasonableness import Finding
 from salesalign.targets.metrics import TargetMetric, target_metric
 from salesalign.targets.texts import finding_text, percent, severity_label, step_text
@@ -38,7 +39,7 @@ def tvalue(value: Any, metric: Any = None) -> str:
     places = kind.decimals if kind is not None else 2
     if kind is not None and kind.is_level:
         places = min(places, 2) if number == number.quantize(Decimal("0.01")) else places
-    return number_format(number, places, force_grouping=True)
+    return grouped(number, places)
 
 
 @register.filter

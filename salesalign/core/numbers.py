@@ -1,0 +1,65 @@
+"""Numbers as the pages write them: `grouped` is Django's `number_format(..., force_grouping=True)`
+for a Decimal, several times faster in the formats SalesAlign's languages use.
+
+A cascade editor or a scorecard table writes a thousand numbers a page; Django's
+`number_format` takes about 20 µs each (it splits and joins the digits in
+Python), Python's own format spec a tenth of that.
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language
+
+#: Beyond this Python's format could differ from Django's (which writes exponents past 200
+#: digits); no amount comes near it.
+_LARGEST = Decimal(10) ** 30
+
+
+@functools.cache
+def _spec(language: str | None) -> str | None:
+    """The format spec that writes a grouped number as `language` does, if there is one."""
+    decimal = get_format("DECIMAL_SEPARATOR", language)
+    thousands = get_format("THOUSAND_SEPARATOR", language)
+    grouping = get_format("NUMBER_GROUPING", language)
+    if decimal != ".":
+        return None
+    if not thousands or grouping == 0:
+        return "f"  # e.g. Simplified Chinese: no separator
+    if thousands == "," and grouping == 3:
+        return ",f"
+    return None
+
+
+@receiver(setting_changed)
+def _formats_changed(**kwargs: Any) -> None:
+    _spec.cache_clear()
+
+
+@functools.cache
+def _step_and_cutoff(places: int) -> tuple[Decimal, Decimal]:
+    # Django's cutoff: a number below it is written as 0 (0.1 when no decimals are shown).
+    return Decimal(1).scaleb(-places), Decimal("0." + "1".rjust(places, "0"))
+
+
+def grouped(number: Decimal, places: int) -> str:
+    """`number` with `places` decimals and the language's digit grouping, exactly as
+    `number_format(number, places, force_grouping=True)` writes it: extra decimals are cut,
+    not rounded, and a number too small to show is 0."""
+    spec = _spec(get_language())
+    if spec is None or not number.is_finite() or abs(number) >= _LARGEST:
+        return number_format(number, places, force_grouping=True)
+    step, cutoff = _step_and_cutoff(places)
+    if abs(number) < cutoff:
+        number = Decimal(0)
+    try:
+        shown = number.quantize(step, rounding=ROUND_DOWN)
+    except InvalidOperation:
+        return number_format(number, places, force_grouping=True)
+    return format(shown, spec)
