@@ -806,9 +806,9 @@ class _Upsert:
     def write(self, outcomes: list[str], import_batch: Any) -> list[int]:
         """Write the created and updated orders, their lines, credits and facts; return ids.
 
-        Orders, lines, credits and facts are written as plain rows with one
-        prepared statement each (see `facts.insert_rows`): model instances
-        for 10,000 orders would cost more than the database work.
+        Orders, lines, credits and facts are written as plain rows in bulk
+        (see `facts.insert_rows`): model instances for 10,000 orders would
+        cost more than the database work.
         """
         stamp = db_datetime(Order, timezone.now())
         new_customers = []

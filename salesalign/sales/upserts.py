@@ -191,10 +191,10 @@ def _audit(
 
 
 def _insert(instances: Sequence[models.Model], now: datetime.datetime) -> None:
-    """Insert unsaved instances of one model with one prepared statement; no ids come back.
+    """Insert unsaved instances of one model in bulk; no ids come back.
 
-    As the orders' writes do (`facts.insert_rows`): `bulk_create` on SQLite
-    sends a statement per few dozen rows. Values go through each field's own
+    Through `facts.insert_rows`, as the orders' writes: COPY on PostgreSQL,
+    where `bulk_create` sends INSERTs. Values go through each field's own
     preparation (defaults, JSON), so they are what `save()` writes; every
     automatic timestamp is `now`.
     """
