@@ -225,3 +225,20 @@ def test_the_editor_reads_a_constant_number_of_queries_as_people_grow(world, lev
     after, response = _queries(client, url)
     assert len(response.context["tree"].nodes) >= people_before + 12
     assert after <= before <= 30
+
+
+def test_each_row_links_to_its_own_target_and_allocation(world):
+    allocated = allocate_down(world)
+    page = world.cast.client_for("manager").get(cascade_url(allocated)).content.decode()
+    team_row = page.split(f'data-target="{allocated.team.pk}"', 1)[1].split("</tr>", 1)[0]
+    person = allocated.person_target(world.cast.salesperson)
+    person_row = page.split(f'data-target="{person.pk}"', 1)[1].split("</tr>", 1)[0]
+    plan = allocated.plan.pk
+    assert reverse("targets:target_detail", args=[allocated.team.pk]) in team_row
+    assert reverse("targets:allocate", args=[plan, allocated.team.pk]) in team_row
+    assert reverse("targets:target_detail", args=[person.pk]) in person_row
+    assert reverse("targets:allocate", args=[plan, person.pk]) in person_row
+    # The company target is above the manager's units: no allocation link there.
+    root_row = page.split(f'data-target="{allocated.root.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "allocate-link" not in root_row
+    assert reverse("targets:target_detail", args=[allocated.root.pk]) in root_row

@@ -113,6 +113,16 @@ def _chain_above(user: Any, root: Target) -> list[Target]:
     return chain
 
 
+#: An id no route has of its own: replaced by each target's in `_urls_by_target`.
+_ANY_ID = 987_654_321
+
+
+def _urls_by_target(name: str, *args: Any, target_ids: Any) -> dict[int, str]:
+    """`reverse(name, args=[*args, id])` for every id: one reverse, not two a row of the tree."""
+    head, tail = reverse(name, args=[*args, _ANY_ID]).rsplit(str(_ANY_ID), 1)
+    return {pk: f"{head}{pk}{tail}" for pk in target_ids}
+
+
 def _block_context(
     request: AuthenticatedHttpRequest,
     plan: TargetPlan,
@@ -130,6 +140,7 @@ def _block_context(
     if error is not None and (error.field or "").startswith("target."):
         error_target = int_param(error.field.split(".", 1)[1]) if error.field else None
     shown = [node for node in tree.nodes if all_levels or node.depth <= SHOWN_LEVELS]
+    shown_ids = {node.target.pk for node in shown}
     if grid is not None:
         grid.rows = [row for row in grid.rows if all_levels or row.node.depth <= SHOWN_LEVELS]
     return {
@@ -140,6 +151,10 @@ def _block_context(
         "all_levels": all_levels,
         "shown_levels": SHOWN_LEVELS,
         "labels": _short_labels(tree),
+        "detail_urls": _urls_by_target("targets:target_detail", target_ids=shown_ids),
+        "allocate_urls": _urls_by_target(
+            "targets:allocate", plan.pk, target_ids=permissions.manageable & shown_ids
+        ),
         "editable": permissions.editable,
         "manageable": permissions.manageable,
         "grid": grid,
