@@ -9,7 +9,7 @@ Python), Python's own format spec a tenth of that.
 from __future__ import annotations
 
 import functools
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -17,9 +17,9 @@ from django.dispatch import receiver
 from django.utils.formats import get_format, number_format
 from django.utils.translation import get_language
 
-#: Beyond this Python's format could differ from Django's (which writes exponents past 200
-#: digits); no amount comes near it.
-_LARGEST = Decimal(10) ** 30
+#: Numbers this large or larger go to Django: rounding them to a few decimals could exceed
+#: the decimal context's 28 digits. No amount comes near it.
+_LARGEST = Decimal(10) ** 20
 
 
 @functools.cache
@@ -58,8 +58,4 @@ def grouped(number: Decimal, places: int) -> str:
     step, cutoff = _step_and_cutoff(places)
     if abs(number) < cutoff:
         number = Decimal(0)
-    try:
-        shown = number.quantize(step, rounding=ROUND_DOWN)
-    except InvalidOperation:
-        return number_format(number, places, force_grouping=True)
-    return format(shown, spec)
+    return format(number.quantize(step, rounding=ROUND_DOWN), spec)
