@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from salesalign.core.choices import COMPANY_WIDE_ROLES, Role
+from salesalign.core.choices import Role
 from salesalign.performance import navigation as performance_navigation
 
 
@@ -33,7 +33,6 @@ class NavSection:
 
 
 EDITORS = frozenset({Role.ADMIN})
-LEADERS = frozenset(COMPANY_WIDE_ROLES | {Role.MANAGER})
 
 SECTIONS: tuple[NavSection, ...] = (
     NavSection(
@@ -87,7 +86,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_("Orders"), "sales:order_list"),
             NavItem(_("Customers"), "sales:customer_list"),
             NavItem(_("Satisfaction"), "sales:satisfaction_list"),
-            NavItem(_("Import sales data"), "sales:import_start", LEADERS),
+            NavItem(_("Import sales data"), "sales:import_start", EDITORS),
             NavItem(_("Exchange rates"), "sales:exchange_rates"),
         ),
     ),

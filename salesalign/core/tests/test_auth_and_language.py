@@ -71,3 +71,15 @@ def test_the_navigation_follows_the_five_steps(cast):
     sections = response.context["nav_sections"]
     assert [section["number"] for section in sections][:5] == [1, 2, 3, 4, 5]
     assert sections[0]["available"] is True
+
+
+@pytest.mark.parametrize("who", ["admin", "executive", "hr", "manager", "salesperson"])
+def test_every_navigation_link_a_role_sees_opens_for_it(cast, who):
+    # A link in the menu that answers 403 is a broken promise: the menu shows each role only
+    # what it may open.
+    client = cast.client_for(who)
+    sections = client.get(reverse("core:token_list")).context["nav_sections"]
+    urls = [item["url"] for section in sections for item in section["items"] if item["url"]]
+    assert urls
+    refused = {url: client.get(url).status_code for url in urls}
+    assert {url: status for url, status in refused.items() if status != 200} == {}
