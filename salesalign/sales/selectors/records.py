@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404
 from salesalign.core.choices import Role
 from salesalign.core.models import hash_token
 from salesalign.core.roles import role_of
+from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit
 from salesalign.sales import services
 from salesalign.sales.models import (
@@ -132,6 +133,18 @@ def customer_page(*, user: Any, customer_id: int) -> CustomerPage:
 # --- orders ------------------------------------------------------------------------------
 
 
+def with_customer_visible(records: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    """Annotate `customer_visible`: whether the user may open the record's customer.
+
+    An order credited to you, or an answer about you, can name a customer that another
+    salesperson owns; the pages name it without a link that would answer 404.
+    """
+    if scope_for(user).everything:
+        return records.annotate(customer_visible=Value(True))
+    customers = Customer.objects.visible_to(user).filter(pk=OuterRef("customer_id"))
+    return records.annotate(customer_visible=Exists(customers))
+
+
 def _line_total(column: str) -> Subquery:
     """The sum of one column of an order's lines, as a subquery (no join, no double count)."""
     return Subquery(
@@ -164,7 +177,7 @@ def order_search(
 ) -> QuerySet[Order]:
     """Orders the user may see, newest first, each with its total amount and credited people."""
     orders = (
-        Order.objects.visible_to(user)
+        with_customer_visible(Order.objects.visible_to(user), user)
         .select_related("customer")
         .annotate(
             total_amount=Coalesce(_line_total("amount"), Value(Decimal(0)), output_field=_MONEY),
@@ -199,9 +212,11 @@ def order_search(
 
 
 def order_for_user(*, user: Any, order_id: int) -> Order:
-    """One order the user may see, with its customer; 404 otherwise."""
+    """One order the user may see, with its customer (and `customer_visible`); 404 otherwise."""
     return get_object_or_404(
-        Order.objects.visible_to(user).select_related("customer", "original_order"),
+        with_customer_visible(Order.objects.visible_to(user), user).select_related(
+            "customer", "original_order"
+        ),
         pk=order_id,
     )
 
@@ -312,9 +327,9 @@ def satisfaction_search(
     channel: str = "",
 ) -> QuerySet[SatisfactionResponse]:
     """Answers the user may see, newest first."""
-    responses = SatisfactionResponse.objects.visible_to(user).select_related(
-        "customer", "salesperson", "unit"
-    )
+    responses = with_customer_visible(
+        SatisfactionResponse.objects.visible_to(user), user
+    ).select_related("customer", "salesperson", "unit")
     if salesperson is not None:
         responses = responses.filter(salesperson=salesperson)
     if date_from is not None:

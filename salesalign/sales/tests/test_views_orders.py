@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from salesalign.sales import services
 from salesalign.sales.models import Order, OrderCredit, OrderLine, SalesFact
 from salesalign.sales.rows import CreditRow, LineRow, OrderRow
 from salesalign.sales.tests.factories import CustomerFactory, make_order
-from salesalign.sales.tests.views_world import ORDERS_SEEN, World, build_world
+from salesalign.sales.tests.views_world import CUSTOMERS_SEEN, ORDERS_SEEN, World, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +108,30 @@ def test_the_order_list_shows_exactly_the_orders_credited_to_people_the_viewer_m
     response = cast.client_for(who).get(LIST)
     assert response.status_code == 200
     assert ids_listed(response) == ORDERS_SEEN[who]
+
+
+@pytest.mark.parametrize("who", MEMBERS)
+def test_the_order_pages_link_exactly_the_customers_the_viewer_may_open(cast, world, who):
+    # BETA's order is split with other_salesperson, who sees the order but not BETA, owned by
+    # salesperson2: the name is shown, the link (a 404) is not.
+    client = cast.client_for(who)
+    orders = [world.acme_order, world.beta_order, world.gamma_order]
+    pages = [LIST] + [detail_url(o) for o in orders if o.external_id in ORDERS_SEEN[who]]
+    linked = set()
+    for page in pages:
+        html = client.get(page).content.decode()
+        linked |= {int(pk) for pk in re.findall(r'href="/sales/customers/(\d+)/"', html)}
+    codes = {world.acme.pk: "ACME", world.beta.pk: "BETA", world.gamma.pk: "GAMMA"}
+    shown = {codes[o.customer_id] for o in orders if o.external_id in ORDERS_SEEN[who]}
+    assert {codes[pk] for pk in linked} == shown & CUSTOMERS_SEEN[who]
+    for pk in linked:
+        assert client.get(reverse("sales:customer_detail", args=[pk])).status_code == 200
+
+
+def test_an_order_names_a_customer_the_viewer_may_not_open_without_a_link(cast, world):
+    html = cast.client_for("other_salesperson").get(detail_url(world.beta_order)).content.decode()
+    assert "Beta" in html
+    assert reverse("sales:customer_detail", args=[world.beta.pk]) not in html
 
 
 def test_the_order_list_shows_each_orders_total_and_credited_people(cast, world):

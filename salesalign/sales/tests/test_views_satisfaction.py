@@ -42,6 +42,16 @@ def customers_listed(response) -> set[str]:
     return {response_.customer.code for response_ in response.context["responses"]}
 
 
+def test_an_answer_names_a_customer_the_viewer_may_not_open_without_a_link(cast, world):
+    # BETA (salesperson2's customer) answered about other_salesperson, who sees the answer but
+    # may not open BETA: the name is shown, the link (a 404) is not. Their own GAMMA links.
+    answer(world.beta, cast.other_salesperson, 4)
+    html = cast.client_for("other_salesperson").get(LIST).content.decode()
+    assert "Beta" in html
+    assert reverse("sales:customer_detail", args=[world.beta.pk]) not in html
+    assert reverse("sales:customer_detail", args=[world.gamma.pk]) in html
+
+
 @pytest.mark.parametrize("who", MEMBERS)
 def test_the_satisfaction_list_shows_exactly_the_answers_the_viewer_may_see(cast, world, who):
     response = cast.client_for(who).get(LIST)
