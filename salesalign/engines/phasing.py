@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -129,43 +130,94 @@ def flat_profile() -> tuple[Decimal, ...]:
     return _fraction_weights_to_profile([Fraction(1, MONTHS_IN_YEAR)] * MONTHS_IN_YEAR)
 
 
-def seasonality_from_history(
+@dataclass(frozen=True)
+class DerivedSeasonality:
+    """A profile derived from history, and which fiscal years it was derived from.
+
+    `years`: the fiscal years averaged. `filled_year`: a year whose records begin after
+    its first month, used (its earlier months filled in) because no complete year has
+    sales; None otherwise. `skipped_year`: such a year left out because complete years
+    exist; None when there is none.
+    """
+
+    weights: tuple[Decimal, ...]
+    years: tuple[int, ...]
+    filled_year: int | None = None
+    skipped_year: int | None = None
+
+
+def derive_seasonality(
     monthly: Mapping[int, int], fiscal_start_month: int = 1
-) -> tuple[Decimal, ...]:
-    """Twelve weights (fiscal month order, summing to exactly 1) from monthly actuals (yyyymm → amount).
+) -> DerivedSeasonality:
+    """Twelve weights (fiscal month order, summing to exactly 1) from monthly actuals
+    (yyyymm → amount), with the years they come from.
 
     Each fiscal year with sales is normalised on its own (its months divided by
     its total), and the profile is the plain average of those years, so a big
     year does not weigh more than a small one. A negative month (returns over
     sales) counts as 0. With no sales at all the profile is flat.
 
-    Pass complete fiscal years only: a month missing from `monthly` is read as
-    a month without sales, so a year to date would distort the profile.
+    Records often begin inside a fiscal year: the history was loaded from some month
+    on, or a product line was launched then. Before the first month with any amount
+    the months are unknown, not months without sales: read as zeros they would put
+    that year into its last months (a history that begins in December makes December
+    the whole year). So such a year is left out when a complete year has sales; when
+    none has, it is used alone, each month before its records getting the average of
+    its recorded months. Every later month missing from `monthly` is read as a month
+    without sales, so pass complete fiscal years only (not a year to date).
     """
     if not 1 <= fiscal_start_month <= MONTHS_IN_YEAR:
         raise ValueError(f"the fiscal year must start in a month 1–12, not {fiscal_start_month}")
     years: dict[int, list[int]] = defaultdict(lambda: [0] * MONTHS_IN_YEAR)
+    first: tuple[int, int] | None = None  # (fiscal year, position) of the first recorded month
     for yyyymm, amount in monthly.items():
         year, month = divmod(yyyymm, 100)
         if not 1 <= month <= MONTHS_IN_YEAR:
             raise ValueError(f"not a yyyymm month: {yyyymm}")
         fiscal_year = year if month >= fiscal_start_month else year - 1
-        years[fiscal_year][(month - fiscal_start_month) % MONTHS_IN_YEAR] += amount
-    averages = [Fraction(0)] * MONTHS_IN_YEAR
-    counted = 0
-    for fiscal_year in sorted(years):
-        amounts = [max(0, amount) for amount in years[fiscal_year]]
-        total = sum(amounts)
-        if total == 0:
-            continue
-        counted += 1
-        averages = [
-            average + Fraction(amount, total)
-            for average, amount in zip(averages, amounts, strict=True)
-        ]
-    if counted == 0:
-        return flat_profile()
-    return _fraction_weights_to_profile([average / counted for average in averages])
+        position = (month - fiscal_start_month) % MONTHS_IN_YEAR
+        years[fiscal_year][position] += amount
+        if amount and (first is None or (fiscal_year, position) < first):
+            first = (fiscal_year, position)
+    partial = first[0] if first is not None and first[1] > 0 else None
+    with_sales = {
+        fiscal_year: [max(0, amount) for amount in amounts]
+        for fiscal_year, amounts in sorted(years.items())
+        if sum(max(0, amount) for amount in amounts) > 0
+    }
+    complete = [fiscal_year for fiscal_year in with_sales if fiscal_year != partial]
+    if complete:
+        averages = [Fraction(0)] * MONTHS_IN_YEAR
+        for fiscal_year in complete:
+            amounts = with_sales[fiscal_year]
+            total = sum(amounts)
+            averages = [
+                average + Fraction(amount, total)
+                for average, amount in zip(averages, amounts, strict=True)
+            ]
+        return DerivedSeasonality(
+            weights=_fraction_weights_to_profile([average / len(complete) for average in averages]),
+            years=tuple(complete),
+            skipped_year=partial if partial in with_sales else None,
+        )
+    if partial is None or partial not in with_sales or first is None:
+        return DerivedSeasonality(weights=flat_profile(), years=())
+    recorded = with_sales[partial][first[1] :]
+    filler = Fraction(sum(recorded), len(recorded))
+    filled = [filler] * first[1] + [Fraction(amount) for amount in recorded]
+    year_total = sum(filled, Fraction(0))
+    return DerivedSeasonality(
+        weights=_fraction_weights_to_profile([amount / year_total for amount in filled]),
+        years=(partial,),
+        filled_year=partial,
+    )
+
+
+def seasonality_from_history(
+    monthly: Mapping[int, int], fiscal_start_month: int = 1
+) -> tuple[Decimal, ...]:
+    """The weights of `derive_seasonality` (which says how they are derived)."""
+    return derive_seasonality(monthly, fiscal_start_month).weights
 
 
 def validate_weights(percentages: Sequence[Decimal | int]) -> tuple[Decimal, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from salesalign.engines.phasing import (
     InvalidWeights,
     WeightProblem,
     active_months,
+    derive_seasonality,
     fiscal_months,
     flat_profile,
     phase,
@@ -72,6 +74,57 @@ def test_without_history_the_profile_is_flat_and_still_adds_up_to_one():
     assert profile == flat_profile()
     assert sum(profile) == 1
     assert max(profile) - min(profile) == Decimal("0.000001")
+
+
+def test_a_year_whose_records_begin_after_its_first_month_is_left_out():
+    # The history was loaded from December 2023: January–November 2023 are unknown, not
+    # months without sales. Read as zeros they would make December 2023 the whole year.
+    monthly = {202312: 900, 202401: 10, 202402: 30, 202501: 5, 202512: 5}
+    derived = derive_seasonality(monthly)
+    assert derived.years == (2024, 2025)
+    assert derived.skipped_year == 2023
+    assert derived.filled_year is None
+    assert derived.weights == seasonality_from_history(
+        {202401: 10, 202402: 30, 202501: 5, 202512: 5}
+    )
+    assert derived.weights[11] == Decimal("0.25")
+
+
+def test_a_month_without_sales_after_the_records_begin_is_a_month_without_sales():
+    derived = derive_seasonality({202401: 10, 202403: 30})
+    assert derived.years == (2024,)
+    assert derived.weights[1] == 0
+    assert derived.weights[0] == Decimal("0.25")
+
+
+def test_with_only_a_year_begun_late_its_unknown_months_get_its_average_month():
+    # September–December recorded (10, 20, 30, 40: 25 a month on average); January–August
+    # get 25 each, so the year is 300 and January is 25/300.
+    derived = derive_seasonality({202409: 10, 202410: 20, 202411: 30, 202412: 40})
+    assert derived.years == (2024,)
+    assert derived.filled_year == 2024
+    expected = [Fraction(25, 300)] * 8 + [Fraction(n, 300) for n in (10, 20, 30, 40)]
+    # To the millionth (the rounding that makes the weights total exactly 1).
+    assert all(
+        abs(weight - Decimal(share.numerator) / share.denominator) <= Decimal("0.000001")
+        for weight, share in zip(derived.weights, expected, strict=True)
+    )
+    assert sum(derived.weights) == 1
+
+
+def test_a_year_begun_late_follows_the_fiscal_year():
+    # Fiscal years from April: records from July 2024 leave April–June of fiscal 2024 unknown.
+    derived = derive_seasonality({202407: 10, 202503: 10, 202504: 30, 202603: 10}, 4)
+    assert derived.years == (2025,)
+    assert derived.skipped_year == 2024
+    assert derived.weights[0] == Decimal("0.75")
+    assert derived.weights[11] == Decimal("0.25")
+
+
+def test_a_history_that_begins_with_a_fiscal_year_is_complete():
+    derived = derive_seasonality({202401: 10, 202512: 10})
+    assert derived.years == (2024, 2025)
+    assert derived.skipped_year is None and derived.filled_year is None
 
 
 def test_seasonality_refuses_a_month_that_is_not_a_month():

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Metric
 from salesalign.engines.periods import month_start
 from salesalign.engines.phasing import fiscal_months
 from salesalign.organization.models import ProductLine
+from salesalign.targets.choices import SeasonalitySource
 from salesalign.targets.models import SeasonalityProfile, TargetPlan
 
 HUNDRED = Decimal(100)
@@ -32,6 +34,25 @@ class ProfileRow:
         if typed and len(typed) == len(self.percentages):
             return [str(value) for value in typed]
         return [str(value.quantize(Decimal("0.01"))) for value in self.percentages]
+
+    @property
+    def derived_from(self) -> str:
+        """For a derived profile, the years it averages and a year it left out or filled in."""
+        details = self.profile.details or {}
+        if self.profile.source != SeasonalitySource.HISTORY or "years_used" not in details:
+            return ""
+        used = details["years_used"]
+        if not used:
+            return _("No sales in these years: equal months.")
+        words = [_("From %(years)s.") % {"years": ", ".join(str(year) for year in used)}]
+        if details.get("skipped_year") is not None:
+            words.append(
+                _("%(year)s left out: its records begin after its first month.")
+                % {"year": details["skipped_year"]}
+            )
+        if details.get("filled_year") is not None:
+            words.append(_("Its months before the first records count as its average month."))
+        return " ".join(words)
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,22 @@ specific one. Changing a profile re-phases the plan's targets of that metric.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
+from salesalign.engines.periods import fiscal_year_of
 from salesalign.engines.phasing import (
     InvalidWeights,
     WeightProblem,
+    derive_seasonality,
     fiscal_months,
-    seasonality_from_history,
     validate_weights,
 )
 from salesalign.organization.models import ProductLine
@@ -93,21 +96,34 @@ def seasonality_derive(
     metric: str = Metric.REVENUE,
     product_line_id: int | None = None,
     years: int = DEFAULT_YEARS,
+    today: date | None = None,
 ) -> SeasonalityProfile:
     """Derive a profile from the company's monthly actuals of the last complete fiscal years
-    (each year normalised, then averaged) and re-phase the targets it applies to."""
+    (each year normalised, then averaged; see `engines.phasing.derive_seasonality`) and
+    re-phase the targets it applies to."""
     require_planner(actor)
     plan = lock_plan(plan)
     require_open(plan)
     profile = _derive(
-        actor=actor, plan=plan, metric=metric, product_line_id=product_line_id, years=years
+        actor=actor,
+        plan=plan,
+        metric=metric,
+        product_line_id=product_line_id,
+        years=years,
+        today=today,
     )
     _rephase(plan, profile.metric)
     return profile
 
 
 def _derive(
-    *, actor: Any, plan: TargetPlan, metric: str, product_line_id: int | None, years: int
+    *,
+    actor: Any,
+    plan: TargetPlan,
+    metric: str,
+    product_line_id: int | None,
+    years: int,
+    today: date | None = None,
 ) -> SeasonalityProfile:
     metric = _clean_metric(metric) or Metric.REVENUE
     kind = target_metric(metric)
@@ -120,24 +136,31 @@ def _derive(
     if not 1 <= years <= 10:
         raise DomainError(_("Use between 1 and 10 years of history."), field="years")
     product_line = _product_line(product_line_id)
-    first_year = plan.fiscal_year - years
+    # Complete years only: a plan for next year, made this year, does not read this year to
+    # date (its months still to come would count as months without sales).
+    this_year = fiscal_year_of(today or timezone.localdate(), plan.fiscal_start_month)
+    last_year = min(plan.fiscal_year, this_year) - 1
+    first_year = last_year - years + 1
     monthly = monthly_history(
         user=actor,
         metric=kind.actual_key,
-        fiscal_years=range(first_year, plan.fiscal_year),
+        fiscal_years=range(first_year, last_year + 1),
         fiscal_start_month=plan.fiscal_start_month,
         product_line=product_line,
     )
-    weights = seasonality_from_history(monthly, plan.fiscal_start_month)
+    derived = derive_seasonality(monthly, plan.fiscal_start_month)
     return _save_profile(
         actor=actor,
         plan=plan,
         metric=metric,
         product_line=product_line,
         source=SeasonalitySource.HISTORY,
-        weights=weights,
+        weights=derived.weights,
         details={
-            "years": [first_year, plan.fiscal_year - 1],
+            "years": [first_year, last_year],
+            "years_used": list(derived.years),
+            "skipped_year": derived.skipped_year,
+            "filled_year": derived.filled_year,
             "months_with_sales": sum(1 for value in monthly.values() if value > 0),
         },
     )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
 
 from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.organization.tests.factories import ProductLineFactory
+from salesalign.sales.tests.factories import CustomerFactory, make_orders, order_row
 from salesalign.targets.choices import SeasonalitySource
 from salesalign.targets.models import SeasonalityProfile
-from salesalign.targets.services import allocation, seasonality
+from salesalign.targets.services import allocation, plans, seasonality
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +64,57 @@ def test_a_profile_derived_from_history_follows_the_months_with_sales(world):
     assert [weights[index] for index in (1, 4, 8, 11)] == [Decimal("0.25")] * 4
     assert weights[0] == 0
     assert profile.details["years"] == [2023, 2025]
+
+
+def test_a_year_whose_records_begin_in_its_last_month_does_not_make_that_month_the_year(world):
+    # Cloud's records begin in December 2023 (a launch, or the first month loaded): read as
+    # a year of zeros and one December it would put half of every later year into December.
+    cloud = ProductLineFactory(code="CLOUD", name="云", name_en="Cloud")
+    customer = CustomerFactory(code="CLOUDCO", owner=world.cast.salesperson)
+    days = [datetime.date(2023, 12, 10)] + [
+        datetime.date(year, month, 10) for year in (2024, 2025) for month in (2, 5, 9, 12)
+    ]
+    make_orders(
+        *(
+            order_row(
+                customer=customer,
+                salespeople=world.cast.salesperson,
+                amounts=["900.00"],
+                product_lines=[cloud],
+                ordered_on=day,
+            )
+            for day in days
+        )
+    )
+    profile = seasonality.seasonality_derive(
+        actor=world.cast.executive.user, plan=world.plan(), product_line_id=cloud.pk
+    )
+    assert [profile.weight_values[index] for index in (1, 4, 8, 11)] == [Decimal("0.25")] * 4
+    assert profile.details["years_used"] == [2024, 2025]
+    assert profile.details["skipped_year"] == 2023
+
+
+def test_a_plan_for_next_year_is_derived_from_complete_years_only(world):
+    # On 2026-11-29 a 2027 plan reads 2023–2025: 2026 to date (sales in January only) would
+    # count its last eleven months as months without sales.
+    customer = CustomerFactory(code="EARLY", owner=world.cast.salesperson)
+    make_orders(
+        order_row(
+            customer=customer,
+            salespeople=world.cast.salesperson,
+            amounts=["5000.00"],
+            product_lines=[world.hardware],
+            ordered_on=datetime.date(2026, 1, 10),
+        )
+    )
+    actor = world.cast.executive.user
+    next_year = plans.plan_create(actor=actor, fiscal_year=2027)
+    profile = seasonality.seasonality_derive(
+        actor=actor, plan=next_year, today=datetime.date(2026, 11, 29)
+    )
+    assert profile.details["years"] == [2023, 2025]
+    assert profile.weight_values[0] == 0
+    assert [profile.weight_values[index] for index in (1, 4, 8, 11)] == [Decimal("0.25")] * 4
 
 
 def test_a_product_line_profile_wins_over_the_plan_profile(world):

@@ -123,6 +123,11 @@ def test_a_planner_derives_the_weights_of_a_product_line_from_history(world):
     # The history sells only in February, May, September and December, equally.
     assert sum(weights) == 1
     assert [month for month, weight in enumerate(weights, start=1) if weight] == [2, 5, 9, 12]
+    # The page says which years it averaged: the first sales are of February 2023, so 2023's
+    # January is unknown and the year is left out.
+    page = world.cast.client_for("executive").get(response["Location"]).content.decode()
+    assert "From 2024, 2025." in page
+    assert "2023 left out: its records begin after its first month." in page
 
 
 def test_the_page_reads_in_a_constant_number_of_queries(world, django_assert_max_num_queries):
