@@ -9,10 +9,12 @@ What it leaves:
 
 - version 1, approved: the company's revenue target (last year × 1.2, for the
   tactical goal "公司销售额同比增长 20%") allocated by history to the
-  departments, their teams and every salesperson, and each salesperson's
+  departments and their teams, by 70 % history and 30 % capacity (new hires
+  ramped) to every salesperson, and each salesperson's
   target split by product line with history plus market change (robots and
   machine vision grow, cameras shrink); a satisfaction level cascaded to the
-  teams; months phased by the seasonality derived from three years of sales.
+  teams; months phased by the seasonality derived from the two whole years of
+  sales.
   The demo team negotiated it: the sales login counter-proposed, the manager
   agreed and moved the difference to a colleague;
 - version 2, in negotiation: a re-plan ("华东新增重点客户项目") raising the
@@ -37,7 +39,7 @@ from salesalign.organization.models import OrgUnit, Person, ProductLine
 from salesalign.sales.selectors.actuals import actuals
 from salesalign.strategy.models import TacticalGoal
 from salesalign.targets.models import Target, TargetPlan
-from salesalign.targets.services import allocation, negotiation, plans
+from salesalign.targets.services import allocation, negotiation, plans, seasonality
 from salesalign.targets.services.allocation import AllocationParams, GrowthFactor
 
 if TYPE_CHECKING:
@@ -54,6 +56,10 @@ MARKET: dict[str, str] = {
 GROWTH = Decimal("1.2")
 REPLAN_GROWTH = Decimal("1.05")
 SATISFACTION = Decimal("4.5")
+#: Whole fiscal years in the demo's 36 months of sales, the seasonality is derived from.
+SEASONALITY_YEARS = 2
+#: How each team's target is split between its people: 70 % history, 30 % capacity.
+PEOPLE_BLEND = AllocationParams(blend={"history": Decimal(70), "capacity": Decimal(30)})
 REPLAN_REASON = "华东新增重点客户项目：第二季度签约两家汽车零部件集团，上调全年收入目标 5%。"
 
 
@@ -92,6 +98,9 @@ def load(*, context: DemoContext) -> None:
     factors = _market_factors(shared["product_lines"])
 
     first = plans.plan_create(actor=actor, fiscal_year=year)
+    # The sales history covers the last 36 months, so only the two last fiscal years are
+    # whole; the year before holds a few months and the opening orders of older customers.
+    seasonality.seasonality_derive(actor=actor, plan=first, years=SEASONALITY_YEARS)
     root = plans.company_target_set(
         actor=actor,
         plan=first,
@@ -179,7 +188,8 @@ def _split_people(
 def _cascade(
     actor: Any, plan: TargetPlan, root: Target, *, factors: tuple[GrowthFactor, ...]
 ) -> None:
-    """Company → departments → teams → salespeople by history, then people by product line."""
+    """Company → departments → teams by history, teams → salespeople by a blend of history
+    and capacity, then people by product line."""
     allocation.allocation_apply(
         actor=actor, plan=plan, parent=root, axes=["child"], method="history"
     )
@@ -193,8 +203,15 @@ def _cascade(
         for team_target in _children(department)
         if team_target.unit_id is not None
     ]
+    # Each team to its people: mostly their record, partly their capacity, so that a
+    # salesperson hired late last year is not given next to nothing for a whole year.
     allocation.allocation_apply_many(
-        actor=actor, plan=plan, parents=teams, axes=["child"], method="history"
+        actor=actor,
+        plan=plan,
+        parents=teams,
+        axes=["child"],
+        method="blend",
+        params=PEOPLE_BLEND,
     )
     _split_people(actor, plan, teams, factors)
 

@@ -4,6 +4,7 @@ seasonality, and a second version in negotiation with open counter-proposals."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -97,3 +98,31 @@ def test_loading_the_demo_twice_adds_no_targets():
         TargetPeriod.objects.count(),
         TargetProposal.objects.count(),
     ) == counts
+
+
+def test_the_demo_phases_by_its_whole_years_and_gives_new_hires_a_real_target():
+    load_demo()
+    first = TargetPlan.objects.get(fiscal_year=YEAR, version=1)
+    # The 36 months of sales leave YEAR-3 with a few months and older customers' opening
+    # orders only: averaged in, it made December a third of the year.
+    profile = SeasonalityProfile.objects.get(plan=first)
+    assert profile.details["years_used"] == [YEAR - 2, YEAR - 1]
+    weights = profile.weight_values
+    assert max(weights) == weights[11] < Decimal("0.25"), "a year-end push, not a third"
+    assert min(weights) == weights[1], "the Spring Festival dip"
+    # Salespeople hired in the last quarter of last year have almost no history; the blend
+    # with capacity gives them a share of their team's target, not next to nothing.
+    revenue = Target.objects.filter(plan=first, metric=Metric.REVENUE, product_line__isnull=True)
+    late = Person.objects.filter(
+        role=Role.SALESPERSON,
+        hire_date__gte=datetime.date(YEAR - 1, 10, 1),
+        hire_date__lt=datetime.date(YEAR, 1, 1),
+        left_on__isnull=True,
+    )
+    assert late.exists()
+    for person in late:
+        target = revenue.get(person=person)
+        team = target.parent
+        assert team is not None and team.amount and target.amount is not None
+        per_head = team.amount / team.children.count()
+        assert target.amount >= per_head / 10, person.display_name
