@@ -83,3 +83,13 @@ def test_every_navigation_link_a_role_sees_opens_for_it(cast, who):
     assert urls
     refused = {url: client.get(url).status_code for url in urls}
     assert {url: status for url, status in refused.items() if status != 200} == {}
+
+
+def test_pages_name_an_icon_from_our_own_static_files(cast):
+    # Without one, every browser asks for /favicon.ico and every log shows a 404.
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    page = cast.client_for("salesperson").get(reverse("core:token_list")).content.decode()
+    assert f'<link rel="icon" href="{static("core/favicon.svg")}"' in page
+    assert finders.find("core/favicon.svg") is not None
