@@ -34,6 +34,11 @@ def test_a_salesperson_sees_their_own_card_only_once_published(cast):
     periods.period_publish(actor=cast.hr.user, period=period)
     page = client.get(reverse("performance:my_scorecard"))
     assert "110.50" in page.content.decode()
+    # Target and actual grouped like every other amount: 10,000.00, not 10000.00.
+    assert 'data-kpi="revenue"><td>Revenue</td><td class="text-end">10,000.00</td>' in (
+        page.content.decode()
+    )
+    assert ">11,500.00<" in page.content.decode()
     assert "How was this computed?" in page.content.decode()
     assert b"scorecard-ranks" not in page.content  # leaderboards are off
     answer = client.get("/api/v1/performance/scorecards/mine").json()
