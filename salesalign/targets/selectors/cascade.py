@@ -225,6 +225,7 @@ def cascade_tree(
         history=targets_history(user=user, plan=plan, kind=kind, targets=tree_targets),
         market_factors=targets_market_factors(targets=tree_targets, within=id_filter),
     )
+    findings = _sums_over_every_child(findings, nodes, totals)
     plan_findings = []
     missing = [
         finding.params.get("person")
@@ -262,6 +263,57 @@ def cascade_tree(
         can_manage=can_manage,
         names=names,
     )
+
+
+#: The findings of the children-add-up check.
+_SUM_CODES = frozenset({FindingCode.CHILDREN_BELOW_PARENT, FindingCode.CHILDREN_ABOVE_PARENT})
+
+
+def _sums_over_every_child(
+    findings: tuple[Finding, ...],
+    nodes: list[CascadeNode],
+    totals: Mapping[int, Mapping[str, Any]],
+) -> tuple[Finding, ...]:
+    """The children-add-up findings of targets whose children the reader sees only in part
+    (a manager reading the company's target sees their own department below it), judged
+    on every child: the checks saw only the visible ones and found the rest "still to place".
+    """
+    partial = {node.target.pk: node for node in nodes if node.children_count > len(node.children)}
+    if not partial:
+        return findings
+    kept = tuple(
+        finding
+        for finding in findings
+        if not (
+            finding.code in _SUM_CODES
+            and finding.key is not None
+            and finding.key[0] == "target"
+            and int(finding.key[1]) in partial
+        )
+    )
+    judged = []
+    for pk, node in partial.items():
+        amount = node.target.amount
+        if amount is None or node.target.kind.is_level:
+            continue
+        remainder = int(amount) - int(totals[pk]["total"] or 0)
+        if remainder == 0:
+            continue
+        judged.append(
+            Finding(
+                FindingCode.CHILDREN_BELOW_PARENT
+                if remainder > 0
+                else FindingCode.CHILDREN_ABOVE_PARENT,
+                ("target", pk),
+                {
+                    "parent": int(amount),
+                    "children": int(amount) - remainder,
+                    "difference": abs(remainder),
+                    "child_count": node.children_count,
+                },
+            )
+        )
+    return _merged(kept, judged)
 
 
 def _goal_above(target: Target) -> int | None:

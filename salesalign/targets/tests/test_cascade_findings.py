@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from salesalign.engines.reasonableness import FindingCode
@@ -180,3 +181,34 @@ def test_a_salesperson_sees_the_trend_of_their_own_target_only(world):
     own = allocated.person_target(cast.salesperson)
     assert ABOVE_TREND in codes[own.pk]
     assert ABOVE_TREND not in codes[allocated.team.pk]
+
+
+SUMS = {FindingCode.CHILDREN_BELOW_PARENT, FindingCode.CHILDREN_ABOVE_PARENT}
+
+
+def test_a_reader_who_sees_some_children_is_not_told_the_others_are_missing(world):
+    # The manager reads the company's target and sees only their own team below the
+    # department: the department's other team is there, just not theirs to see.
+    allocated = allocate_down(world)
+    cast = world.cast
+    for who in ("manager", "executive"):
+        tree = cascade_tree(user=getattr(cast, who).user, plan=allocated.plan)
+        assert not [f for node in tree.nodes for f in node.findings if f.code in SUMS], who
+    manager_tree = cascade_tree(user=cast.manager.user, plan=allocated.plan)
+    department = next(n for n in manager_tree.nodes if n.target.pk == allocated.department.pk)
+    assert [child.target.pk for child in department.children] == [allocated.team.pk]
+    assert department.remainder == 0
+
+
+def test_a_sum_that_is_off_is_judged_on_every_child_whoever_reads_it(world):
+    allocated = allocate_down(world)
+    cast = world.cast
+    # 1.00 taken from the team the manager does not see.
+    Target.objects.filter(pk=allocated.other_team.pk).update(amount=F("amount") - 100)
+    for who in ("manager", "executive"):
+        tree = cascade_tree(user=getattr(cast, who).user, plan=allocated.plan)
+        department = next(n for n in tree.nodes if n.target.pk == allocated.department.pk)
+        sums = [f for f in department.findings if f.code in SUMS]
+        assert [(f.code, f.params["difference"], f.params["child_count"]) for f in sums] == [
+            (FindingCode.CHILDREN_BELOW_PARENT, 100, 2)
+        ], who
