@@ -98,3 +98,42 @@ def test_the_extraction_finds_template_and_python_strings(tmp_path):
         'from django.utils.translation import gettext as _\nX = _("Bye")\nY = pgettext("menu", "Open")\n'
     )
     assert python_messages(module) == {"Bye", "Open"}
+
+
+NAMED = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifrgeEx]")
+POSITIONAL = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdifrgeEx]")
+
+
+def _placeholders(text: str) -> tuple[set[str], int]:
+    """The named placeholders of a %-format string, and how many positional ones it has."""
+    text = text.replace("%%", "")
+    return set(NAMED.findall(text)), len(POSITIONAL.findall(NAMED.sub("", text)))
+
+
+@pytest.mark.parametrize("app", APPS, ids=[app.name for app in APPS])
+def test_every_translation_fills_the_placeholders_of_its_original(app):
+    # A translation naming a placeholder its original does not fill is a KeyError on the
+    # page (a 500 in Chinese only); one dropping a placeholder loses the number it shows.
+    catalogue_path = app / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    if not catalogue_path.exists():
+        return
+    wrong = []
+    for entry in polib.pofile(str(catalogue_path)):
+        if entry.obsolete or "python-format" not in entry.flags:
+            continue
+        original = _placeholders(entry.msgid)
+        if entry.msgid_plural:
+            plural = _placeholders(entry.msgid_plural)
+            translations = list(entry.msgstr_plural.values())
+            expected = [plural] * len(translations)
+        else:
+            translations, expected = [entry.msgstr], [original]
+        for text, wanted in zip(translations, expected, strict=True):
+            if text and _placeholders(text) != wanted:
+                wrong.append((entry.msgid, text))
+    assert wrong == []
+
+
+def test_the_placeholder_check_reads_named_positional_and_escaped_percents():
+    assert _placeholders("%(count)d of %(total)s, 5 %% and %s") == ({"count", "total"}, 1)
+    assert _placeholders("%.2f %%") == (set(), 1)
