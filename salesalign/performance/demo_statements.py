@@ -30,7 +30,9 @@ ANSWER = (
     "退货计入退货发生的那个季度，会降低该季度的业绩和提成。"
 )
 
-#: Marginal tiers 2 % to 80 %, 3 % to 100 %, 5 % above; capped at 60,000.00 a quarter;
+#: Marginal tiers 2 % to 80 %, 3 % to 100 %, 5 % above (2.2 % of the target at 100 %);
+#: capped at 200,000.00 a quarter, so that only the best quarters reach it (a typical
+#: quarterly target of 2.8 million earns about 61,600.00 at 100 % and the cap near 200 %);
 #: no commission when customer satisfaction is below 3.5; a quarterly team bonus of
 #: 3,000.00 at 100 % of the team's target, paid from 90 %.
 DEFINITION = {
@@ -44,7 +46,7 @@ DEFINITION = {
                 {"from": "80", "rate": "3"},
                 {"from": "100", "rate": "5"},
             ],
-            "cap": 6_000_000,
+            "cap": 20_000_000,
             "gates": [{"measure": "customer_satisfaction", "minimum": "3.5"}],
         },
         {
