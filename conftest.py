@@ -21,6 +21,19 @@ from salesalign.organization.tests.factories import (
 os.environ.setdefault("DEMO_ORDER_LINES", "2000")
 
 
+def pytest_configure(config: Any) -> None:
+    """Static files straight from the installed packages, as in development, also on a
+    checkout where `make demo` has collected them (hashed) into var/static: the pages then
+    name files the test servers would not find, and the browser tests lose their scripts."""
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+
+
 @dataclass
 class Cast:
     """company → sales department → (team A: manager, salesperson, salesperson2; team B: other_salesperson).
