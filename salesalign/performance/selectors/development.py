@@ -35,7 +35,7 @@ from salesalign.performance.services.development import closed_periods_up_to
 def promotion_candidates(*, user: Any, status: str | None = None) -> QuerySet[PromotionCandidate]:
     """The candidates the user may see (managers: their units'; HR and leaders: all)."""
     candidates = PromotionCandidate.objects.visible_to(user).select_related(
-        "person__unit", "rule", "period", "decided_by"
+        "person__unit", "rule", "period", "decided_by__person"
     )
     if status in CandidateStatus.values:
         candidates = candidates.filter(status=status)
@@ -121,7 +121,9 @@ def improvement_flags(*, user: Any) -> list[Flag]:
 
 def improvement_plans(*, user: Any, running_only: bool = False) -> QuerySet[ImprovementPlan]:
     """The plans the user may read: their own, their units' people's, or all."""
-    plans = ImprovementPlan.objects.visible_to(user).select_related("person__unit", "opened_by")
+    plans = ImprovementPlan.objects.visible_to(user).select_related(
+        "person__unit", "opened_by__person"
+    )
     if running_only:
         plans = plans.filter(outcome__in=[PlanOutcome.OPEN, PlanOutcome.EXTENDED])
     return plans.order_by("-starts_on", "-pk")
@@ -131,7 +133,7 @@ def improvement_plan_get(*, user: Any, pk: int) -> ImprovementPlan:
     plan = (
         improvement_plans(user=user)
         .prefetch_related(
-            Prefetch("sessions", queryset=CoachingSession.objects.select_related("coach"))
+            Prefetch("sessions", queryset=CoachingSession.objects.select_related("coach__person"))
         )
         .filter(pk=pk)
         .first()

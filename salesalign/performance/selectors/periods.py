@@ -12,7 +12,7 @@ from salesalign.performance.choices import FeedbackKind, FeedbackStatus, PeriodK
 from salesalign.performance.models import EvaluationPeriod, Feedback, PeriodReopening
 from salesalign.performance.selectors.access import can_manage_periods
 
-PERIOD_RELATED = ("opened_by", "closed_by", "published_by")
+PERIOD_RELATED = ("opened_by__person", "closed_by__person", "published_by__person")
 
 
 def period_list(
@@ -78,7 +78,9 @@ def period_detail(*, user: Any, period: EvaluationPeriod) -> PeriodDetail:
     return PeriodDetail(
         period=period,
         can_manage=can_manage_periods(user),
-        reopenings=list(period.reopenings.select_related("reopened_by").order_by("-reopened_at")),
+        reopenings=list(
+            period.reopenings.select_related("reopened_by__person").order_by("-reopened_at")
+        ),
         manager_feedback_submitted=counts["manager"],
         self_assessments_submitted=counts["own"],
     )

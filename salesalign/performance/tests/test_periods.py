@@ -221,3 +221,12 @@ def test_publishing_tells_only_the_people_whose_manager_feedback_is_submitted(wo
     told = Notification.objects.filter(kind=services.NOTIFY_FEEDBACK_READY)
     assert list(told.values_list("recipient_id", flat=True)) == [cast.salesperson.pk]
     assert "Acme" not in told.get().text, "a notification carries no feedback text"
+
+
+def test_the_period_list_names_who_closed_a_period_by_name_not_login(world):
+    world.quarter.refresh_from_db()
+    closer = world.quarter.closed_by
+    assert closer is not None and closer.person.name_en != closer.username
+    page = world.cast.client_for("hr").get(reverse("performance:period_list")).content.decode()
+    assert f" · {closer.person.name_en}</td>" in page
+    assert f" · {closer.username}</td>" not in page

@@ -49,7 +49,7 @@ PROPOSAL_RELATED = (
     "parent",
     "parent__unit",
     "parent__person",
-    "published_by",
+    "published_by__person",
 )
 
 

@@ -41,7 +41,7 @@ def plan_list(*, user: Any, fiscal_year: int | None = None) -> QuerySet[TargetPl
     if fiscal_year is not None:
         plans = plans.filter(fiscal_year=fiscal_year)
     return (
-        plans.select_related("created_by", "approved_by")
+        plans.select_related("created_by__person", "approved_by__person")
         .annotate(target_count=Count("targets"))
         .order_by("-fiscal_year", "-version")
     )
@@ -49,7 +49,9 @@ def plan_list(*, user: Any, fiscal_year: int | None = None) -> QuerySet[TargetPl
 
 def plan_get(*, user: Any, pk: int) -> TargetPlan:
     """One plan the user may read; "not found" otherwise."""
-    plans = _readable_plans(user).select_related("created_by", "approved_by", "based_on")
+    plans = _readable_plans(user).select_related(
+        "created_by__person", "approved_by__person", "based_on"
+    )
     plan = plans.filter(pk=pk).first()
     if plan is None:
         raise Http404("No such plan.")
@@ -152,7 +154,7 @@ def target_get(*, user: Any, pk: int) -> Target:
     """One target the user may see, with its plan; "not found" otherwise."""
     target = (
         Target.objects.visible_to(user)
-        .select_related("plan", "parent", *TARGET_RELATED)
+        .select_related("plan", "parent", "created_by__person", *TARGET_RELATED)
         .filter(pk=pk)
         .first()
     )

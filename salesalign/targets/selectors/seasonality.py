@@ -73,7 +73,7 @@ def seasonality_page(*, plan: TargetPlan) -> SeasonalityPage:
     labels = [date_format(month_start(month), "M") for month in months]
     profiles = (
         SeasonalityProfile.objects.filter(plan=plan)
-        .select_related("product_line", "created_by")
+        .select_related("product_line", "created_by__person")
         .order_by("product_line__path", "metric", "pk")
     )
     rows = [

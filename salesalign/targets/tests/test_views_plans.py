@@ -208,3 +208,17 @@ def test_the_plan_list_reads_a_constant_number_of_queries(world, django_assert_m
     with django_assert_max_num_queries(12):
         response = client.get(reverse("targets:plan_list"))
     assert len(response.context["plans"]) == 13
+
+
+def test_plan_pages_name_who_started_and_approved_by_their_names_not_their_logins(world):
+    allocated = allocate_down(world)
+    plans.plan_submit_for_negotiation(actor=world.cast.executive.user, plan=allocated.plan)
+    plans.plan_approve(actor=world.cast.executive.user, plan=allocated.plan)
+    executive = world.cast.executive
+    client = world.cast.client_for("manager")
+    detail = client.get(reverse("targets:plan_detail", args=[allocated.plan.pk])).content.decode()
+    assert f"Started by {executive.name_en} on" in detail
+    assert f"by {executive.name_en}." in detail
+    assert f"Started by {executive.user.username} on" not in detail
+    listing = client.get(reverse("targets:plan_list")).content.decode()
+    assert f" · {executive.name_en}</td>" in listing

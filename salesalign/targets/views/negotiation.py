@@ -184,7 +184,7 @@ def _target_context(
     steps = list(target.explanation or [])
     proposal = (
         TargetProposal.objects.filter(target=target)
-        .select_related("plan", "target", "published_by")
+        .select_related("plan", "target", "published_by__person")
         .prefetch_related("counters")
         .order_by("-published_at", "-pk")
         .first()
