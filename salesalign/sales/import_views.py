@@ -264,6 +264,7 @@ def _batch_context(batch: ImportBatch) -> dict[str, Any]:
         "mapping_form": _mapping_form(batch) if summary.get("header") else None,
         "changes": summary.get("changes", []),
         "notes": summary.get("notes", []),
+        "warnings": summary.get("warnings", []),
         "rows": summary.get("rows", 0),
         "records": summary.get("records", summary.get("orders", 0)),
         "progress_url": reverse("sales:import_progress", args=[batch.pk]),

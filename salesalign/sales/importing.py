@@ -39,7 +39,7 @@ from typing import Any
 from auditlog.context import set_actor
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Min, Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -65,6 +65,7 @@ from salesalign.core.spreadsheets import (
 )
 from salesalign.organization.models import CustomerSegment, Person, ProductLine, Region
 from salesalign.sales.choices import OrderStatus
+from salesalign.sales.facts import chunks as fact_chunks
 from salesalign.sales.models import SHARE_SCALE, Customer, ImportMapping, Order, OrderCredit
 from salesalign.sales.rows import CreditRow, LineRow, OrderRow, UpsertResult
 
@@ -348,6 +349,8 @@ class OrderPlan:
     errors: list[ImportError_] = field(default_factory=list)
     unknown: dict[str, dict[str, UnknownValue]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: What the preview must show before a commit, though nothing is wrong with the rows.
+    warnings: list[str] = field(default_factory=list)
     result: UpsertResult | None = None
 
     def column_label(self, key: str) -> str:
@@ -989,6 +992,50 @@ def check_plan(plan: OrderPlan, *, actor: User, source: str) -> None:
     result = _upsert_all(chunks, actor=actor, source=source, dry_run=True)
     plan.result = result
     _merge_service_errors(plan, result.errors)
+    if not plan.errors:
+        new_ids = [
+            order.external_id
+            for order, outcome in zip(plan.orders, result.outcomes, strict=False)
+            if outcome == "created"
+        ]
+        for other, count in _ids_under_other_sources(new_ids, source).items():
+            plan.warnings.append(
+                _(
+                    "%(count)s of the new orders have an order ID that exists already from "
+                    "the source “%(other)s”: imported under “%(source)s” they would be "
+                    "counted a second time. If the file holds those orders (a SalesAlign "
+                    "export, say), upload it again with the source “%(other)s”."
+                )
+                % {"count": f"{count:,}", "other": other, "source": source}
+            )
+
+
+def _sources() -> list[str]:
+    """Every source orders came from: one index probe per source (a loose index scan), not a
+    scan of every order."""
+    found: list[str] = []
+    current = Order.objects.aggregate(first=Min("source"))["first"]
+    while current is not None:
+        found.append(current)
+        current = Order.objects.filter(source__gt=current).aggregate(next=Min("source"))["next"]
+    return found
+
+
+def _ids_under_other_sources(external_ids: Sequence[str], source: str) -> dict[str, int]:
+    """How many of these order IDs each other source already has, most first."""
+    if not external_ids:
+        return {}
+    counts: dict[str, int] = {}
+    for other in _sources():
+        if other == source:
+            continue
+        found = sum(
+            Order.objects.filter(source=other, external_id__in=batch).count()
+            for batch in fact_chunks(external_ids)
+        )
+        if found:
+            counts[other] = found
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 @without_cycle_collection
@@ -1087,6 +1134,7 @@ def _record(batch: ImportBatch, plan: OrderPlan) -> None:
         },
         "changes": changes,
         "notes": plan.notes,
+        "warnings": plan.warnings,
     }
 
 

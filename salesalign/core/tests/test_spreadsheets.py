@@ -100,6 +100,28 @@ def test_an_empty_or_blank_csv_is_refused_as_empty(data):
     assert caught.value.code == "empty"
 
 
+def test_a_file_over_the_row_limit_is_refused_naming_the_limit(monkeypatch):
+    from salesalign.core import spreadsheets
+
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+    header = b"a,b\n"
+    assert len(read_csv(header + b"1,2\n" * 3).rows) == 3
+    with pytest.raises(SpreadsheetError) as caught:
+        read_csv(header + b"1,2\n" * 4)
+    assert caught.value.code == "too_large"
+    assert "more than 3 rows" in caught.value.message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(monkeypatch):
+    from salesalign.core import spreadsheets
+
+    monkeypatch.setattr(spreadsheets, "MAX_FILE_BYTES", 2 * 1024 * 1024)
+    with pytest.raises(SpreadsheetError) as caught:
+        read_csv(b"a\n" + b"x" * (2 * 1024 * 1024))
+    assert caught.value.code == "too_large"
+    assert "larger than 2 MB" in caught.value.message
+
+
 # ---------------------------------------------------------------- CSV structure
 
 

@@ -129,6 +129,32 @@ def test_reimporting_the_same_file_changes_nothing(world):
     assert list(Order.objects.order_by("pk").values_list("updated_at", flat=True)) == updated_at
 
 
+def test_orders_known_under_another_source_are_flagged_before_they_are_counted_twice(world):
+    # The same file imported under a second source would write every order a second time
+    # (orders are matched by source and order ID): the preview says so, naming the source.
+    cast = world.cast
+    commit(cast, check(cast, csv_file(*GOOD), source="ERP"))
+    again = check(cast, csv_file(*GOOD), source="import")
+    assert again.new_count == 3
+    assert len(again.summary["warnings"]) == 1
+    warning = again.summary["warnings"][0]
+    assert warning.startswith("3 of the new orders have an order ID that exists already")
+    assert "“ERP”" in warning and "“import”" in warning
+    page = cast.client_for("admin").get(reverse("sales:import_preview", args=[again.pk]))
+    assert 'id="import-warnings"' in page.content.decode()
+    # Under its own source nothing is new, and nothing is flagged.
+    same = check(cast, csv_file(*GOOD), source="ERP")
+    assert same.summary["warnings"] == []
+
+
+def test_the_sources_are_read_one_index_probe_each(world, django_assert_num_queries):
+    cast = world.cast
+    for source in ("ERP", "CRM", "api"):
+        commit(cast, check(cast, csv_file(*GOOD), source=source))
+    with django_assert_num_queries(4):  # the first, then one "next" per source
+        assert sorted(importing._sources()) == ["CRM", "ERP", "api"]
+
+
 def test_a_corrected_file_updates_only_the_changed_orders(world):
     cast = world.cast
     commit(cast, check(cast, csv_file(*GOOD)))
