@@ -142,6 +142,7 @@ def test_orders_known_under_another_source_are_flagged_before_they_are_counted_t
     assert "“ERP”" in warning and "“import”" in warning
     page = cast.client_for("admin").get(reverse("sales:import_preview", args=[again.pk]))
     assert 'id="import-warnings"' in page.content.decode()
+    assert 'data-count="new">3<' in page.content.decode()
     # Under its own source nothing is new, and nothing is flagged.
     same = check(cast, csv_file(*GOOD), source="ERP")
     assert same.summary["warnings"] == []
@@ -511,6 +512,13 @@ def test_checking_1000_rows_takes_as_many_queries_as_checking_100(world):
         assert batch.new_count == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_preview_groups_its_counts_like_every_other_number(world):
+    batch = check(world.cast, _rows(1200), source="S")
+    page = world.cast.client_for("admin").get(reverse("sales:import_preview", args=[batch.pk]))
+    assert '<td>1,200</td><td data-count="records">1,200</td>' in page.content.decode()
+    assert 'data-count="new">1,200<' in page.content.decode()
 
 
 def test_orders_beyond_one_service_call_are_split_and_a_return_stays_with_its_original():
