@@ -100,7 +100,9 @@ def load(*, context: DemoContext) -> None:
     first = plans.plan_create(actor=actor, fiscal_year=year)
     # The sales history covers the last 36 months, so only the two last fiscal years are
     # whole; the year before holds a few months and the opening orders of older customers.
-    seasonality.seasonality_derive(actor=actor, plan=first, years=SEASONALITY_YEARS)
+    seasonality.seasonality_derive(
+        actor=actor, plan=first, years=SEASONALITY_YEARS, today=context.today
+    )
     root = plans.company_target_set(
         actor=actor,
         plan=first,
