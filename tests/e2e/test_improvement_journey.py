@@ -225,5 +225,5 @@ def test_an_improvement_plan_from_the_flag_to_its_outcome_and_a_promotion_decide
     decided = page.locator(f'#candidates tr[data-candidate="{candidate.pk}"]')
     expect(decided).to_contain_text("Promoted")
     expect(decided).to_contain_text(DECISION_NOTE)
-    expect(decided).to_contain_text("hr")
+    expect(decided).to_contain_text(candidate.decided_by.person.name_en)  # a name, not a login
     expect(decided.get_by_role("button", name="Decide")).to_have_count(0)
