@@ -24,7 +24,7 @@ from salesalign.core.choices import Role
 from salesalign.core.roles import role_of
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit
-from salesalign.performance.choices import CLOSED_STATUSES
+from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection
 from salesalign.performance.models import (
     EvaluationPeriod,
     Scorecard,
@@ -344,12 +344,57 @@ def scorecard_changes(
 # --- templates -----------------------------------------------------------------------------
 
 
+def rule_text(rule: Any, *, lower_is_better: bool = False) -> str:
+    """A template line's scoring rule (`TemplateKpi.rule`) in words, for the people scored."""
+    if not isinstance(rule, dict):
+        return str(rule)
+    words: list[str] = []
+    kind = rule.get("kind", "linear")
+    if kind == "linear":
+        words.append(
+            _("Attainment counts as points, at least %(floor)s and at most %(cap)s.")
+            % {"floor": rule.get("floor", 0), "cap": rule.get("cap", 120)}
+        )
+        if rule.get("zero_below") not in (None, ""):
+            words.append(
+                _("Below %(zero_below)s %% attainment: 0 points.")
+                % {"zero_below": rule["zero_below"]}
+            )
+    elif kind == "bands" and isinstance(rule.get("bands"), list):
+        bands = [
+            _("from %(from)s %%: %(score)s points")
+            % {"from": band.get("from"), "score": band.get("score")}
+            for band in rule["bands"]
+            if isinstance(band, dict)
+        ]
+        words.append(_("Bands of attainment: %(bands)s.") % {"bands": "; ".join(bands)})
+    else:
+        return str(rule)
+    if rule.get("target") not in (None, ""):
+        words.append(
+            _("Without a personal target, the target is %(target)s.") % {"target": rule["target"]}
+        )
+    if lower_is_better:
+        words.append(
+            _("Lower is better: attainment is at most %(maximum)s %%.")
+            % {"maximum": rule.get("max_attainment", 200)}
+        )
+    return " ".join(words)
+
+
 def template_list(*, user: Any) -> list[ScorecardTemplate]:
-    """Every template with its KPIs (any employee may read how they are scored)."""
+    """Every template with its KPIs (any employee may read how they are scored); each line
+    carries its rule in words as `rule_words`."""
     if scope_for(user).nothing:
         return []
-    return list(
+    templates = list(
         ScorecardTemplate.objects.select_related("unit")
         .prefetch_related("lines__kpi")
         .order_by("name")
     )
+    for template in templates:
+        for line in template.lines.all():
+            line.rule_words = rule_text(  # type: ignore[attr-defined]
+                line.rule, lower_is_better=line.kpi.direction == KpiDirection.LOWER
+            )
+    return templates

@@ -136,3 +136,29 @@ def test_scorecard_pages_read_a_constant_number_of_queries(cast):
     assert _count(manager, list_url, {"period": period.pk}) == before
     assert _count(salesperson, reverse("performance:my_scorecard"), {}) == mine_before
     assert _count(manager, reverse("performance:scorecard_templates"), {}) == templates_before
+
+
+def test_the_templates_page_says_each_scoring_rule_in_words(cast):
+    # The page salespeople open from "How scorecards are scored": words, not the rule's JSON.
+    build(cast)
+    page = cast.client_for("salesperson").get(reverse("performance:scorecard_templates"))
+    html = page.content.decode()
+    assert "Attainment counts as points, at least 0 and at most 120." in html
+    assert (
+        "Bands of attainment: from 80 %: 60 points; from 100 %: 100 points; "
+        "from 120 %: 120 points. Without a personal target, the target is 40."
+    ) in html
+    assert "&#x27;kind&#x27;" not in html and "'kind'" not in html
+
+
+def test_a_lower_is_better_rule_says_so_with_its_ceiling():
+    from salesalign.performance.selectors.scorecards import rule_text
+
+    words = rule_text(
+        {"kind": "linear", "floor": "0", "cap": "150", "zero_below": "50", "max_attainment": "180"},
+        lower_is_better=True,
+    )
+    assert words == (
+        "Attainment counts as points, at least 0 and at most 150. "
+        "Below 50 % attainment: 0 points. Lower is better: attainment is at most 180 %."
+    )
