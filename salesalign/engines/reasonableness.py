@@ -158,6 +158,8 @@ class TargetLine:
     - `metric`: the metric key or the custom metric's name; blank is a gap.
     - `fiscal_year`: the period of the target; `tactical_goal`: the goal it
       serves — when None, the goal of its parent chain is used.
+    - `unseen_children`: (total, count) of the children not among the lines (a
+      reader sees part of the tree): the sum check counts them with the others.
     """
 
     key: Key
@@ -172,6 +174,7 @@ class TargetLine:
     metric: str | None = None
     fiscal_year: int | None = None
     tactical_goal: GoalId | None = None
+    unseen_children: tuple[Amount, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -581,11 +584,15 @@ def _peer_findings(lines: Iterable[TargetLine], thresholds: Thresholds) -> list[
 def check_children_add_up(lines: Iterable[TargetLine]) -> tuple[Finding, ...]:
     """Parents whose children do not add up to them (summing amounts), or children off a parent's level.
 
-    Only parents present among `lines` are judged; a parent with no child lines is a leaf.
+    Only parents present among `lines` are judged; a parent with no child lines (and no
+    `unseen_children`) is a leaf.
     """
     lines = list(lines)
     by_key = {line.key: line for line in lines}
     children: dict[Key, list[TargetLine]] = defaultdict(list)
+    for line in lines:
+        if line.unseen_children[1]:
+            children.setdefault(line.key, [])  # judged even with no child among the lines
     for line in lines:
         if line.parent is not None and line.parent in by_key:
             children[line.parent].append(line)
@@ -605,7 +612,7 @@ def check_children_add_up(lines: Iterable[TargetLine]) -> tuple[Finding, ...]:
                         )
                     )
             continue
-        total: Amount = 0
+        total, unseen = parent.unseen_children
         for kid in kids:
             if kid.amount is not None:
                 total += kid.amount
@@ -625,7 +632,7 @@ def check_children_add_up(lines: Iterable[TargetLine]) -> tuple[Finding, ...]:
                     "parent": parent.amount,
                     "children": total,
                     "difference": remainder if remainder > 0 else -remainder,
-                    "child_count": len(kids),
+                    "child_count": len(kids) + unseen,
                 },
             )
         )

@@ -401,6 +401,23 @@ def test_children_short_of_the_parent_show_what_is_left():
     )
 
 
+def test_children_the_reader_does_not_see_count_in_the_sum():
+    parent, *children = cascade(1000, [400])
+    seen_in_part = [dataclasses.replace(parent, unseen_children=(600, 2)), *children]
+    assert check_children_add_up(seen_in_part) == ()
+    short = [dataclasses.replace(parent, unseen_children=(500, 2)), *children]
+    assert check_children_add_up(short) == (
+        Finding(
+            FindingCode.CHILDREN_BELOW_PARENT,
+            ("team",),
+            {"parent": 1000, "children": 900, "difference": 100, "child_count": 3},
+        ),
+    )
+    # None of its children among the lines: judged on the unseen ones alone.
+    alone = [dataclasses.replace(parent, unseen_children=(999, 1))]
+    assert [f.params["difference"] for f in check_children_add_up(alone)] == [1]
+
+
 def test_children_over_the_parent_show_the_excess():
     (finding,) = check_children_add_up(cascade(1000, [400, 700]))
     assert finding.code is FindingCode.CHILDREN_ABOVE_PARENT

@@ -216,16 +216,25 @@ def cascade_tree(
 
     can_manage = can_manage_target(user, root)
     tree_targets = [target for target, _ in reachable]
+    # The children a reader does not see (a manager reading the company's target sees their
+    # own department below it) still count in the sums the checks make.
+    unseen: dict[int, tuple[int, int]] = {}
+    for target in tree_targets:
+        total = totals.get(target.pk)
+        seen = children_of[target.pk]
+        if not kind.is_level and total is not None and total["count"] > len(seen):
+            seen_amount = sum(int(child.amount or 0) for child in seen)
+            unseen[target.pk] = (int(total["total"] or 0) - seen_amount, total["count"] - len(seen))
     findings = _findings(
         plan,
         root,
         tree_targets,
         kind,
+        unseen=unseen,
         with_people=can_manage,
         history=targets_history(user=user, plan=plan, kind=kind, targets=tree_targets),
         market_factors=targets_market_factors(targets=tree_targets, within=id_filter),
     )
-    findings = _sums_over_every_child(findings, nodes, totals)
     plan_findings = []
     missing = [
         finding.params.get("person")
@@ -265,57 +274,6 @@ def cascade_tree(
     )
 
 
-#: The findings of the children-add-up check.
-_SUM_CODES = frozenset({FindingCode.CHILDREN_BELOW_PARENT, FindingCode.CHILDREN_ABOVE_PARENT})
-
-
-def _sums_over_every_child(
-    findings: tuple[Finding, ...],
-    nodes: list[CascadeNode],
-    totals: Mapping[int, Mapping[str, Any]],
-) -> tuple[Finding, ...]:
-    """The children-add-up findings of targets whose children the reader sees only in part
-    (a manager reading the company's target sees their own department below it), judged
-    on every child: the checks saw only the visible ones and found the rest "still to place".
-    """
-    partial = {node.target.pk: node for node in nodes if node.children_count > len(node.children)}
-    if not partial:
-        return findings
-    kept = tuple(
-        finding
-        for finding in findings
-        if not (
-            finding.code in _SUM_CODES
-            and finding.key is not None
-            and finding.key[0] == "target"
-            and int(finding.key[1]) in partial
-        )
-    )
-    judged = []
-    for pk, node in partial.items():
-        amount = node.target.amount
-        if amount is None or node.target.kind.is_level:
-            continue
-        remainder = int(amount) - int(totals[pk]["total"] or 0)
-        if remainder == 0:
-            continue
-        judged.append(
-            Finding(
-                FindingCode.CHILDREN_BELOW_PARENT
-                if remainder > 0
-                else FindingCode.CHILDREN_ABOVE_PARENT,
-                ("target", pk),
-                {
-                    "parent": int(amount),
-                    "children": int(amount) - remainder,
-                    "difference": abs(remainder),
-                    "child_count": node.children_count,
-                },
-            )
-        )
-    return _merged(kept, judged)
-
-
 def _goal_above(target: Target) -> int | None:
     current: Target | None = target
     for _step in range(20):
@@ -333,6 +291,7 @@ def _findings(
     targets: list[Target],
     kind: TargetMetric,
     *,
+    unseen: Mapping[int, tuple[int, int]],
     with_people: bool,
     history: Mapping[int, Mapping[int, int]],
     market_factors: Mapping[int, Mapping[tuple[str, str | int], Decimal]],
@@ -343,7 +302,8 @@ def _findings(
     (person id,) and looked for only for those who manage the tree. `history` is each
     target's actuals by year (a target missing is not judged against its trend);
     `market_factors` the factors of the run that made each target: targets of different
-    runs are judged against their own run's factors, never another's.
+    runs are judged against their own run's factors, never another's; `unseen` the
+    (total, count) of each target's children the reader does not see.
     """
     months = fiscal_months(plan.fiscal_year, plan.fiscal_start_month)
     ids = {target.pk for target in targets}
@@ -380,6 +340,7 @@ def _findings(
                 if target.pk == root.pk
                 else target.tactical_goal_id,
                 history=history.get(target.pk),
+                unseen_children=unseen.get(target.pk, (0, 0)),
             )
         )
     active: list[int] = []
