@@ -153,14 +153,3 @@ def subject(target: Any) -> str:
     """Whose a target is: the person's name, or the unit's."""
     holder = target.person if target.person_id is not None else target.unit
     return holder.display_name if holder is not None else ""
-
-
-@register.filter
-def author_name(user: Any) -> str:
-    """A message's author: their person's name, else their login."""
-    from salesalign.core.roles import person_of
-
-    if user is None:
-        return "–"
-    person = person_of(user)
-    return person.display_name if person is not None else user.get_username()
