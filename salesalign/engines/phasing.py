@@ -2,7 +2,7 @@
 
 A seasonality profile is twelve weights in **fiscal month order** (the first
 weight is the first month of the fiscal year) that add up to exactly 1. It is
-either derived from history (`seasonality_from_history`) or entered by a
+either derived from history (`derive_seasonality`) or entered by a
 person as twelve percentages that must total 100 % (`validate_weights`).
 
 `phase` splits an integer amount (minor units: cents, or 1 for counts) over
@@ -211,13 +211,6 @@ def derive_seasonality(
         years=(partial,),
         filled_year=partial,
     )
-
-
-def seasonality_from_history(
-    monthly: Mapping[int, int], fiscal_start_month: int = 1
-) -> tuple[Decimal, ...]:
-    """The weights of `derive_seasonality` (which says how they are derived)."""
-    return derive_seasonality(monthly, fiscal_start_month).weights
 
 
 def validate_weights(percentages: Sequence[Decimal | int]) -> tuple[Decimal, ...]:

@@ -21,7 +21,6 @@ from salesalign.engines.phasing import (
     phase_amounts,
     phase_weeks,
     quarters,
-    seasonality_from_history,
     validate_weights,
 )
 
@@ -43,7 +42,7 @@ def test_the_months_of_a_fiscal_year_start_with_its_first_month():
 
 def test_seasonality_averages_years_each_normalised_on_its_own():
     # 2024: Jan 10, Feb 30 → 0.25, 0.75; 2025: Jan 5, Dec 5 → 0.5, 0.5.
-    profile = seasonality_from_history({202401: 10, 202402: 30, 202501: 5, 202512: 5})
+    profile = derive_seasonality({202401: 10, 202402: 30, 202501: 5, 202512: 5}).weights
     assert profile[0] == Decimal("0.375")
     assert profile[1] == Decimal("0.375")
     assert profile[11] == Decimal("0.25")
@@ -52,25 +51,25 @@ def test_seasonality_averages_years_each_normalised_on_its_own():
 
 
 def test_a_big_year_does_not_weigh_more_than_a_small_one():
-    profile = seasonality_from_history({202401: 1_000_000, 202502: 1})
+    profile = derive_seasonality({202401: 1_000_000, 202502: 1}).weights
     assert profile[0] == profile[1] == Decimal("0.5")
 
 
 def test_seasonality_weights_follow_the_fiscal_year():
     # Fiscal year from April: April 2026 is the first weight, March 2027 the last.
-    profile = seasonality_from_history({202604: 30, 202703: 10}, fiscal_start_month=4)
+    profile = derive_seasonality({202604: 30, 202703: 10}, fiscal_start_month=4).weights
     assert profile[0] == Decimal("0.75")
     assert profile[11] == Decimal("0.25")
 
 
 def test_returns_over_sales_in_a_month_count_as_no_sales():
-    profile = seasonality_from_history({202501: -50, 202502: 100})
+    profile = derive_seasonality({202501: -50, 202502: 100}).weights
     assert profile[0] == 0
     assert profile[1] == 1
 
 
 def test_without_history_the_profile_is_flat_and_still_adds_up_to_one():
-    profile = seasonality_from_history({})
+    profile = derive_seasonality({}).weights
     assert profile == flat_profile()
     assert sum(profile) == 1
     assert max(profile) - min(profile) == Decimal("0.000001")
@@ -84,8 +83,9 @@ def test_a_year_whose_records_begin_after_its_first_month_is_left_out():
     assert derived.years == (2024, 2025)
     assert derived.skipped_year == 2023
     assert derived.filled_year is None
-    assert derived.weights == seasonality_from_history(
-        {202401: 10, 202402: 30, 202501: 5, 202512: 5}
+    assert (
+        derived.weights
+        == derive_seasonality({202401: 10, 202402: 30, 202501: 5, 202512: 5}).weights
     )
     assert derived.weights[11] == Decimal("0.25")
 
@@ -129,7 +129,7 @@ def test_a_history_that_begins_with_a_fiscal_year_is_complete():
 
 def test_seasonality_refuses_a_month_that_is_not_a_month():
     with pytest.raises(ValueError, match="yyyymm"):
-        seasonality_from_history({202513: 1})
+        derive_seasonality({202513: 1})
 
 
 @settings(deadline=None)  # no time assertions: a busy machine is not a failure
@@ -143,7 +143,7 @@ def test_seasonality_refuses_a_month_that_is_not_a_month():
     st.integers(min_value=1, max_value=12),
 )
 def test_a_derived_profile_always_has_twelve_weights_adding_up_to_exactly_one(monthly, start):
-    profile = seasonality_from_history(monthly, start)
+    profile = derive_seasonality(monthly, start).weights
     assert len(profile) == 12
     assert sum(profile) == 1
     assert all(weight >= 0 for weight in profile)
