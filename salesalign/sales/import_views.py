@@ -88,6 +88,9 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             "recent": recent,
             "columns": kind.columns,
             "sources": importing.known_sources(kind.kind),
+            "order_sources": importing.order_sources()
+            if kind.kind == importing.KIND_ORDERS
+            else [],
         },
     )
 
@@ -220,11 +223,15 @@ def import_template(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> H
 
 @require_GET
 def order_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
-    """The orders the viewer may see, in the columns of the import (it re-imports unchanged)."""
+    """The orders the viewer may see (`?source=`: of one source), in the columns of the import:
+    it re-imports unchanged under that source."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
+    source = request.GET.get("source", "").strip()
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return _sheet_response(importing.order_sheet(user=request.user), fmt, f"orders-{stamp}")
+    named = re.sub(r"[^\w.-]+", "_", source)  # a source in the file name, never a path
+    stem = f"orders-{named}-{stamp}" if source else f"orders-{stamp}"
+    return _sheet_response(importing.order_sheet(user=request.user, source=source), fmt, stem)
 
 
 @require_GET

@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import Min, Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from salesalign.core.batches import without_cycle_collection
 from salesalign.core.exceptions import DomainError, NotAllowed
@@ -132,6 +132,10 @@ ORDER_COLUMNS: tuple[Column, ...] = (
            _names("原订单|原单号|原始订单号|original order|original order id|returned order")),
     Column("currency", gettext_lazy("Currency"), "币种 / Currency", _names("货币|币别|currency")),
     Column("note", gettext_lazy("Note"), "备注 / Note", _names("说明|note|notes|remark|remarks|comment")),
+    # Where an order came from: the export writes it, and the import checks it against the
+    # source it imports under (not "source" or "来源" alone: CRM exports use those for leads).
+    Column("order_source", gettext_lazy("Order source"), "订单来源 / Order source",
+           _names("订单数据来源|order data source")),
 )
 # fmt: on
 
@@ -498,10 +502,13 @@ def build_plan(
     file_name: str,
     columns: dict[str, str] | None = None,
     values: dict[str, dict[str, int]] | None = None,
+    source: str = DEFAULT_SOURCE,
 ) -> OrderPlan:
     """Read a file and turn its rows into `OrderRow`s; every problem becomes an error. Writes nothing.
 
-    Loads what it needs from the database with a fixed number of queries, whatever the size.
+    `source` is the source the orders are imported under: a row whose "Order source"
+    names another one is an error (it would be counted a second time). Loads what it
+    needs from the database with a fixed number of queries, whatever the size.
     """
     plan = OrderPlan()
     try:
@@ -550,7 +557,7 @@ def build_plan(
         )
         return plan
     plan.data_rows = len(table.rows)
-    _parse_rows(table, plan, _load_dictionaries(), values or {})
+    _parse_rows(table, plan, _load_dictionaries(), values or {}, source)
     return plan
 
 
@@ -634,11 +641,15 @@ def _parse_rows(
     plan: OrderPlan,
     dictionaries: dict[str, _Dictionary],
     mapped: dict[str, dict[str, int]],
+    source: str,
 ) -> None:
     reader = _RowReader(plan)
     statuses = _status_names()
     drafts: dict[str, _Draft] = {}
     blocked: set[str] = set()  # order IDs with an unknown value
+    # Other sources the "Order source" column names: source → [rows, first row].
+    foreign: dict[str, list[int]] = {}
+    has_source = "order_source" in plan.positions
     # Translated once, not once per row: a large file has hundreds of thousands of cells.
     messages = {
         "required": _("A value is required."),
@@ -685,6 +696,13 @@ def _parse_rows(
         if not current_id:
             reader.error("order_id", messages["required"])
             continue
+        if has_source:
+            row_source = reader.text("order_source", max_length=SOURCE_MAX_LENGTH)
+            if row_source and row_source != source:
+                seen = foreign.setdefault(row_source, [0, row.number])
+                seen[0] += 1
+                reader.failed = True
+                blocked.add(current_id)
         values: dict[str, Any] = {
             "customer_code": reader.text("customer_code", max_length=60),
             "customer_name": reader.text("customer_name", max_length=200),
@@ -785,6 +803,26 @@ def _parse_rows(
                     str(DIMENSION_LABELS[unknown.dimension]),
                 )
             )
+    for other, (count, first_row) in foreign.items():
+        plan.errors.append(
+            ImportError_(
+                first_row,
+                plan.column_label("order_source"),
+                ngettext(
+                    "%(count)s row is an order from the source “%(other)s”, but the file is "
+                    "imported under “%(source)s”. Orders are matched by source and order ID, so "
+                    "it would be counted a second time. Import it under “%(other)s”: choose that "
+                    "source, or export one source at a time.",
+                    "%(count)s rows are orders from the source “%(other)s”, but the file is "
+                    "imported under “%(source)s”. Orders are matched by source and order ID, so "
+                    "they would be counted a second time. Import them under “%(other)s”: choose "
+                    "that source, or export one source at a time.",
+                    count,
+                )
+                % {"count": f"{count:,}", "other": other, "source": source},
+                other,
+            )
+        )
     plan.errors.sort(key=lambda error: error.row or 0)
 
 
@@ -1010,7 +1048,7 @@ def check_plan(plan: OrderPlan, *, actor: User, source: str) -> None:
             )
 
 
-def _sources() -> list[str]:
+def order_sources() -> list[str]:
     """Every source orders came from: one index probe per source (a loose index scan), not a
     scan of every order."""
     found: list[str] = []
@@ -1026,7 +1064,7 @@ def _ids_under_other_sources(external_ids: Sequence[str], source: str) -> dict[s
     if not external_ids:
         return {}
     counts: dict[str, int] = {}
-    for other in _sources():
+    for other in order_sources():
         if other == source:
             continue
         found = sum(
@@ -1310,6 +1348,7 @@ def _plan_for(batch: ImportBatch) -> OrderPlan:
         file_name=batch.file_name,
         columns=batch.options.get("columns", {}),
         values=batch.options.get("values", {}),
+        source=batch.source,
     )
 
 
@@ -1409,14 +1448,17 @@ def order_headers() -> list[str]:
     return [column.header for column in ORDER_COLUMNS]
 
 
-_ORDER_WIDTHS = (18, 12, 16, 28, 14, 10, 16, 8, 14, 14, 12, 14, 10, 18, 8, 30)
+_ORDER_WIDTHS = (18, 12, 16, 28, 14, 10, 16, 8, 14, 14, 12, 14, 10, 18, 8, 30, 14)
 
 
-def orders_for_export(*, user: User) -> QuerySet[Order]:
-    """The orders `user` may see, with everything the export writes, in a fixed number of queries."""
+def orders_for_export(*, user: User, source: str = "") -> QuerySet[Order]:
+    """The orders `user` may see (only those of `source`, when given), with everything the export
+    writes, in a fixed number of queries."""
+    orders = Order.objects.visible_to(user)
+    if source:
+        orders = orders.filter(source=source)
     return (
-        Order.objects.visible_to(user)
-        .select_related("customer__region", "customer__segment", "original_order")
+        orders.select_related("customer__region", "customer__segment", "original_order")
         .prefetch_related(
             "lines__product_line",
             Prefetch(
@@ -1455,12 +1497,19 @@ def order_rows(orders: Iterable[Order]) -> Iterable[list[Cell]]:
                 order.original_order.external_id if order.original_order else "",
                 order.currency,
                 order.note,
+                order.source,
             ]
 
 
-def order_sheet(*, user: User) -> Sheet:
-    """The orders the viewer may see, one row per line, re-importable unchanged."""
-    return Sheet("Orders", order_headers(), order_rows(orders_for_export(user=user)), _ORDER_WIDTHS)
+def order_sheet(*, user: User, source: str = "") -> Sheet:
+    """The orders the viewer may see (of one source, when given), one row per line, re-importable
+    unchanged under their source."""
+    return Sheet(
+        "Orders",
+        order_headers(),
+        order_rows(orders_for_export(user=user, source=source)),
+        _ORDER_WIDTHS,
+    )
 
 
 CUSTOMER_HEADERS = (

@@ -114,3 +114,80 @@ def test_the_export_takes_as_many_queries_for_many_orders_as_for_few(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("sales:order_export", args=["csv"]))
     assert len(order_ids(response.content)) == 203
+
+
+def _with_a_crm_order(world):
+    """The fixture's four ERP orders, and one order of another source."""
+    row = "CRM-7,2024-03-08,C001,甲公司,sales1,,HW,1,700,,EAST,KA,won,,,"
+    batch = commit(world.cast, check(world.cast, csv_file(row), source="CRM"))
+    assert batch.status == ImportBatch.Status.COMMITTED, batch.errors
+
+
+def source_of_each_order(content: bytes) -> dict[str, str]:
+    table = read_csv(content)
+    column = table.header.index("订单来源 / Order source")
+    return {row.cells[0]: row.cells[column] for row in table.rows}
+
+
+def test_the_export_names_each_orders_source_and_can_take_one_source(orders):
+    _with_a_crm_order(orders)
+    client = orders.cast.client_for("admin")
+    everything = export(orders, "admin").content
+    assert source_of_each_order(everything) == {
+        "SO-1": "ERP",
+        "SO-2": "ERP",
+        "SO-3": "ERP",
+        "RT-1": "ERP",
+        "CRM-7": "CRM",
+    }
+    response = client.get(reverse("sales:order_export", args=["csv"]), {"source": "CRM"})
+    assert response.status_code == 200
+    assert source_of_each_order(response.content) == {"CRM-7": "CRM"}
+    assert "orders-CRM-" in response["Content-Disposition"]
+    # A source is only ever a part of the file name.
+    response = client.get(reverse("sales:order_export", args=["csv"]), {"source": "../x y"})
+    assert order_ids(response.content) == set()
+    assert 'filename="orders-.._x_y-' in response["Content-Disposition"]
+
+
+def test_a_mixed_export_imported_under_one_source_is_refused_naming_the_other(orders):
+    # Imported under "ERP", the CRM order would be a new ERP order: counted twice.
+    _with_a_crm_order(orders)
+    before = snapshot()
+    batch = check(orders.cast, export(orders, "admin").content, source="ERP")
+    assert batch.status == ImportBatch.Status.FAILED
+    assert len(batch.errors) == 1
+    error = batch.errors[0]
+    assert error["column"] == "订单来源 / Order source"
+    assert error["value"] == "CRM"
+    # By date: the header, SO-1 (two lines), SO-2 (two credits), SO-3, then CRM-7 in row 7.
+    assert error["row"] == 7
+    assert error["reason"].startswith("1 row is an order from the source “CRM”")
+    assert "“ERP”" in error["reason"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("source", ["ERP", "CRM"])
+def test_one_sources_export_reimports_unchanged_under_that_source(orders, source):
+    _with_a_crm_order(orders)
+    before = snapshot()
+    response = orders.cast.client_for("admin").get(
+        reverse("sales:order_export", args=["xlsx"]), {"source": source}
+    )
+    batch = check(orders.cast, response.content, file_name="orders.xlsx", source=source)
+    assert batch.errors == []
+    expected = 4 if source == "ERP" else 1
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, expected)
+    commit(orders.cast, batch)
+    assert snapshot() == before
+
+
+def test_the_import_page_offers_an_export_per_source_once_there_are_two(orders):
+    client = orders.cast.client_for("admin")
+    page = client.get(reverse("sales:import_start"), {"kind": "orders"}).content.decode()
+    assert 'id="order-export"' not in page
+    _with_a_crm_order(orders)
+    page = client.get(reverse("sales:import_start"), {"kind": "orders"}).content.decode()
+    assert 'id="order-export"' in page
+    assert '<option value="CRM">CRM</option>' in page
+    assert '<option value="ERP">ERP</option>' in page

@@ -153,7 +153,7 @@ def test_the_sources_are_read_one_index_probe_each(world, django_assert_num_quer
     for source in ("ERP", "CRM", "api"):
         commit(cast, check(cast, csv_file(*GOOD), source=source))
     with django_assert_num_queries(4):  # the first, then one "next" per source
-        assert sorted(importing._sources()) == ["CRM", "ERP", "api"]
+        assert sorted(importing.order_sources()) == ["CRM", "ERP", "api"]
 
 
 def test_a_corrected_file_updates_only_the_changed_orders(world):
