@@ -588,3 +588,23 @@ def test_the_xlsx_template_round_trips_through_write_xlsx():
     data = write_xlsx(importing.template_sheets())
     names = [table.name for table in read_xlsx(data)]
     assert names == ["Units", "People", "说明 Notes"]
+
+
+def test_large_counts_are_grouped_in_thousands_on_the_preview_and_in_the_history(cast):
+    # A whole company's file: "12345 new" is hard to read at a glance.
+    batch = check(cast, people_csv("N1,张伟,,,T1"))
+    summary = dict(batch.summary)
+    summary["tables"] = {
+        key: {"new": 12345, "changed": 1000, "unchanged": 999, "errors": 0}
+        for key in summary["tables"]
+    }
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        summary=summary, new_count=12345, changed_count=1000, unchanged_count=999
+    )
+    client = cast.client_for("admin")
+    preview = client.get(reverse("organization:import_preview", args=[batch.pk])).content.decode()
+    assert 'data-count="new">12,345<' in preview
+    assert 'data-count="changed">1,000<' in preview
+    assert 'data-count="unchanged">999<' in preview
+    history = client.get(reverse("organization:import_history")).content.decode()
+    assert ">12,345<" in history and ">1,000<" in history

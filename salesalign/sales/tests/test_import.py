@@ -544,3 +544,21 @@ def _upload(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+def test_the_history_groups_large_counts_in_thousands(world):
+    batch = check(world.cast, csv_file(*GOOD))
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        new_count=56469, changed_count=1000, unchanged_count=104000, error_count=2500
+    )
+    history = world.cast.client_for("admin").get(reverse("sales:import_history")).content.decode()
+    for shown in (">56,469<", ">1,000<", ">104,000<", ">2,500<"):
+        assert shown in history, shown
+
+
+def test_the_order_list_counts_in_thousands(world):
+    rows = [f"BULK-{n},2024-04-01,C001,,sales1,,HW,1,{n + 1},,,,,,," for n in range(1000)]
+    batch = commit(world.cast, check(world.cast, csv_file(*rows)))
+    assert batch.status == ImportBatch.Status.COMMITTED, batch.errors
+    page = world.cast.client_for("admin").get(reverse("sales:order_list")).content.decode()
+    assert 'id="order-count">1,000<' in page
