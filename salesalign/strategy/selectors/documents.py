@@ -15,6 +15,7 @@ from typing import Any, cast
 from django.db.models import (
     BooleanField,
     Count,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
@@ -112,8 +113,8 @@ def _reaching_scope(unit_paths: Iterable[str]) -> Q:
 
 
 def _my_confirmation(person: Person | None) -> Any:
-    if person is None:
-        return Value(None)
+    if person is None:  # e.g. the administrator `createsuperuser` made: no one to confirm
+        return Value(None, output_field=DateTimeField())
     return Subquery(
         DocumentConfirmation.objects.filter(document=OuterRef("pk"), person=person).values(
             "confirmed_at"
