@@ -10,13 +10,16 @@ Ranks are shown to a salesperson only when `settings.LEADERBOARDS_ENABLED` is on
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Avg, Count, F, Max, Prefetch, Q
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -27,6 +30,7 @@ from salesalign.organization.models import OrgUnit
 from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection
 from salesalign.performance.models import (
     EvaluationPeriod,
+    Kpi,
     Scorecard,
     ScorecardKpi,
     ScorecardTemplate,
@@ -171,9 +175,21 @@ def my_scorecard(*, user: Any, period_pk: int | None) -> tuple[list[Scorecard], 
 # --- a unit's cards ------------------------------------------------------------------------
 
 
+#: People on a page of a unit's scorecards.
+CARDS_PER_PAGE = 50
+#: Up to this many people, the attainment chart shows each of them; above, a unit's
+#: sub-units (a company of 10,000 people compared person by person is no chart). Fewer than
+#: a page: the people charted are those of the one page.
+PEOPLE_IN_CHART = 40
+
+
 @dataclass
 class UnitCards:
-    """The cards of a unit's people for a period, and the data of its three charts."""
+    """The cards of a unit's people for a period, and the data of its three charts.
+
+    `cards` is every card for the API, or the cards of `page` for the page; on the page each
+    card has `cells`: its KPI lines in the order of `kpi_keys` (None where it has no such KPI).
+    """
 
     period: EvaluationPeriod | None
     unit: OrgUnit | None
@@ -182,19 +198,18 @@ class UnitCards:
     cards: list[Scorecard] = field(default_factory=list)
     unit_card: Scorecard | None = None
     kpis: list[str] = field(default_factory=list)
+    kpi_keys: list[str] = field(default_factory=list)
     charts: dict[str, Any] = field(default_factory=dict)
+    page: Page | None = None
+    querystring: str = ""
 
 
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def _number(value: Decimal | float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
 
 
-def unit_scorecards(*, user: Any, period_pk: int | None, unit_pk: int | None) -> UnitCards:
-    """A unit's cards (its subtree's people) for a period: the table and the charts' data.
-
-    A constant number of queries whatever the number of people and periods.
-    """
-    visible = Scorecard.objects.visible_to(user)
+def _choose(*, user: Any, period_pk: int | None, unit_pk: int | None) -> UnitCards:
+    """The closed periods and the units the user may see, and the chosen (or first) of each."""
     periods = list(
         EvaluationPeriod.objects.filter(status__in=CLOSED_STATUSES).order_by("-start", "kind")
     )
@@ -210,59 +225,159 @@ def unit_scorecards(*, user: Any, period_pk: int | None, unit_pk: int | None) ->
         (item for item in periods if item.pk == period_pk), periods[0] if periods else None
     )
     unit = next((item for item in units if item.pk == unit_pk), units[0] if units else None)
-    result = UnitCards(period=period, unit=unit, periods=periods, units=units)
-    if period is None or unit is None:
-        return result
-    in_unit = visible.filter(unit__path__startswith=unit.path)
-    cards = list(
-        _with_lines(
-            in_unit.filter(period=period, version=period.version, person__isnull=False)
-        ).order_by(F("total_score").desc(nulls_last=True), "person__name")
+    return UnitCards(period=period, unit=unit, periods=periods, units=units)
+
+
+def _people_cards(user: Any, result: UnitCards) -> Any:
+    """The current cards of the people of the chosen unit's subtree, best first."""
+    assert result.period is not None and result.unit is not None
+    return (
+        Scorecard.objects.visible_to(user)
+        .filter(
+            unit__path__startswith=result.unit.path,
+            period=result.period,
+            version=result.period.version,
+            person__isnull=False,
+        )
+        .order_by(F("total_score").desc(nulls_last=True), "person__name", "pk")
     )
-    result.cards = cards
-    result.unit_card = (
-        in_unit.filter(period=period, version=period.version, person__isnull=True, unit=unit)
+
+
+def _unit_card(user: Any, result: UnitCards) -> Scorecard | None:
+    assert result.period is not None and result.unit is not None
+    return (
+        Scorecard.objects.visible_to(user)
+        .filter(
+            period=result.period,
+            version=result.period.version,
+            person__isnull=True,
+            unit=result.unit,
+        )
         .select_related("unit")
         .first()
     )
-    kpis: dict[str, str] = {}
-    for card in cards:
-        for line in card.kpis.all():
-            kpis.setdefault(line.kpi.key, line.kpi.display_name)
-    result.kpis = list(kpis.values())
-    attainment: dict[str, list[float | None]] = {name: [] for name in kpis.values()}
-    names = []
-    for card in cards:
-        names.append(card.person.display_name if card.person else "")
-        by_kpi = {line.kpi.key: line.attainment for line in card.kpis.all()}
-        for key, name in kpis.items():
-            attainment[name].append(_number(by_kpi.get(key)))
-    ratings = Counter(card.rating or "—" for card in cards)
-    # The trend: the average total score of the unit's people, per closed period.
-    trend_rows = (
-        _current(in_unit.filter(person__isnull=False, total_score__isnull=False))
-        .values_list("period__key", "period__start", "period__kind", "total_score")
-        .order_by("period__start")
+
+
+def unit_scorecards(*, user: Any, period_pk: int | None, unit_pk: int | None) -> UnitCards:
+    """Every card of a unit's people (its subtree) for a period, with their lines (the API).
+
+    A constant number of queries whatever the number of people.
+    """
+    result = _choose(user=user, period_pk=period_pk, unit_pk=unit_pk)
+    if result.period is None or result.unit is None:
+        return result
+    result.cards = list(_with_lines(_people_cards(user, result)))
+    result.unit_card = _unit_card(user, result)
+    return result
+
+
+def unit_scorecard_page(
+    *, user: Any, period_pk: int | None, unit_pk: int | None, page_number: Any = 1
+) -> UnitCards:
+    """One page of a unit's cards for a period, and its charts over all of them.
+
+    The table shows `CARDS_PER_PAGE` people, best first, a column per KPI any of them has;
+    the charts are aggregated in the database: attainment by person (up to
+    `PEOPLE_IN_CHART` people) or else by sub-unit, the rating distribution, and the average
+    score over the periods. A constant number of queries, whatever the number of people.
+    """
+    result = _choose(user=user, period_pk=period_pk, unit_pk=unit_pk)
+    period, unit = result.period, result.unit
+    if period is None or unit is None:
+        return result
+    result.querystring = urlencode({"period": period.pk, "unit": unit.pk})
+    people = _people_cards(user, result)
+    result.page = Paginator(_with_lines(people), CARDS_PER_PAGE).get_page(page_number)
+    result.cards = list(result.page.object_list)
+    result.unit_card = _unit_card(user, result)
+    lines = ScorecardKpi.objects.filter(scorecard__in=people.order_by())
+    columns = list(
+        lines.values("kpi__key", "kpi__name", "kpi__name_en")
+        .annotate(first=Avg("position"))
+        .order_by("first", "kpi__key")
     )
-    totals: dict[tuple[Any, str, str], list[Decimal]] = defaultdict(list)
-    for key, start, kind, total in trend_rows:
-        totals[(start, kind, key)].append(total)
-    trend_keys = sorted(totals)
+    result.kpi_keys = [column["kpi__key"] for column in columns]
+    result.kpis = [
+        Kpi(name=column["kpi__name"], name_en=column["kpi__name_en"]).display_name
+        for column in columns
+    ]
+    for card in result.cards:
+        by_key = {line.kpi.key: line for line in card.kpis.all()}
+        card.cells = [by_key.get(key) for key in result.kpi_keys]  # type: ignore[attr-defined]
     result.charts = {
-        "people": names,
-        "attainment": [{"name": name, "data": data} for name, data in attainment.items()],
-        "ratings": {
-            "codes": sorted(ratings),
-            "counts": [ratings[code] for code in sorted(ratings)],
-        },
-        "trend": {
-            "periods": [key for _, _, key in trend_keys],
-            "average": [
-                float(sum(totals[item], Decimal(0)) / len(totals[item])) for item in trend_keys
-            ],
-        },
+        "attainment": _attainment_chart(result, lines),
+        "ratings": _ratings_chart(people),
+        "trend": _trend_chart(user, unit),
     }
     return result
+
+
+def _attainment_chart(result: UnitCards, lines: Any) -> dict[str, Any]:
+    """Attainment per KPI: of each person when few, else the average of each sub-unit."""
+    assert result.page is not None and result.unit is not None
+    unit = result.unit
+    if result.page.paginator.count <= PEOPLE_IN_CHART:
+        labels = [card.person.display_name if card.person else "" for card in result.cards]
+        cells = [card.cells for card in result.cards]  # type: ignore[attr-defined]
+        series = {
+            key: [_number(row[index].attainment) if row[index] else None for row in cells]
+            for index, key in enumerate(result.kpi_keys)
+        }
+        by = "person"
+    else:
+        width = len(unit.path) + OrgUnit.steplen
+        averages = (
+            lines.annotate(branch=Substr("scorecard__unit__path", 1, width))
+            .values("branch", "kpi__key")
+            .annotate(average=Avg("attainment"))
+        )
+        branches: dict[str, dict[str, float | None]] = defaultdict(dict)
+        for row in averages:
+            branches[row["branch"]][row["kpi__key"]] = _number(row["average"])
+        names = {item.path: item.display_name for item in result.units}
+        paths = sorted(branches)
+        labels = [names.get(path, "") for path in paths]
+        series = {key: [branches[path].get(key) for path in paths] for key in result.kpi_keys}
+        by = "unit"
+    return {
+        "by": by,
+        "labels": labels,
+        "series": [
+            {"name": name, "data": series.get(key, [])}
+            for key, name in zip(result.kpi_keys, result.kpis, strict=True)
+        ],
+    }
+
+
+def _ratings_chart(people: Any) -> dict[str, Any]:
+    """How many people have each rating, best rating first (S, A, B … as the bands rank them:
+    by the best score that has it), no rating last."""
+    rows = (
+        people.order_by()
+        .values("rating")
+        .annotate(count=Count("pk"), best=Max("total_score"))
+        .order_by(F("best").desc(nulls_last=True), "rating")
+    )
+    codes = [row["rating"] or "—" for row in rows]
+    return {"codes": codes, "counts": [row["count"] for row in rows]}
+
+
+def _trend_chart(user: Any, unit: OrgUnit) -> dict[str, Any]:
+    """The average total score of the unit's people, per closed period."""
+    rows = (
+        _current(
+            Scorecard.objects.visible_to(user).filter(
+                unit__path__startswith=unit.path, person__isnull=False, total_score__isnull=False
+            )
+        )
+        .values("period__key", "period__start", "period__kind")
+        .annotate(average=Avg("total_score"))
+        .order_by("period__start", "period__kind")
+    )
+    return {
+        "periods": [row["period__key"] for row in rows],
+        "average": [_number(row["average"]) for row in rows],
+    }
 
 
 # --- versions ------------------------------------------------------------------------------

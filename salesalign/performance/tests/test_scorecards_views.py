@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import json
+import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Avg, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from salesalign.organization.tests.factories import PersonFactory
-from salesalign.performance.models import Scorecard
+from salesalign.performance.models import Kpi, Scorecard, ScorecardKpi
 from salesalign.performance.services import periods
 from salesalign.performance.tests.scorecard_world import build, close_quarter, sell
 
@@ -162,3 +166,134 @@ def test_a_lower_is_better_rule_says_so_with_its_ceiling():
         "Attainment counts as points, at least 0 and at most 150. "
         "Below 50 % attainment: 0 points. Lower is better: attainment is at most 180 %."
     )
+
+
+def _cards_for_new_people(period, unit, count, lines, *, score="50.00"):
+    """`count` more people in `unit`, each with a card of `lines`: (KPI key, attainment)."""
+    kpis = {kpi.key: kpi for kpi in Kpi.objects.filter(key__in=[key for key, _ in lines])}
+    people = [
+        PersonFactory(unit=unit, employee_number=f"N{unit.pk}-{number:03d}")
+        for number in range(count)
+    ]
+    template = Scorecard.objects.filter(period=period).values_list("template", flat=True)[0]
+    cards = Scorecard.objects.bulk_create(
+        Scorecard(
+            template_id=template,
+            period=period,
+            version=period.version,
+            person=person,
+            unit=unit,
+            total_score=Decimal(score),
+            rating="B",
+        )
+        for person in people
+    )
+    ScorecardKpi.objects.bulk_create(
+        ScorecardKpi(
+            scorecard=card,
+            kpi=kpis[key],
+            position=position,
+            attainment=Decimal(attainment),
+            weight=Decimal(100) / len(lines),
+        )
+        for card in cards
+        for position, (key, attainment) in enumerate(lines)
+    )
+    return people
+
+
+def _table_row(content: str, person) -> list[str]:
+    row = content.split(f'data-person="{person.pk}"')[1].split("</tr>")[0]
+    return re.findall(r'<td class="text-end">([^<]*)</td>', row)
+
+
+def test_each_attainment_sits_under_its_own_kpi_when_templates_differ(cast):
+    # A card without revenue (another template) must not shift its margin under "Revenue".
+    build(cast)
+    period = close_quarter(cast)
+    (other,) = _cards_for_new_people(period, cast.team, 1, [("gross_margin", "77.77")])
+    page = cast.client_for("manager").get(reverse("performance:scorecard_list"))
+    content = page.content.decode()
+    header = content.split('id="scorecards"')[1].split("</thead>")[0]
+    assert header.index("Revenue") < header.index("Gross margin")
+    revenue_cell, margin_cell = _table_row(content, other)[:2]
+    assert (revenue_cell, margin_cell) == ("—", "77.77")
+    revenue = ScorecardKpi.objects.get(
+        scorecard=_card(period, cast.salesperson), kpi__key="revenue"
+    ).attainment
+    assert _table_row(content, cast.salesperson)[0] == str(revenue)
+
+
+def test_a_large_unit_is_paged_and_charted_by_sub_unit(cast):
+    build(cast)
+    period = close_quarter(cast)
+    _cards_for_new_people(period, cast.team, 30, [("revenue", "80.00")], score="10.00")
+    _cards_for_new_people(period, cast.other_team, 30, [("revenue", "120.00")], score="20.00")
+    client = cast.client_for("executive")
+    params = {"period": period.pk, "unit": cast.company.pk}
+    first = client.get(reverse("performance:scorecard_list"), params).content.decode()
+    people = Scorecard.objects.filter(
+        period=period, version=period.version, person__isnull=False
+    ).count()
+    assert people > 60
+    assert f"{people} people, best first." in first
+    assert first.count("<tr data-person=") == 50
+    assert 'id="scorecard-pages"' in first and "1 / 2" in first
+    second = client.get(reverse("performance:scorecard_list"), {**params, "page": 2})
+    assert second.content.decode().count("<tr data-person=") == people - 50
+    data = json.loads(
+        re.search(r'id="scorecard-chart-data"[^>]*>(.*?)</script>', first, re.S).group(1)
+    )
+    assert data["attainment"]["by"] == "unit"
+    assert 'data-by="unit"' in first
+    revenue = next(s for s in data["attainment"]["series"] if s["name"] == "Revenue")
+    by_unit = dict(zip(data["attainment"]["labels"], revenue["data"], strict=True))
+    department = cast.department.display_name
+    # The world's one department holds both teams: 30 at 80 %, 30 at 120 %, and the world's own.
+    assert set(by_unit) == {department}
+    expected = Scorecard.objects.filter(
+        period=period, version=period.version, person__isnull=False
+    ).aggregate(average=Avg("kpis__attainment", filter=Q(kpis__kpi__key="revenue")))["average"]
+    assert by_unit[department] == round(float(expected), 2)
+    assert sum(data["ratings"]["counts"]) == people
+    best: dict[str, Decimal] = {}
+    for rating, score in Scorecard.objects.filter(
+        period=period, version=period.version, person__isnull=False, total_score__isnull=False
+    ).values_list("rating", "total_score"):
+        assert score is not None
+        best[rating] = max(best.get(rating, score), score)
+    assert data["ratings"]["codes"] == sorted(best, key=lambda code: -best[code])  # S, A, B …
+    assert len(best) > 1
+    # A team of a few people is charted person by person.
+    team = client.get(
+        reverse("performance:scorecard_list"), {"period": period.pk, "unit": cast.other_team.pk}
+    ).content.decode()
+    assert 'data-by="person"' in team
+
+
+def test_the_unit_page_reads_as_many_queries_for_many_people_as_for_few(cast):
+    build(cast)
+    period = close_quarter(cast)
+    client = cast.client_for("executive")
+    params = {"period": period.pk, "unit": cast.company.pk}
+    # Charted by sub-unit (over 40 people) and paged (over 50), then with twice as many.
+    _cards_for_new_people(period, cast.team, 45, [("revenue", "90.00")])
+    some = _count(client, reverse("performance:scorecard_list"), params)
+    _cards_for_new_people(period, cast.other_team, 60, [("revenue", "90.00")])
+    assert _count(client, reverse("performance:scorecard_list"), params) == some
+
+
+def test_an_attainment_of_zero_reads_zero_not_missing(cast):
+    # No new customer against a target of one is 0 %, which is not "no value".
+    build(cast)
+    period = close_quarter(cast)
+    (person,) = _cards_for_new_people(period, cast.team, 1, [("gross_margin", "0.00")], score="0")
+    client = cast.client_for("manager")
+    page = client.get(reverse("performance:scorecard_list")).content.decode()
+    assert _table_row(page, person)[1:3] == ["0.00", "0.00"]  # margin, total score
+    card = Scorecard.objects.get(period=period, person=person)
+    ScorecardKpi.objects.filter(scorecard=card).update(score=Decimal(0), weighted_score=Decimal(0))
+    detail = client.get(reverse("performance:scorecard_detail", args=[card.pk])).content.decode()
+    row = detail.split('data-kpi="gross_margin">')[1].split("</tr>")[0]
+    assert re.findall(r'<td class="text-end">([^<]*)</td>', row)[2:4] == ["0.00", "0.00"]
+    assert "Total score: <strong>0.00</strong>" in detail

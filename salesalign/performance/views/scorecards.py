@@ -30,10 +30,11 @@ def scorecard_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 def scorecard_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A unit's cards for a period: the table and charts (attainment, ratings, trend)."""
-    page = selectors.unit_scorecards(
+    page = selectors.unit_scorecard_page(
         user=request.user,
         period_pk=int_param(request.GET.get("period")),
         unit_pk=int_param(request.GET.get("unit")),
+        page_number=request.GET.get("page") or 1,
     )
     return render(request, "performance/scorecard_list.html", {"page": page})
 
