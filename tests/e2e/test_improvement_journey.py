@@ -35,8 +35,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-#: Enough sales for the demo's scorecards to flag people of the Shanghai team.
-ORDER_LINES = 2_000
+#: Enough sales for the demo's scorecards to flag people of the Shanghai team and to put
+#: some salespeople forward for promotion (S in two of the last three quarters).
+ORDER_LINES = 30_000
 #: The demo's "today", fixed so that the closed quarters (and who they flag) do not move.
 DEMO_TODAY = datetime.date(2026, 11, 28)
 REASON = "Two quarters in a row below 70 points."

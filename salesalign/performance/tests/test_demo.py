@@ -110,7 +110,8 @@ def test_late_in_the_year_the_demo_has_scorecards_candidates_and_improvement_pla
     candidates = PromotionCandidate.objects.all()
     assert 1 <= candidates.count() <= salespeople.count() // 4
     for candidate in candidates:
-        assert [entry["rating"] for entry in candidate.evidence] == ["S", "S", "S"]
+        ratings = [entry["rating"] for entry in candidate.evidence]
+        assert ratings.count("S") >= 2, ratings  # S in 2 of the last 3
     plans = ImprovementPlan.objects.all()
     assert plans.count() >= 1
     for plan in plans:
