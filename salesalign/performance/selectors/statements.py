@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.formats import number_format
@@ -359,40 +360,53 @@ def statement_page(*, user: Any, statement: Statement) -> StatementPage:
     )
 
 
+#: Statements on a page of a period's overview.
+STATEMENTS_PER_PAGE = 50
+
+
 @dataclass(frozen=True)
 class UnitStatements:
-    """The statements of a period the reader sees, with their total and open questions."""
+    """A page of the statements of a period the reader sees, with the count, total and open
+    questions of all of them."""
 
     period: EvaluationPeriod
     rows: list[Statement]
+    count: int
     total_cents: int
     open_questions: int
     may_export: bool
+    page: Page | None = None
 
     @property
     def total(self) -> str:
         return money(self.total_cents)
 
 
-def statements_for_period(*, user: Any, period: EvaluationPeriod) -> UnitStatements:
-    """Every statement of the period's current version the reader sees (their units', or all
-    for company-wide roles), each with its count of open questions; three queries."""
+def statements_for_period(
+    *, user: Any, period: EvaluationPeriod, page_number: Any = 1
+) -> UnitStatements:
+    """One page of the statements of the period's current version the reader sees (their
+    units', or all for company-wide roles), each with its count of open questions, and the
+    count, total and open questions of all of them; five queries, whatever their number."""
+    visible = visible_statements(user=user).filter(period=period)
     rows_query = (
-        visible_statements(user=user)
-        .filter(period=period)
-        .select_related("person", "unit", "plan")
+        visible.select_related("person", "unit", "plan")
         .annotate(open_questions=Count("questions", filter=Q(questions__answered_at__isnull=True)))
-        .order_by("unit__path", "person__employee_number")
+        .order_by("unit__path", "person__employee_number", "pk")
     )
-    rows = _with_totals(rows_query)
-    total = sum(row.total_cents for row in rows)
-    open_count = sum(row.open_questions for row in rows)  # type: ignore[attr-defined]
+    page = Paginator(rows_query, STATEMENTS_PER_PAGE).get_page(page_number)
+    total = visible.aggregate(total=Sum("total_cents"))["total"] or 0
+    open_count = StatementQuestion.objects.filter(
+        statement__in=visible.values("pk"), answered_at__isnull=True
+    ).count()
     return UnitStatements(
         period=period,
-        rows=rows,
-        total_cents=total,
+        rows=_with_totals(page.object_list),
+        count=page.paginator.count,
+        total_cents=int(total),
         open_questions=open_count,
         may_export=can_export_payout(user) and period.is_closed,
+        page=page,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -13,7 +14,9 @@ from openpyxl import load_workbook
 
 from conftest import MEMBERS
 from salesalign.core.models import Notification
+from salesalign.organization.tests.factories import PersonFactory
 from salesalign.performance.models import Statement
+from salesalign.performance.selectors.statements import money
 from salesalign.performance.services import statements
 from salesalign.performance.tests.statements_world import commission_plan, sell, targets
 
@@ -194,3 +197,39 @@ def test_statement_pages_read_a_fixed_number_of_queries(computed, django_assert_
             response = client.get(url)
         assert response.status_code == 200
     assert "SO-X4" in client.get(detail).content.decode()
+
+
+def test_the_overview_pages_a_large_period_and_totals_every_page(computed):
+    # A company's quarter is thousands of statements: 50 a page, the count and total of all.
+    world = computed
+    cast = world.cast
+    mine = Statement.objects.get(person=cast.salesperson)
+    people = [
+        PersonFactory(unit=cast.team, employee_number=f"ZZ{number:03d}") for number in range(55)
+    ]
+    Statement.objects.bulk_create(
+        Statement(
+            period=mine.period,
+            version=mine.version,
+            person=person,
+            unit=cast.team,
+            plan=mine.plan,
+            total_cents=100 * (number + 1),
+        )
+        for number, person in enumerate(people)
+    )
+    everything = Statement.objects.filter(period=mine.period, version=mine.version)
+    count = everything.count()
+    total = sum(everything.values_list("total_cents", flat=True))
+    client = cast.client_for("hr")
+    first = client.get(reverse("performance:statement_overview")).content.decode()
+    assert first.count("<tr data-statement=") == 50
+    assert f"{count} statements, {money(total)} in all." in first
+    assert f'id="statements-total">{money(total)}<' in first
+    assert "Total of every page" in first and 'id="statement-pages"' in first
+    second = client.get(
+        reverse("performance:statement_overview"), {"period": mine.period.pk, "page": 2}
+    ).content.decode()
+    assert second.count("<tr data-statement=") == count - 50
+    shown = set(re.findall(r'<tr data-statement="(\d+)"', first + second))
+    assert shown == {str(pk) for pk in everything.values_list("pk", flat=True)}

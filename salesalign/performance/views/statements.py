@@ -80,7 +80,13 @@ def statement_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     period = next((period for period in periods if period.pk == chosen), None)
     if period is None and periods:
         period = periods[0]
-    overview = selectors.statements_for_period(user=request.user, period=period) if period else None
+    overview = (
+        selectors.statements_for_period(
+            user=request.user, period=period, page_number=request.GET.get("page") or 1
+        )
+        if period
+        else None
+    )
     return render(
         request,
         "performance/statement_overview.html",
