@@ -790,7 +790,7 @@ class TableRow:
     values: list[Decimal | None]
     total: Decimal | None
     count: int = 0  # satisfaction answers behind the total
-    url_query: str = ""  # for a person: the query string of their own actuals
+    url_query: str = ""  # for a person or a sub-unit: the query string of its own actuals
     key: int | None = None
 
 
@@ -812,6 +812,8 @@ class ActualsPage:
     member_rows: list[TableRow]
     chart: dict[str, Any]
     decimals: int
+    #: The people of a unit too large to list one by one (0: listed, or none).
+    members_hidden: int = 0
 
     @property
     def metric_label(self) -> str:
@@ -860,15 +862,18 @@ def actuals_page(
         person_id = person_ids[0] if person_ids and unit_id is None else None
 
     children: list[OrgUnit] = []
+    members_hidden = 0
     if person_id is not None:
         subjects: dict[str, Any] = {"people": [person_id]}
     elif unit_id is not None:
         unit = _check_units(user, [unit_id])[0]
         children = list(OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1))
-        subjects = {
-            "units": [unit.pk, *(child.pk for child in children)],
-            "members_within": [unit.pk],
-        }
+        subjects = {"units": [unit.pk, *(child.pk for child in children)]}
+        headcount = Person.objects.filter(unit__path__startswith=unit.path, is_active=True).count()
+        if children and headcount > MEMBERS_LISTED:
+            members_hidden = headcount  # its sub-units are the way down to the people
+        else:
+            subjects["members_within"] = [unit.pk]
     else:
         subjects = {}
     # With no subject (a login without a person), `actuals` answers an empty result.
@@ -909,9 +914,13 @@ def actuals_page(
             split_rows.append(split_row)
         split_rows.sort(key=lambda item: (item.key is None, item.label))
 
-    child_rows = [row(child.display_name, unit=child) for child in children]
+    child_rows = []
+    for child in children:
+        child_row = row(child.display_name, unit=child)
+        child_row.url_query = f"unit={child.pk}"  # the way down to its people
+        child_rows.append(child_row)
     member_rows: list[TableRow] = []
-    if unit is not None:
+    if unit is not None and not members_hidden:
         member_rows = _member_rows(user, unit, result, row)
 
     chart_rows = split_rows or child_rows or member_rows
@@ -940,6 +949,7 @@ def actuals_page(
         member_rows=member_rows,
         chart=chart,
         decimals=definition.decimals,
+        members_hidden=members_hidden,
     )
 
 
@@ -955,6 +965,11 @@ def _split_names(split: str, ids: list[int | None]) -> dict[int | None, str]:
             "pk", "name", "name_en"
         )
     }
+
+
+#: Up to this many people in a unit with sub-units, the page lists what each of them sold;
+#: above (a company of thousands), the sub-units lead to them.
+MEMBERS_LISTED = 200
 
 
 def _member_rows(user: Any, unit: OrgUnit, result: ActualsResult, row: Any) -> list[TableRow]:

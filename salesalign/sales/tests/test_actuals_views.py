@@ -11,6 +11,7 @@ import pytest
 from django.templatetags.static import static
 from django.urls import reverse
 
+from salesalign.organization.models import Person
 from salesalign.organization.tests.factories import ProductLineFactory
 from salesalign.sales.models import SHARE_SCALE, OrderCredit, OrderLine, SatisfactionResponse
 from salesalign.sales.tests.factories import CustomerFactory, make_order, make_orders, order_row
@@ -132,6 +133,30 @@ def test_a_department_is_broken_down_by_its_teams(cast, sales):
     teams = {row.label: row.total for row in page.child_rows}
     assert teams == {"East Team": Decimal("21010.00"), "North Team": Decimal("305.00")}
     assert page.total.total == sum(teams.values())
+
+
+def test_a_large_unit_leads_to_its_people_through_its_sub_units(cast, sales, monkeypatch):
+    # A company of thousands is not listed person by person: its sub-units link down to them.
+    from salesalign.sales.selectors import actuals as selector
+
+    monkeypatch.setattr(selector, "MEMBERS_LISTED", 2)
+    query = f"year=2024&unit={cast.department.pk}&split="
+    response, page = page_of(cast, "executive", query)
+    html = response.content.decode()
+    people = Person.objects.filter(
+        unit__path__startswith=cast.department.path, is_active=True
+    ).count()
+    assert people > 2
+    assert page.member_rows == []
+    assert page.members_hidden == people
+    assert 'id="actuals-by-member"' not in html
+    assert f"{people} people work here" in html
+    assert f'unit={cast.team.pk}">East Team</a>' in html
+    assert page.total.total == Decimal("21315.00")  # the numbers do not change
+    # A team (no sub-units) still lists everyone, however many.
+    _response, team = page_of(cast, "executive", f"year=2024&unit={cast.team.pk}")
+    assert {row.label for row in team.member_rows} >= {"Sales1", "Sales2"}
+    assert team.members_hidden == 0
 
 
 def test_a_member_link_opens_that_persons_actuals(cast, sales):
