@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -201,7 +200,6 @@ class UnitCards:
     kpi_keys: list[str] = field(default_factory=list)
     charts: dict[str, Any] = field(default_factory=dict)
     page: Page | None = None
-    querystring: str = ""
 
 
 def _number(value: Decimal | float | None) -> float | None:
@@ -285,7 +283,6 @@ def unit_scorecard_page(
     period, unit = result.period, result.unit
     if period is None or unit is None:
         return result
-    result.querystring = urlencode({"period": period.pk, "unit": unit.pk})
     people = _people_cards(user, result)
     result.page = Paginator(_with_lines(people), CARDS_PER_PAGE).get_page(page_number)
     result.cards = list(result.page.object_list)

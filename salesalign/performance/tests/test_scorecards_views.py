@@ -239,6 +239,8 @@ def test_a_large_unit_is_paged_and_charted_by_sub_unit(cast):
     assert f"{people} people, best first." in first
     assert first.count("<tr data-person=") == 50
     assert 'id="scorecard-pages"' in first and "1 / 2" in first
+    # The next page keeps the period and the unit chosen.
+    assert f'href="?period={period.pk}&amp;unit={cast.company.pk}&amp;page=2"' in first
     second = client.get(reverse("performance:scorecard_list"), {**params, "page": 2})
     assert second.content.decode().count("<tr data-person=") == people - 50
     data = json.loads(

@@ -227,6 +227,7 @@ def test_the_overview_pages_a_large_period_and_totals_every_page(computed):
     assert f"{count} statements, {money(total)} in all." in first
     assert f'id="statements-total">{money(total)}<' in first
     assert "Total of every page" in first and 'id="statement-pages"' in first
+    assert 'href="?page=2"' in first  # the default period stays the default
     second = client.get(
         reverse("performance:statement_overview"), {"period": mine.period.pk, "page": 2}
     ).content.decode()
