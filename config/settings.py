@@ -169,6 +169,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
 ]
 # After `collectstatic` (the demo and production), files are served hashed and compressed;
 # before it (tests, development), straight from the installed packages.
@@ -238,6 +239,8 @@ COMPANY_CURRENCY = os.environ.get("COMPANY_CURRENCY", "CNY")
 FISCAL_YEAR_START_MONTH = int(os.environ.get("FISCAL_YEAR_START_MONTH", "1"))
 # Salespeople see their rank in the team and department on their scorecard (managers always do).
 LEADERBOARDS_ENABLED = env_bool("LEADERBOARDS_ENABLED", False)
+# A choice of more people than this is searched as one types, not sent whole with the form.
+PEOPLE_SELECT_LIMIT = int(os.environ.get("PEOPLE_SELECT_LIMIT", "200"))
 # Weekly targets: "" (none), "days" (a month's target spread over its weeks by calendar days)
 # or "weekdays" (by Monday–Friday only).
 TARGET_WEEKS = os.environ.get("TARGET_WEEKS", "").strip().lower()

@@ -21,6 +21,7 @@ urlpatterns = [
     path("units/<int:pk>/edit/", views.unit_update, name="unit_update"),
     path("units/<int:pk>/delete/", views.unit_delete, name="unit_delete"),
     path("people/", views.person_list, name="person_list"),
+    path("people/search/", views.person_search, name="person_search"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", views.person_update, name="person_update"),

@@ -12,12 +12,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import is_admin
@@ -166,6 +166,34 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "sort_columns": _sort_columns(query, search["sort"]),
             "can_edit": is_admin(request.user),
         },
+    )
+
+
+#: People a search of the people select answers at most.
+PERSON_SEARCH_LIMIT = 20
+
+
+@require_GET
+def person_search(request: HttpRequest) -> JsonResponse:
+    """People the viewer may see whose name, English name or employee number (or e-mail,
+    phone) has every word typed: `[{"value": id, "text": label}]`, active people first, for
+    the people select of a large company. The form still checks the choice."""
+    words = request.GET.get("q", "").strip()
+    if not words:
+        return JsonResponse([], safe=False)
+    people = selectors.person_search(
+        user=request.user, query=words, status=selectors.STATUS_ALL
+    ).order_by("-is_active", "employee_number")[:PERSON_SEARCH_LIMIT]
+    return JsonResponse(
+        [
+            {
+                "value": person.pk,
+                "text": f"{person.display_name} ({person.employee_number}) · "
+                f"{person.unit.display_name}",
+            }
+            for person in people
+        ],
+        safe=False,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from salesalign.organization.widgets import PeopleSelect
 from salesalign.performance.choices import INVITED_RELATIONSHIPS, PeriodKind
 
 TEXT = {"class": "form-control"}
@@ -67,7 +68,7 @@ class FeedbackForm(forms.Form):
 
 class RoundOpenForm(forms.Form):
     person = forms.TypedChoiceField(
-        label=gettext_lazy("About"), coerce=int, widget=forms.Select(attrs=SELECT)
+        label=gettext_lazy("About"), coerce=int, widget=PeopleSelect(attrs=SELECT)
     )
     period = forms.TypedChoiceField(
         label=gettext_lazy("Period"), coerce=int, widget=forms.Select(attrs=SELECT)

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from salesalign.organization.widgets import PeopleSelect
 from salesalign.performance.choices import CandidateStatus, PlanOutcome
 
 TEXT = {"class": "form-control"}
@@ -34,7 +35,7 @@ class DecisionForm(forms.Form):
 
 class PlanOpenForm(forms.Form):
     person = forms.TypedChoiceField(
-        label=gettext_lazy("Person"), coerce=int, widget=forms.Select(attrs=SELECT)
+        label=gettext_lazy("Person"), coerce=int, widget=PeopleSelect(attrs=SELECT)
     )
     reason = forms.CharField(
         label=gettext_lazy("Why"),

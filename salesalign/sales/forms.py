@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from salesalign.core.roles import person_of, sees_company
 from salesalign.organization.forms import BootstrapFormMixin, DateInput, TreeChoiceField
 from salesalign.organization.models import CustomerSegment, Person, ProductLine, Region
+from salesalign.organization.widgets import PeopleSelect
 from salesalign.sales.choices import OrderStatus, SurveyChannel, SurveyScale
 from salesalign.sales.models import SHARE_SCALE, Customer, Order, SatisfactionResponse
 from salesalign.sales.rows import CreditRow, LineRow, OrderRow
@@ -44,7 +45,9 @@ def visible_people(user: Any, *, include: Any = None) -> Any:
 
 
 class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A select of people, shown as "name (employee number)"."""
+    """A select of people, shown as "name (employee number)"; searched when there are many."""
+
+    widget = PeopleSelect
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.employee_number})"

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from salesalign.organization.models import OrgUnit, Person
+from salesalign.organization.widgets import PeopleSelect
 from salesalign.strategy.choices import GoalStatus
 from salesalign.strategy.models import StrategicGoal, TacticalGoal
 from salesalign.strategy.services.goals import MAX_YEAR, MIN_YEAR
@@ -109,6 +110,8 @@ class CoreValueForm(BootstrapMixin, forms.Form):
 
 
 class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = PeopleSelect  # searched when there are many
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.employee_number})"
 

@@ -1,0 +1,47 @@
+"""The people select of a large company in a real Chromium: the page holds only the chosen
+person; typing asks the server, a suggestion is picked, and the form saves that person."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from salesalign.core.management.commands.load_demo import ADMIN_USERNAME
+from salesalign.organization.models import Person
+from salesalign.sales.models import Customer
+from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.test_journeys import PASSWORD, log_in
+
+pytestmark = [
+    pytest.mark.browser,
+    requires_chromium,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    load_demo_company(settings, PASSWORD, order_lines=500)
+    settings.PEOPLE_SELECT_LIMIT = 10  # the demo's 78 people count as "many"
+
+
+def test_an_owner_is_found_by_typing_and_saved(page, live_server, demo):
+    base = live_server.url
+    wanted = Person.objects.filter(is_active=True, name_en__startswith="Zhang").order_by(
+        "employee_number"
+    )[0]
+    log_in(page, base, ADMIN_USERNAME)
+    page.goto(f"{base}/sales/customers/new/")
+    # Only the empty choice and the default owner are in the page.
+    assert page.locator("select[name=owner] option").count() <= 2
+    page.fill("#id_code", "TS-1")
+    page.fill("#id_name", "搜索客户")
+    page.locator("#id_owner-ts-control").locator("xpath=..").click()
+    page.locator("#id_owner-ts-control").press_sequentially(wanted.employee_number)
+    suggestion = page.locator(".ts-dropdown .option", has_text=wanted.employee_number)
+    expect(suggestion).to_have_count(1)
+    suggestion.click()
+    expect(page.locator("select[name=owner]")).to_have_value(str(wanted.pk))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("h1")).to_contain_text("搜索客户")
+    assert Customer.objects.get(code="TS-1").owner == wanted
