@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "salesalign.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, minus ReDoc
     "django.contrib.humanize",
     "django_htmx",
     "treebeard",
