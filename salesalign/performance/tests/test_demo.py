@@ -108,7 +108,8 @@ def test_late_in_the_year_the_demo_has_scorecards_candidates_and_improvement_pla
     assert carded.count() == salespeople.count()
     assert carded.exclude(rating="").count() >= salespeople.count() * 0.8
     candidates = PromotionCandidate.objects.all()
-    assert 1 <= candidates.count() <= salespeople.count() // 4
+    assert candidates.exists()  # a few put forward …
+    assert candidates.count() <= salespeople.count() // 4  # … not a quarter of the force
     for candidate in candidates:
         ratings = [entry["rating"] for entry in candidate.evidence]
         assert ratings.count("S") >= 2, ratings  # S in 2 of the last 3
