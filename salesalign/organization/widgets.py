@@ -29,7 +29,7 @@ class PeopleSelect(forms.Select):
         choices = self.choices
         if isinstance(choices, ModelChoiceIterator):
             return bool(choices.queryset.order_by()[limit : limit + 1].exists())
-        return len(list(choices)) > limit + 1  # and the empty choice
+        return sum(1 for key, _label in choices if key != "") > limit
 
     def optgroups(self, name: str, value: list[str], attrs: dict[str, Any] | None = None) -> Any:
         self.searching = self._many()

@@ -370,12 +370,15 @@ class UnitStatements:
     questions of all of them."""
 
     period: EvaluationPeriod
+    page: Page
     rows: list[Statement]
-    count: int
     total_cents: int
     open_questions: int
     may_export: bool
-    page: Page | None = None
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count
 
     @property
     def total(self) -> str:
@@ -401,12 +404,11 @@ def statements_for_period(
     ).count()
     return UnitStatements(
         period=period,
+        page=page,
         rows=_with_totals(page.object_list),
-        count=page.paginator.count,
         total_cents=int(total),
         open_questions=open_count,
         may_export=can_export_payout(user) and period.is_closed,
-        page=page,
     )
 
 

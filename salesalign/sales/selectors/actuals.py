@@ -869,10 +869,13 @@ def actuals_page(
         unit = _check_units(user, [unit_id])[0]
         children = list(OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1))
         subjects = {"units": [unit.pk, *(child.pk for child in children)]}
-        headcount = Person.objects.filter(unit__path__startswith=unit.path, is_active=True).count()
-        if children and headcount > MEMBERS_LISTED:
-            members_hidden = headcount  # its sub-units are the way down to the people
-        else:
+        if children:  # a team lists its people whatever their number
+            headcount = Person.objects.filter(
+                unit__path__startswith=unit.path, is_active=True
+            ).count()
+            if headcount > MEMBERS_LISTED:
+                members_hidden = headcount  # its sub-units are the way down to the people
+        if not members_hidden:
             subjects["members_within"] = [unit.pk]
     else:
         subjects = {}
