@@ -272,7 +272,13 @@ class SalesFact(models.Model):
     # Every reference of a fact is a copy of one that its order, line, credit or customer
     # row holds and the database checks there, in the same transaction. Checked again on
     # the facts, PostgreSQL queued seven lookups per fact for the commit: a sixth of an
-    # import. So the facts' foreign keys are not constraints (Django still cascades).
+    # import. So the facts' foreign keys are not constraints. Deleting an order deletes its
+    # facts (through the order's index). Every other reference is held by a protected one
+    # (a credit's salesperson and unit, a line's product line, a customer's region and
+    # segment, an order's customer): whatever a fact names cannot be deleted while the fact
+    # exists, so Django is told not to cascade, which would scan every fact (none of those
+    # columns has an index of its own) on each delete of a person, unit, customer or
+    # dimension value.
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
@@ -283,26 +289,25 @@ class SalesFact(models.Model):
     # and serve only rare deletes of people, units and dimension values.
     person = models.ForeignKey(
         "organization.Person",
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
         db_constraint=False,
     )
     unit = models.ForeignKey(
         "organization.OrgUnit",
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
         db_constraint=False,
     )
-    # A customer's facts are found through their orders (`of_customers`); a customer with
-    # facts has orders, so it is never deleted.
+    # A customer's facts are found through their orders (`of_customers`).
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+        Customer, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
     product_line = models.ForeignKey(
         "organization.ProductLine",
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
         db_constraint=False,
@@ -310,7 +315,7 @@ class SalesFact(models.Model):
     region = models.ForeignKey(
         "organization.Region",
         null=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
         db_constraint=False,
@@ -318,7 +323,7 @@ class SalesFact(models.Model):
     segment = models.ForeignKey(
         "organization.CustomerSegment",
         null=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
         db_constraint=False,

@@ -9,6 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from salesalign.core.exceptions import DomainError, NotAllowed
@@ -101,6 +104,23 @@ def test_a_customer_with_orders_cannot_be_deleted(cast, customer, product_line):
     empty = CustomerFactory(owner=cast.salesperson)
     services.customer_delete(actor=cast.manager.user, customer=empty)
     assert not Customer.objects.filter(pk=empty.pk).exists()
+
+
+def test_deleting_what_a_fact_could_name_never_reads_or_deletes_facts(cast, customer, product_line):
+    """A fact's customer, person, unit and dimension values are each held by a protected
+    reference (its order, credit or line), so a delete is refused before it could reach a
+    fact: Django must not scan the facts table (no index on those columns) to cascade."""
+    make_order(customer=customer, salespeople=cast.salesperson, product_line=product_line)
+    empty = CustomerFactory(owner=cast.salesperson)
+    unused_region = RegionFactory(code="UNUSED")
+    with CaptureQueriesContext(connection) as queries:
+        services.customer_delete(actor=cast.manager.user, customer=empty)
+        unused_region.delete()
+        with pytest.raises(ProtectedError):
+            customer.delete()
+    assert not Customer.objects.filter(pk=empty.pk).exists()
+    assert not any("sales_salesfact" in query["sql"] for query in queries.captured_queries)
+    assert SalesFact.objects.filter(customer=customer).count() == 1
 
 
 # --- orders from a page ------------------------------------------------------------------
