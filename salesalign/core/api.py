@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from auditlog.context import auditlog_value
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema, Status
+from ninja import Field, NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -47,6 +49,26 @@ def api_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise AuthenticationError()
     return user
+
+
+class PageIn(Schema):
+    """`?limit=&offset=` of a list that can grow with the company: at most 1,000 items a call."""
+
+    limit: int = Field(50, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+def page_of(items: QuerySet[Any] | Sequence[Any], page: PageIn) -> dict[str, Any]:
+    """A paged list's answer: `count` (all of them), `limit`, `offset` and this page's `items`.
+
+    A queryset is counted and sliced in the database."""
+    count = items.count() if isinstance(items, QuerySet) else len(items)
+    return {
+        "count": count,
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": list(items[page.offset : page.offset + page.limit]),
+    }
 
 
 def _field_of(location: list[Any] | tuple[Any, ...]) -> str:

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
-from salesalign.core.api import api_user
+from salesalign.core.api import PageIn, api_user, page_of
 from salesalign.core.exceptions import DomainError
 from salesalign.organization.models import OrgUnit
 from salesalign.performance.selectors import scorecards as selectors
@@ -144,16 +144,31 @@ def my_scorecards(request: HttpRequest) -> Any:
     ]
 
 
+class ScorecardPageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ScorecardOut]
+
+
 @router.get(
-    "/scorecards", response=list[ScorecardOut], summary="List a unit's scorecards of a period"
+    "/scorecards", response=ScorecardPageOut, summary="List a unit's scorecards of a period"
 )
-def unit_scorecards(request: HttpRequest, period_id: int, unit_id: int) -> Any:
-    """The cards of the people of a unit's subtree the caller may see (managers: their units)."""
+def unit_scorecards(request: HttpRequest, period_id: int, unit_id: int, page: Query[PageIn]) -> Any:
+    """The cards of the people of a unit's subtree the caller may see (managers: their units),
+    best first, a page at a time (`limit`, `offset`; `count` is of all)."""
     user = api_user(request)
-    page = selectors.unit_scorecards(user=user, period_pk=period_id, unit_pk=unit_id)
-    if page.period is None or page.unit is None or page.unit.pk != unit_id:
-        return []
-    return [_card(user, selectors.card_view(user, card)) for card in page.cards]
+    cards = selectors.unit_scorecards(
+        user=user, period_pk=period_id, unit_pk=unit_id, offset=page.offset, limit=page.limit
+    )
+    if cards.period is None or cards.unit is None or cards.unit.pk != unit_id:
+        return page_of([], page)
+    return {
+        "count": cards.count,
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": [_card(user, selectors.card_view(user, card)) for card in cards.cards],
+    }
 
 
 @router.get("/scorecards/{scorecard_id}", response=ScorecardOut, summary="Get a scorecard")

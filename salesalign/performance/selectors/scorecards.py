@@ -186,8 +186,9 @@ PEOPLE_IN_CHART = 40
 class UnitCards:
     """The cards of a unit's people for a period, and the data of its three charts.
 
-    `cards` is every card for the API, or the cards of `page` for the page; on the page each
-    card has `cells`: its KPI lines in the order of `kpi_keys` (None where it has no such KPI).
+    `cards` is the API's slice of them (`count` is of all), or the cards of `page` for the
+    page; on the page each card has `cells`: its KPI lines in the order of `kpi_keys` (None
+    where it has no such KPI).
     """
 
     period: EvaluationPeriod | None
@@ -195,6 +196,7 @@ class UnitCards:
     periods: list[EvaluationPeriod]
     units: list[OrgUnit]
     cards: list[Scorecard] = field(default_factory=list)
+    count: int = 0
     unit_card: Scorecard | None = None
     kpis: list[str] = field(default_factory=list)
     kpi_keys: list[str] = field(default_factory=list)
@@ -256,15 +258,20 @@ def _unit_card(user: Any, result: UnitCards) -> Scorecard | None:
     )
 
 
-def unit_scorecards(*, user: Any, period_pk: int | None, unit_pk: int | None) -> UnitCards:
-    """Every card of a unit's people (its subtree) for a period, with their lines (the API).
+def unit_scorecards(
+    *, user: Any, period_pk: int | None, unit_pk: int | None, offset: int = 0, limit: int = 50
+) -> UnitCards:
+    """The cards of a unit's people (its subtree) for a period, best first, with their lines:
+    `limit` of them from `offset`, and `count` of all (the API).
 
     A constant number of queries whatever the number of people.
     """
     result = _choose(user=user, period_pk=period_pk, unit_pk=unit_pk)
     if result.period is None or result.unit is None:
         return result
-    result.cards = list(_with_lines(_people_cards(user, result)))
+    people = _people_cards(user, result)
+    result.count = people.count()
+    result.cards = list(_with_lines(people)[offset : offset + limit])
     result.unit_card = _unit_card(user, result)
     return result
 

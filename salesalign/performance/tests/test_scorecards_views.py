@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Avg, Q
+from django.db.models import Avg, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -55,7 +55,8 @@ def test_a_salesperson_sees_their_own_card_only_once_published(cast):
     listed = client.get(
         "/api/v1/performance/scorecards", {"period_id": period.pk, "unit_id": cast.team.pk}
     ).json()
-    assert listed == []  # a salesperson lists no unit's cards, not even their own team's
+    # A salesperson lists no unit's cards, not even their own team's.
+    assert (listed["count"], listed["items"]) == (0, [])
 
 
 def test_leaderboards_show_a_salesperson_their_ranks(cast, settings):
@@ -271,6 +272,32 @@ def test_a_large_unit_is_paged_and_charted_by_sub_unit(cast):
         reverse("performance:scorecard_list"), {"period": period.pk, "unit": cast.other_team.pk}
     ).content.decode()
     assert 'data-by="person"' in team
+
+
+def test_the_api_pages_a_units_cards_best_first_in_as_many_queries_for_many(cast):
+    build(cast)
+    period = close_quarter(cast)
+    _cards_for_new_people(period, cast.team, 12, [("revenue", "80.00")], score="10.00")
+    client = cast.client_for("executive")
+    url = "/api/v1/performance/scorecards"
+    params = {"period_id": period.pk, "unit_id": cast.company.pk, "limit": 5}
+    cards = Scorecard.objects.filter(period=period, version=period.version, person__isnull=False)
+    best_first = list(
+        cards.order_by(F("total_score").desc(nulls_last=True), "person__name", "pk").values_list(
+            "pk", flat=True
+        )
+    )
+    first = client.get(url, params).json()
+    assert (first["count"], first["limit"], first["offset"]) == (len(best_first), 5, 0)
+    assert [card["id"] for card in first["items"]] == best_first[:5]
+    assert all(card["kpis"] for card in first["items"])
+    last = client.get(url, {**params, "offset": 10}).json()
+    assert [card["id"] for card in last["items"]] == best_first[10:15]
+    too_many = client.get(url, {**params, "limit": 1001})
+    assert too_many.status_code == 422 and "limit" in too_many.content.decode()
+    assert _count(client, url, {**params, "limit": 12}) == _count(
+        client, url, {**params, "limit": 2}
+    )
 
 
 def test_the_unit_page_reads_as_many_queries_for_many_people_as_for_few(cast):

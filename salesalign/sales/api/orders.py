@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ValidationError as PydanticValidationError
 
-from salesalign.core.api import api_user, error_body
+from salesalign.core.api import PageIn, api_user, error_body, page_of
 from salesalign.core.exceptions import DomainError
 from salesalign.organization.models import CustomerSegment, Person, Region
 from salesalign.sales import services
@@ -144,11 +144,9 @@ class CustomerPatchIn(Schema):
     is_active: bool | None = None
 
 
-class CustomerFilterIn(Schema):
+class CustomerFilterIn(PageIn):
     q: str = Field("", description="Matches code, name and English name.")
     active: bool | None = None
-    limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
 
 
 def _customer_fields(user: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -179,12 +177,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]) -> Any
     customers = exchange.customers_for_api(
         user=request.user, query=filters.q.strip(), active=filters.active
     )
-    return {
-        "count": customers.count(),
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": list(customers[filters.offset : filters.offset + filters.limit]),
-    }
+    return page_of(customers, filters)
 
 
 @router.get("/customers/{int:customer_id}", response=CustomerOut, summary="Get a customer")
@@ -364,15 +357,13 @@ class OrderPageOut(Schema):
     items: list[OrderOut]
 
 
-class OrderFilterIn(Schema):
+class OrderFilterIn(PageIn):
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     status: OrderStatus | None = None
     source: str = ""
     external_id: str = ""
     customer_code: str = ""
-    limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
 
 
 @router.get(
@@ -391,12 +382,7 @@ def order_list(request: HttpRequest, filters: Query[OrderFilterIn]) -> Any:
         external_id=filters.external_id,
         customer_code=filters.customer_code,
     )
-    return {
-        "count": orders.count(),
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": list(orders[filters.offset : filters.offset + filters.limit]),
-    }
+    return page_of(orders, filters)
 
 
 @router.get("/orders/{int:order_id}", response=OrderOut, summary="Get an order")
@@ -587,13 +573,11 @@ class SatisfactionResponseIn(Schema):
     external_id: str = Field("", max_length=80)
 
 
-class SatisfactionFilterIn(Schema):
+class SatisfactionFilterIn(PageIn):
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     scale: SurveyScale | None = None
     channel: SurveyChannel | None = None
-    limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
 
 
 def _answer_fields(user: Any, payload: SatisfactionResponseIn) -> dict[str, Any]:
@@ -622,12 +606,7 @@ def satisfaction_list(request: HttpRequest, filters: Query[SatisfactionFilterIn]
         scale=filters.scale or "",
         channel=filters.channel or "",
     )
-    return {
-        "count": responses.count(),
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": list(responses[filters.offset : filters.offset + filters.limit]),
-    }
+    return page_of(responses, filters)
 
 
 @router.get(

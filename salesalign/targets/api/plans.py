@@ -14,13 +14,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 
-from salesalign.core.api import api_user
+from salesalign.core.api import api_user, page_of
 from salesalign.targets.api.schemas import (
     CascadeOut,
     CascadeQuery,
     CompanyTargetIn,
+    DiffPageOut,
     DiffQuery,
-    DiffRowOut,
     LineOfSightOut,
     LineOfSightQuery,
     PlanDetailOut,
@@ -33,6 +33,7 @@ from salesalign.targets.api.schemas import (
     TargetDetailOut,
     TargetFilters,
     TargetOut,
+    TargetPageOut,
     finding_out,
     step_out,
 )
@@ -120,8 +121,9 @@ def plan_replan(request: HttpRequest, plan_id: int, payload: ReplanIn) -> Any:
 
 @router.get(
     "/plans/{plan_id}/diff",
-    response=list[DiffRowOut],
+    response=DiffPageOut,
     summary="Compare two versions of a year, slice by slice",
+    description="A page of the slices (`limit`, `offset`; `count` is of all).",
 )
 def plan_diff(request: HttpRequest, plan_id: int, query: Query[DiffQuery]) -> Any:
     user = api_user(request)
@@ -131,7 +133,9 @@ def plan_diff(request: HttpRequest, plan_id: int, query: Query[DiffQuery]) -> An
         after=selectors.plan_get(user=user, pk=plan_id),
         only_changed=query.only_changed,
     )
-    return [{**row.__dict__, "change": row.change} for row in rows]
+    answer = page_of(rows, query)
+    answer["items"] = [{**row.__dict__, "change": row.change} for row in answer["items"]]
+    return answer
 
 
 @router.post(
@@ -187,11 +191,12 @@ def seasonality_derive(request: HttpRequest, plan_id: int, payload: SeasonalityD
 # --- targets -----------------------------------------------------------------------------
 
 
-@router.get("/plans/{plan_id}/targets", response=list[TargetOut], summary="List a plan's targets")
+@router.get("/plans/{plan_id}/targets", response=TargetPageOut, summary="List a plan's targets")
 def target_list(request: HttpRequest, plan_id: int, filters: Query[TargetFilters]) -> Any:
-    """The targets the caller may see, filtered by metric, unit, person, parent or dimension."""
+    """The targets the caller may see, filtered by metric, unit, person, parent or dimension,
+    a page at a time (`limit`, `offset`; `count` is of all)."""
     user = api_user(request)
-    return selectors.target_list(
+    targets = selectors.target_list(
         user=user,
         plan=selectors.plan_get(user=user, pk=plan_id),
         metric=filters.metric,
@@ -203,6 +208,7 @@ def target_list(request: HttpRequest, plan_id: int, filters: Query[TargetFilters
         region_id=filters.region,
         segment_id=filters.segment,
     )
+    return page_of(targets, filters)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from salesalign.core.api import PageIn
 from salesalign.core.choices import Metric
 from salesalign.engines.allocation import Method
 from salesalign.engines.reasonableness import Finding
@@ -126,6 +127,13 @@ class TargetOut(Schema):
         return bool(obj.kind.is_level)
 
 
+class TargetPageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[TargetOut]
+
+
 class MonthOut(Schema):
     month: int
     value: Decimal | None
@@ -173,6 +181,13 @@ class DiffRowOut(Schema):
     change: Decimal | None
 
 
+class DiffPageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[DiffRowOut]
+
+
 class SeasonalityIn(Schema):
     metric: Metric | Literal[""] = ""
     product_line_id: int | None = None
@@ -196,7 +211,7 @@ class SeasonalityOut(Schema):
     details: dict[str, Any]
 
 
-class TargetFilters(Schema):
+class TargetFilters(PageIn):
     metric: Metric | None = None
     unit: int | None = None
     person: int | None = None
@@ -456,6 +471,6 @@ class CascadeQuery(Schema):
     metric: Metric | None = None
 
 
-class DiffQuery(Schema):
+class DiffQuery(PageIn):
     other: int = Field(..., description="The other version's plan id.")
     only_changed: bool = True
