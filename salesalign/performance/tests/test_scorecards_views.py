@@ -239,7 +239,7 @@ def test_a_large_unit_is_paged_and_charted_by_sub_unit(cast):
     assert people > 60
     assert f"{people} people, best first." in first
     assert first.count("<tr data-person=") == 50
-    assert 'id="scorecard-pages"' in first and "1 / 2" in first
+    assert 'id="scorecard-pages"' in first and "Page 1 of 2" in first
     # The next page keeps the period and the unit chosen.
     assert f'href="?period={period.pk}&amp;unit={cast.company.pk}&amp;page=2"' in first
     second = client.get(reverse("performance:scorecard_list"), {**params, "page": 2})

@@ -173,6 +173,26 @@ def test_the_order_list_filters_by_dates_status_customer_salesperson_and_product
     assert ids_listed(client.get(LIST, {"product_line": hardware.pk})) == {"A-2"}
 
 
+def test_the_order_list_pages_by_fifty_and_its_pager_keeps_the_filter(cast, world):
+    for number in range(52):
+        make_order(
+            external_id=f"P-{number:02}",
+            customer=world.acme,
+            salespeople=cast.salesperson,
+            product_line=world.product_line,
+            ordered_on=datetime.date(2024, 6, 1),
+        )
+    client = cast.client_for("admin")
+    first = client.get(LIST, {"date_from": "2024-06-01"})
+    html = first.content.decode()
+    assert len(ids_listed(first)) == 50
+    assert "Page 1 of 2" in html
+    assert 'href="?date_from=2024-06-01&amp;page=2"' in html
+    second = client.get(LIST, {"date_from": "2024-06-01", "page": 2})
+    assert ids_listed(second) == {"P-00", "P-01"}  # newest first: the oldest ids come last
+    assert 'href="?date_from=2024-06-01&amp;page=1"' in second.content.decode()
+
+
 def test_the_order_list_keeps_a_constant_query_count_as_orders_grow(
     cast, world, django_assert_max_num_queries
 ):

@@ -49,12 +49,9 @@ from salesalign.sales.selectors import records as selectors
 ROWS_PER_PAGE = 50
 
 
-def _page(request: HttpRequest, rows: Any) -> tuple[Any, str]:
-    """One page of `rows`, and the query string of the filters (without the page number)."""
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+def _page(request: HttpRequest, rows: Any) -> Any:
+    """One page of `rows` (the pager's links keep the filters: `core/_pager.html`)."""
+    return Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
 
 
 def _refuse(error: NotAllowed) -> PermissionDenied:
@@ -82,7 +79,7 @@ def customer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Customers the viewer may see: search by code or name, filters, 50 to a page."""
     form = CustomerFilterForm(request.GET, user=request.user)
     customers = selectors.customer_search(user=request.user, **form.search_arguments())
-    page, querystring = _page(request, customers)
+    page = _page(request, customers)
     return render(
         request,
         "sales/customer_list.html",
@@ -90,7 +87,6 @@ def customer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "customers": page.object_list,
-            "querystring": querystring,
             "can_enter": selectors.may_enter_sales(request.user),
         },
     )
@@ -215,7 +211,7 @@ def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Orders the viewer may see: filters, totals, credited people, 50 to a page."""
     form = OrderFilterForm(request.GET, user=request.user)
     orders = selectors.order_search(user=request.user, **form.search_arguments())
-    page, querystring = _page(request, orders)
+    page = _page(request, orders)
     return render(
         request,
         "sales/order_list.html",
@@ -223,7 +219,6 @@ def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "orders": page.object_list,
-            "querystring": querystring,
             "can_enter": selectors.may_enter_sales(request.user),
         },
     )
@@ -434,7 +429,7 @@ def satisfaction_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Answers the viewer may see, with their count and average, 50 to a page."""
     form = SatisfactionFilterForm(request.GET, user=request.user)
     responses = selectors.satisfaction_search(user=request.user, **form.search_arguments())
-    page, querystring = _page(request, responses)
+    page = _page(request, responses)
     return render(
         request,
         "sales/satisfaction_list.html",
@@ -443,7 +438,6 @@ def satisfaction_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page_obj": page,
             "responses": page.object_list,
             "summary": selectors.satisfaction_summary(responses),
-            "querystring": querystring,
             "can_enter": selectors.may_enter_sales(request.user),
         },
     )
