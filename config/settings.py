@@ -241,6 +241,8 @@ FISCAL_YEAR_START_MONTH = int(os.environ.get("FISCAL_YEAR_START_MONTH", "1"))
 LEADERBOARDS_ENABLED = env_bool("LEADERBOARDS_ENABLED", False)
 # A choice of more people than this is searched as one types, not sent whole with the form.
 PEOPLE_SELECT_LIMIT = int(os.environ.get("PEOPLE_SELECT_LIMIT", "200"))
+# A select of more choices than this (units, dimension values, people) gets a search box.
+SEARCHABLE_SELECT_FROM = int(os.environ.get("SEARCHABLE_SELECT_FROM", "30"))
 # Weekly targets: "" (none), "days" (a month's target spread over its weeks by calendar days)
 # or "weekdays" (by Monday–Friday only).
 TARGET_WEEKS = os.environ.get("TARGET_WEEKS", "").strip().lower()

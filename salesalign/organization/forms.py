@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesalign.core.choices import Role
+from salesalign.core.widgets import SearchableSelect
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.organization.selectors import (
     PERSON_SORTS,
@@ -59,7 +60,9 @@ class DateInput(forms.DateInput):
 
 
 class TreeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A select over a tree, each entry indented by its depth."""
+    """A select over a tree, each entry indented by its depth (searchable when long)."""
+
+    widget = SearchableSelect
 
     def label_from_instance(self, obj: Any) -> str:
         return "\u2003" * (obj.depth - 1) + f"{obj.display_name} ({obj.code})"

@@ -1,23 +1,25 @@
 """A select of people that stays light at any size.
 
-Up to `settings.PEOPLE_SELECT_LIMIT` choices it is a plain `<select>`. Above, a
-company of thousands would send every person to every form: it renders only the
-empty choice and the chosen people, and marks itself for `core/people-select.js`,
-which searches the rest on the server (`organization:person_search`) as the user
-types. The field validates against all of its choices either way.
+Up to `settings.PEOPLE_SELECT_LIMIT` choices it is a `<select>` of them all (searched
+in the page when long: `SearchableSelect`). Above, a company of thousands would send
+every person to every form: it renders only the empty choice and the chosen people,
+and marks itself for `core/selects.js`, which searches the rest on the server
+(`organization:person_search`) as the user types. The field validates against all of
+its choices either way.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 
+from salesalign.core.widgets import SEARCHABLE, SearchableSelect
 
-class PeopleSelect(forms.Select):
+
+class PeopleSelect(SearchableSelect):
     """A `<select>` of people (values are person ids) that searches when there are many."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
@@ -53,5 +55,6 @@ class PeopleSelect(forms.Select):
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         if self.searching:
+            context["widget"]["attrs"].pop(SEARCHABLE, None)  # the server searches, not the page
             context["widget"]["attrs"]["data-people-search"] = reverse("organization:person_search")
         return context

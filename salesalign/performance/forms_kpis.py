@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from salesalign.core.choices import Role
+from salesalign.core.widgets import SearchableSelect
 from salesalign.organization.models import OrgUnit
 from salesalign.performance.choices import KpiDirection, KpiKind, KpiUnit
 from salesalign.performance.forms import SELECT, TEXT
@@ -103,7 +104,7 @@ class PlanForm(forms.Form):
         label=gettext_lazy("Unit"),
         queryset=OrgUnit.objects.order_by("path"),
         required=False,
-        widget=forms.Select(attrs=SELECT),
+        widget=SearchableSelect(attrs=SELECT),
         help_text=gettext_lazy("Applies to the people of this unit and the units below it."),
     )
     valid_from = forms.DateField(

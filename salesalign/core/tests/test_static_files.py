@@ -24,7 +24,7 @@ def test_the_api_docs_and_vendored_assets_are_collected_without_redoc(collected)
     names = {path.relative_to(collected).as_posix() for path in collected.rglob("*")}
     assert "ninja/swagger-ui-bundle.js" in names  # the API docs page
     assert "vendor/tom-select/js/tom-select.complete.min.js" in names
-    assert "core/people-select.js" in names
+    assert "core/selects.js" in names
     assert not [name for name in names if "redoc" in name]
 
 

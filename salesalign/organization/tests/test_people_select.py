@@ -39,7 +39,7 @@ def test_many_people_send_only_the_chosen_one_and_search_the_rest(cast, settings
     assert f'data-people-search="{SEARCH}"' in tag
     assert all(value in {"", str(cast.admin.pk)} for value in values)  # empty, or the default
     assert str(cast.other_salesperson.pk) not in values
-    assert "core/people-select.js" in html and "tom-select.complete.min.js" in html
+    assert "core/selects.js" in html and "tom-select.complete.min.js" in html
     # A person found by the search (so not in the page) is still a valid choice.
     response = client.post(
         NEW_CUSTOMER,

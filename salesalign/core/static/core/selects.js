@@ -1,0 +1,49 @@
+// Selects that search (Tom Select):
+// - a long select (core/widgets.py: SearchableSelect, the `searchable` filter) filters its
+//   own options as one types;
+// - the people select of a large company (organization/widgets.py: PeopleSelect) holds only
+//   the chosen person, and asks the server for the people matching what is typed.
+(function () {
+  "use strict";
+  function searchPeople(select) {
+    var url = select.getAttribute("data-people-search");
+    new TomSelect(select, {
+      valueField: "value",
+      labelField: "text",
+      searchField: ["text"],
+      maxOptions: 20,
+      closeAfterSelect: true,
+      loadThrottle: 250,
+      shouldLoad: function (query) { return query.trim().length > 0; },
+      load: function (query, done) {
+        fetch(url + "?q=" + encodeURIComponent(query), {
+          credentials: "same-origin",
+          headers: { "Accept": "application/json" }
+        })
+          .then(function (response) { return response.ok ? response.json() : []; })
+          .then(done)
+          .catch(function () { done(); });
+      }
+    });
+  }
+  function searchOptions(select) {
+    new TomSelect(select, {
+      maxOptions: null,          // every match, not the first 50
+      closeAfterSelect: true,
+      allowEmptyOption: true,
+      sortField: [{ field: "$order" }, { field: "$score" }]  // keep the tree's order
+    });
+  }
+  function enhance(root) {
+    if (typeof TomSelect === "undefined") { return; }
+    root.querySelectorAll("select[data-people-search], select[data-searchable]").forEach(
+      function (select) {
+        if (select.tomselect) { return; }
+        if (select.hasAttribute("data-people-search")) { searchPeople(select); }
+        else { searchOptions(select); }
+      }
+    );
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+})();

@@ -1,0 +1,39 @@
+"""A `<select>` that offers a search box when it is long.
+
+Up to `settings.SEARCHABLE_SELECT_FROM` choices it is a plain `<select>`. Above, it is
+marked `data-searchable` and `core/selects.js` turns it into a Tom Select that filters its
+own options as one types: a unit picked among a thousand, or a person among two hundred,
+by any part of the name or code (a browser's own select only jumps by the first letters,
+and a tree's indented labels all start alike). Without JavaScript it stays a plain select.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sized
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.forms.models import ModelChoiceIterator
+
+SEARCHABLE = "data-searchable"
+
+
+def is_long(choices: Iterable[Any]) -> bool:
+    """More than `SEARCHABLE_SELECT_FROM` choices (a queryset's are counted in the database)."""
+    limit = settings.SEARCHABLE_SELECT_FROM
+    if isinstance(choices, ModelChoiceIterator):
+        return bool(choices.queryset.order_by()[limit : limit + 1].exists())
+    if isinstance(choices, Sized):
+        return len(choices) > limit
+    return sum(1 for _choice in choices) > limit
+
+
+class SearchableSelect(forms.Select):
+    """A select whose long lists of choices are searched in the page."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if is_long(self.choices):
+            context["widget"]["attrs"][SEARCHABLE] = ""
+        return context
