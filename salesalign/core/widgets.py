@@ -9,7 +9,7 @@ and a tree's indented labels all start alike). Without JavaScript it stays a pla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sized
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -19,14 +19,18 @@ from django.forms.models import ModelChoiceIterator
 SEARCHABLE = "data-searchable"
 
 
-def is_long(choices: Iterable[Any]) -> bool:
-    """More than `SEARCHABLE_SELECT_FROM` choices (a queryset's are counted in the database)."""
-    limit = settings.SEARCHABLE_SELECT_FROM
+def more_than(choices: Iterable[Any], limit: int) -> bool:
+    """More than `limit` choices, the empty one not counted (a queryset's are counted in the
+    database). A choice is a (value, label) pair, or an object (a unit) in a template."""
     if isinstance(choices, ModelChoiceIterator):
         return bool(choices.queryset.order_by()[limit : limit + 1].exists())
-    if isinstance(choices, Sized):
-        return len(choices) > limit
-    return sum(1 for _choice in choices) > limit
+    values = (choice[0] if isinstance(choice, tuple) else choice for choice in choices)
+    return sum(1 for value in values if value != "") > limit
+
+
+def is_long(choices: Iterable[Any]) -> bool:
+    """More than `SEARCHABLE_SELECT_FROM` choices: searched in the page."""
+    return more_than(choices, settings.SEARCHABLE_SELECT_FROM)
 
 
 class SearchableSelect(forms.Select):

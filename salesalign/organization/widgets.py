@@ -16,7 +16,7 @@ from django.conf import settings
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 
-from salesalign.core.widgets import SEARCHABLE, SearchableSelect
+from salesalign.core.widgets import SEARCHABLE, SearchableSelect, more_than
 
 
 class PeopleSelect(SearchableSelect):
@@ -26,15 +26,8 @@ class PeopleSelect(SearchableSelect):
         super().__init__(attrs)
         self.searching = False
 
-    def _many(self) -> bool:
-        limit = settings.PEOPLE_SELECT_LIMIT
-        choices = self.choices
-        if isinstance(choices, ModelChoiceIterator):
-            return bool(choices.queryset.order_by()[limit : limit + 1].exists())
-        return sum(1 for key, _label in choices if key != "") > limit
-
     def optgroups(self, name: str, value: list[str], attrs: dict[str, Any] | None = None) -> Any:
-        self.searching = self._many()
+        self.searching = more_than(self.choices, settings.PEOPLE_SELECT_LIMIT)
         if not self.searching:
             return super().optgroups(name, value, attrs)
         chosen = {str(item) for item in value if item not in (None, "")}
