@@ -53,6 +53,14 @@ class Scope:
                 condition |= Q(**{f"{unit_field}__path__startswith": path})
         return condition
 
+    def units(self) -> Any:
+        """The ids of the units of the scope's subtrees, as a subquery (none: no subtree)."""
+        org_unit = apps.get_model("organization", "OrgUnit")
+        condition = Q(pk__in=[])
+        for path in self.unit_paths:
+            condition |= Q(path__startswith=path)
+        return org_unit.objects.filter(condition).values("pk")
+
 
 NO_SCOPE = Scope(everything=False, person_id=None, unit_paths=())
 

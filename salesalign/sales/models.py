@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from salesalign.core.models import BilingualNameModel, TimeStampedModel
@@ -87,10 +87,12 @@ class OrderQuerySet(models.QuerySet["Order"]):
             return self.none()
         if scope.everything:
             return self
-        credits = OrderCredit.objects.filter(order=OuterRef("pk")).filter(
-            scope.q(person_field="salesperson", unit_field="unit")
-        )
-        return self.filter(Exists(credits))
+        # The orders of the credits in scope, found through the credits' (salesperson, order)
+        # and (unit, order) indexes: a manager's count reads their orders, not every order.
+        credited = Q(unit__in=scope.units())
+        if scope.person_id is not None:
+            credited |= Q(salesperson_id=scope.person_id)
+        return self.filter(pk__in=OrderCredit.objects.filter(credited).values("order_id"))
 
 
 class Order(TimeStampedModel):
@@ -201,9 +203,12 @@ class OrderLine(models.Model):
 class OrderCredit(models.Model):
     """Who is credited for an order, with their share; the unit is theirs on the order date."""
 
-    # Credits are read by order (the unique (order, salesperson) index); who sold what is read
-    # from the facts. Indexes by salesperson and unit would serve only the rare delete of a
-    # person or a unit, and cost every imported order two B-tree inserts at random places.
+    # Credits are read by order (the unique (order, salesperson) index), and by salesperson
+    # and by unit for the orders a salesperson or a manager may see (`Order.visible_to`): the
+    # (salesperson, order) and (unit, order) indexes below. Without them a manager's order
+    # list counted its orders by testing every order of the company (0.7 s at a million
+    # orders). New orders' ids grow, so each credit lands at the end of its person's and its
+    # unit's run in those indexes: they cost an import 1–3 %.
     order = models.ForeignKey(
         Order,
         verbose_name=_("order"),
@@ -241,6 +246,10 @@ class OrderCredit(models.Model):
                 condition=Q(share__gt=0) & Q(share__lte=SHARE_SCALE),
                 name="order_credit_share_in_range",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["salesperson", "order"], name="sales_credit_person_orders"),
+            models.Index(fields=["unit", "order"], name="sales_credit_unit_orders"),
         ]
 
     def __str__(self) -> str:

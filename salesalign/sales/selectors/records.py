@@ -191,11 +191,12 @@ def order_search(
     if status:
         orders = orders.filter(status=status)
     if customer:
-        orders = orders.filter(
-            Q(customer__code__iexact=customer)
-            | Q(customer__name__icontains=customer)
-            | Q(customer__name_en__icontains=customer)
+        # The matching customers first, then their orders through (customer, ordered_on): a
+        # join would test the customer of every order the user may see.
+        matching = Customer.objects.filter(
+            Q(code__iexact=customer) | Q(name__icontains=customer) | Q(name_en__icontains=customer)
         )
+        orders = orders.filter(customer__in=matching.values("pk"))
     if salesperson is not None:
         orders = orders.filter(
             Exists(OrderCredit.objects.filter(order=OuterRef("pk"), salesperson=salesperson))

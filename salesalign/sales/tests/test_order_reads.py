@@ -1,0 +1,36 @@
+"""How the orders someone may see are read: through the credits' salesperson and unit
+indexes, never by testing every order of the company (the plans SQLite picks)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from salesalign.sales.models import Order
+from salesalign.sales.selectors import records
+from salesalign.sales.tests.views_world import ORDERS_SEEN, build_world
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "sqlite",
+        reason="PostgreSQL plans by table statistics: a test's few rows are scanned whole",
+    ),
+]
+
+
+def test_a_managers_orders_are_found_through_the_credit_indexes(cast):
+    build_world(cast)
+    visible = Order.objects.visible_to(cast.manager.user)
+    plan = visible.values("pk").explain()
+    assert "sales_credit_unit_orders" in plan and "sales_credit_person_orders" in plan
+    assert "SCAN sales_order" not in plan
+    assert set(visible.values_list("external_id", flat=True)) == ORDERS_SEEN["manager"]
+
+
+def test_orders_of_a_customer_are_found_through_the_customer_not_every_order(cast):
+    world = build_world(cast)
+    found = records.order_search(user=cast.admin.user, customer="acme")
+    plan = found.explain()
+    assert "SCAN sales_order" not in plan
+    assert {order.customer_id for order in found} == {world.acme.pk}
