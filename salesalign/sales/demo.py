@@ -14,8 +14,10 @@ Its shape, so the pages have something to show:
   `settings.DEMO_ORDER_LINES` or the environment variable ``DEMO_ORDER_LINES`` change
   the volume; the number of customers follows it);
 - customers in one province and segment each, owned by a salesperson of the team
-  whose territory it is; customers found before the window have an opening order
-  before it, others are won during it, some are lost;
+  whose territory it is, who was there when the customer was won (the newer ones more
+  often); a newcomer or a transfer takes over one account on arrival; customers found
+  before the window have an opening order before it, others are won during it, some
+  are lost;
 - seasonality: the Spring Festival dip in February, pushes at the end of each
   quarter and of the year (government customers spend their budget in December);
 - different growth per product line (cloud and AI software grow, cameras shrink)
@@ -477,6 +479,26 @@ def _customer_name(
     raise AssertionError("ran out of customer names")  # pragma: no cover
 
 
+def _winner(rng: random.Random, staff: Staff, team: str, day: date) -> str | None:
+    """Whose account a customer the team wins on `day` is: one of its salespeople selling
+    then, the newer in the team likelier (managers hand new leads to those still building
+    their book).
+
+    Before, every customer was drawn among all who ever sold for the team, so a new hire
+    was handed on their first day every customer drawn for them: they sold five times
+    their ramped target while the colleagues who had served those customers fell to a
+    tenth of theirs."""
+    candidates: list[tuple[str, float]] = []
+    for number in staff.teams[team]:
+        seller = staff.sellers[number]
+        arrived = next(start for start, joined in seller.teams if joined == team)
+        if seller.employed_on(day) and seller.team_on(day) == team:
+            candidates.append((number, 1 / (1 + (day - arrived).days / 365)))
+    if not candidates:
+        return None
+    return rng.choices([number for number, _ in candidates], [w for _, w in candidates])[0]
+
+
 def plan_customers(
     rng: random.Random,
     staff: Staff,
@@ -504,14 +526,14 @@ def plan_customers(
         homes = {seller: home[index % len(home)] for index, seller in enumerate(members)}
         for _index in range(max(2, round(count * weight / total))):
             number += 1
-            primary = rng.choice(members)
-            province = homes[primary] if rng.random() < 0.8 else rng.choice(away)
-            segment = _weighted(rng, segments)
-            name, name_en = _customer_name(rng, province, segment, taken)
             if rng.random() < EXISTING_SHARE:
                 since = window_start - timedelta(days=rng.randint(1, 365))
             else:
                 since = window_start + timedelta(days=int(window_days * rng.random() ** 0.8))
+            primary = _winner(rng, staff, team, since) or rng.choice(members)
+            province = homes[primary] if rng.random() < 0.8 else rng.choice(away)
+            segment = _weighted(rng, segments)
+            name, name_en = _customer_name(rng, province, segment, taken)
             lost_on = None
             if rng.random() < LOST_SHARE:
                 start = max(since, window_start) + timedelta(days=120)
@@ -544,6 +566,28 @@ def plan_customers(
                     products=products,
                 )
             )
+    # Whoever joined a team in the window took over one of its active accounts on arrival:
+    # a new hire one of them, a transfer its largest (so that the demo shows them selling
+    # for the new team).
+    for employee, seller in staff.sellers.items():
+        arrivals = [(arrived, team, True) for arrived, team in seller.teams[1:]]
+        if seller.hired > window_start:
+            arrivals.append((seller.hired, seller.teams[0][1], False))
+        for arrived, team, transfer in arrivals:
+            active = [
+                index
+                for index, customer in enumerate(customers)
+                if customer.team == team
+                and customer.since < arrived
+                and (customer.lost_on is None or customer.lost_on > arrived)
+            ]
+            if not active or any(customers[index].primary == employee for index in active):
+                continue
+            if transfer:
+                account = max(active, key=lambda index: customers[index].size)
+            else:
+                account = rng.choice(active)
+            customers[account] = replace(customers[account], primary=employee)
     return customers
 
 
