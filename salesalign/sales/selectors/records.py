@@ -198,9 +198,9 @@ def order_search(
         )
         orders = orders.filter(customer__in=matching.values("pk"))
     if salesperson is not None:
-        orders = orders.filter(
-            Exists(OrderCredit.objects.filter(order=OuterRef("pk"), salesperson=salesperson))
-        )
+        # Through the credits' (salesperson, order) index, like the visibility rule.
+        credited = OrderCredit.objects.filter(salesperson=salesperson).values("order_id")
+        orders = orders.filter(pk__in=credited)
     if product_line is not None:
         orders = orders.filter(
             Exists(

@@ -34,3 +34,15 @@ def test_orders_of_a_customer_are_found_through_the_customer_not_every_order(cas
     plan = found.explain()
     assert "SCAN sales_order" not in plan
     assert {order.customer_id for order in found} == {world.acme.pk}
+
+
+def test_orders_filtered_by_a_salesperson_are_found_through_their_credits(cast):
+    build_world(cast)
+    found = records.order_search(user=cast.admin.user, salesperson=cast.other_salesperson)
+    plan = found.explain()
+    assert "sales_credit_person_orders" in plan and "SCAN sales_order" not in plan
+    credited = {
+        order.external_id
+        for order in Order.objects.filter(credits__salesperson=cast.other_salesperson)
+    }
+    assert credited and {order.external_id for order in found} == credited
