@@ -66,3 +66,12 @@ def test_people_searched_on_the_server_are_not_searched_in_the_page_too(cast, se
     settings.PEOPLE_SELECT_LIMIT = 1
     tag = select_tag(cast.client_for("admin").get(NEW_CUSTOMER).content.decode(), "owner")
     assert "data-people-search" in tag and "data-searchable" not in tag
+
+
+def test_a_search_that_finds_nothing_says_so_in_the_pages_language(cast):
+    client = cast.client_for("admin")
+    english = client.get(NEW_CUSTOMER, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-no-results="Nothing matches."' in english
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(NEW_CUSTOMER, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-no-results="没有匹配的结果。"' in chinese

@@ -5,6 +5,13 @@
 //   the chosen person, and asks the server for the people matching what is typed.
 (function () {
   "use strict";
+  // What a search that finds nothing says, in the page's language (base.html).
+  var render = {
+    no_results: function (data, escape) {
+      var text = document.documentElement.getAttribute("data-no-results") || "Nothing matches.";
+      return '<div class="no-results">' + escape(text) + "</div>";
+    }
+  };
   function searchPeople(select) {
     var url = select.getAttribute("data-people-search");
     new TomSelect(select, {
@@ -15,6 +22,7 @@
       closeAfterSelect: true,
       loadThrottle: 250,
       shouldLoad: function (query) { return query.trim().length > 0; },
+      render: render,
       load: function (query, done) {
         fetch(url + "?q=" + encodeURIComponent(query), {
           credentials: "same-origin",
@@ -31,6 +39,7 @@
       maxOptions: null,          // every match, not the first 50
       closeAfterSelect: true,
       allowEmptyOption: true,
+      render: render,
       sortField: [{ field: "$order" }, { field: "$score" }]  // keep the tree's order
     });
   }
