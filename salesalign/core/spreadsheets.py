@@ -19,9 +19,10 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.utils.functional import Promise
@@ -438,8 +439,28 @@ def _safe_cell(value: Any) -> Cell:
     return value  # type: ignore[no-any-return]
 
 
+#: Rows an Excel worksheet holds, its header included.
+EXCEL_MAX_ROWS = 1_048_576
+
+
+class SheetTooLarge(DomainError):
+    """More rows than an Excel worksheet holds."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "An Excel sheet holds at most %(rows)s rows, and this export has more. "
+                "Download it as CSV, or export one source at a time."
+            )
+            % {"rows": f"{EXCEL_MAX_ROWS:,}"},
+            code="too_large",
+        )
+
+
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
-    """Write sheets to an XLSX workbook; text cells are neutralised, dates get a date format."""
+    """Write sheets to an XLSX workbook; text cells are neutralised, dates get a date format.
+
+    `SheetTooLarge` when a sheet has more rows than Excel holds (the file would not open)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -458,7 +479,10 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
             cell.font = bold
             header_cells.append(cell)
         worksheet.append(header_cells)
-        for row in sheet.rows:
+        for number, row in enumerate(sheet.rows, start=2):
+            if number > EXCEL_MAX_ROWS:
+                worksheet.close()  # ends the sheet's temporary file before the workbook goes
+                raise SheetTooLarge()
             cells = []
             for value in row:
                 safe = _safe_cell(value)
@@ -484,12 +508,24 @@ def _column_letter(index: int) -> str:
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     """Write a CSV in UTF-8 with a BOM (Excel then shows Chinese correctly); text is neutralised."""
+    return b"".join(csv_chunks(header, rows))
+
+
+def csv_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[Cell]], *, rows_per_chunk: int = 2000
+) -> Iterator[bytes]:
+    """The CSV of `write_csv` as it is written, a few thousand rows at a time (a download of
+    any size streams in bounded memory)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_csv_text(title) for title in header])
-    for row in rows:
-        writer.writerow([_csv_text(value) for value in row])
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    remaining = iter(rows)
+    while batch := list(islice(remaining, rows_per_chunk)):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([_csv_text(value) for value in row] for row in batch)
+        yield buffer.getvalue().encode("utf-8")
 
 
 def _csv_text(value: Any) -> str:

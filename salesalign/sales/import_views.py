@@ -9,18 +9,23 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from salesalign.core.downloads import CSV_TYPE, EXPORT_FORMATS, XLSX_TYPE, attachment_response
+from salesalign.core.downloads import (
+    EXPORT_FORMATS,
+    XLSX_TYPE,
+    attachment_response,
+    sheet_download,
+)
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch
 from salesalign.core.roles import is_admin
-from salesalign.core.spreadsheets import Sheet, write_csv, write_xlsx
+from salesalign.core.spreadsheets import write_xlsx
 from salesalign.core.types import AuthenticatedHttpRequest
 from salesalign.sales import importing, importing_records
 from salesalign.sales.import_forms import ImportMappingForm, ImportUploadForm
@@ -30,16 +35,6 @@ def _require_importer(request: AuthenticatedHttpRequest) -> None:
     # The import is an admin tool, not someone's record: others get 403, not 404.
     if not is_admin(request.user):
         raise PermissionDenied(_("Only administrators may import sales data."))
-
-
-def _sheet_response(sheet: Sheet, fmt: str, stem: str) -> HttpResponse:
-    if fmt == "xlsx":
-        return attachment_response(
-            write_xlsx([sheet]), file_name=f"{stem}.xlsx", content_type=XLSX_TYPE
-        )
-    return attachment_response(
-        write_csv(sheet.header, sheet.rows), file_name=f"{stem}.csv", content_type=CSV_TYPE
-    )
 
 
 def _batch_or_404(
@@ -195,18 +190,26 @@ def import_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def import_errors_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+def import_errors_download(
+    request: AuthenticatedHttpRequest, pk: int, fmt: str
+) -> HttpResponseBase:
     """The error report of an import, as CSV or XLSX."""
     _require_importer(request)
     if fmt not in EXPORT_FORMATS:
         raise Http404
     batch = _batch_or_404(request, pk)
     stem = re.sub(r"\.[A-Za-z0-9]+$", "", batch.file_name) or "import"
-    return _sheet_response(importing.error_report_sheet(batch), fmt, f"{stem}-errors")
+    return sheet_download(
+        request,
+        importing.error_report_sheet(batch),
+        fmt,
+        f"{stem}-errors",
+        refused_url=reverse("sales:import_preview", args=[batch.pk]),
+    )
 
 
 @require_GET
-def import_template(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpResponse:
+def import_template(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpResponseBase:
     """The import template of a kind: XLSX with the columns and notes on them, or CSV with the header."""
     _require_importer(request)
     spec = importing_records.BY_SLUG.get(kind)
@@ -218,11 +221,11 @@ def import_template(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> H
         return attachment_response(
             write_xlsx(sheets), file_name=f"{stem}.xlsx", content_type=XLSX_TYPE
         )
-    return _sheet_response(sheets[0], fmt, stem)
+    return sheet_download(request, sheets[0], fmt, stem, refused_url=reverse("sales:import_start"))
 
 
 @require_GET
-def order_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+def order_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
     """The orders the viewer may see (`?source=`: of one source), in the columns of the import:
     it re-imports unchanged under that source."""
     if fmt not in EXPORT_FORMATS:
@@ -231,16 +234,23 @@ def order_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     stamp = timezone.localdate().strftime("%Y%m%d")
     named = re.sub(r"[^\w.-]+", "_", source)  # a source in the file name, never a path
     stem = f"orders-{named}-{stamp}" if source else f"orders-{stamp}"
-    return _sheet_response(importing.order_sheet(user=request.user, source=source), fmt, stem)
+    sheet = importing.order_sheet(user=request.user, source=source)
+    lines = importing.order_line_count(user=request.user, source=source) if fmt == "xlsx" else 0
+    return sheet_download(
+        request, sheet, fmt, stem, refused_url=reverse("sales:import_start"), rows_at_least=lines
+    )
 
 
 @require_GET
-def customer_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+def customer_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
     """The customers the viewer may see."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return _sheet_response(importing.customer_sheet(user=request.user), fmt, f"customers-{stamp}")
+    sheet = importing.customer_sheet(user=request.user)
+    return sheet_download(
+        request, sheet, fmt, f"customers-{stamp}", refused_url=reverse("sales:import_start")
+    )
 
 
 def _mapping_form(batch: ImportBatch, data: Any = None) -> ImportMappingForm:

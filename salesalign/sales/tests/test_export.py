@@ -13,6 +13,7 @@ from salesalign.sales.tests.import_helpers import (
     check,
     commit,
     csv_file,
+    downloaded,
     snapshot,
 )
 
@@ -57,7 +58,7 @@ def test_each_member_of_the_cast_exports_only_the_orders_they_may_see(orders):
         "outsider": set(),
     }
     for who, ids in expected.items():
-        assert order_ids(export(orders, who).content) == ids, who
+        assert order_ids(downloaded(export(orders, who))) == ids, who
 
 
 def test_each_member_exports_only_the_customers_they_may_see(orders):
@@ -69,28 +70,28 @@ def test_each_member_exports_only_the_customers_they_may_see(orders):
         "other_salesperson": {"C003"},
         "outsider": set(),
     }.items():
-        content = export(orders, who, what="customer_export").content
+        content = downloaded(export(orders, who, what="customer_export"))
         assert {row.cells[0] for row in read_csv(content).rows} == codes, who
 
 
 def test_text_that_could_be_a_formula_is_neutralised_in_csv_and_xlsx(orders):
-    csv_text = export(orders, "admin").content.decode("utf-8-sig")
+    csv_text = downloaded(export(orders, "admin")).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text
     assert "'+cmd" in csv_text
     assert ",=HYPERLINK" not in csv_text
-    book = load_workbook(__import__("io").BytesIO(export(orders, "admin", "xlsx").content))
+    book = load_workbook(__import__("io").BytesIO(downloaded(export(orders, "admin", "xlsx"))))
     values = [cell.value for row in book.active.iter_rows() for cell in row]
     texts = [v for v in values if isinstance(v, str)]
     assert '\'=HYPERLINK("http://evil")' in texts
     assert not any(text.startswith(("=", "+", "@")) for text in texts)
-    customers = export(orders, "admin", "csv", "customer_export").content.decode("utf-8-sig")
+    customers = downloaded(export(orders, "admin", "csv", "customer_export")).decode("utf-8-sig")
     assert "'+cmd" in customers
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_export_reimports_unchanged(orders, fmt):
     before = snapshot()
-    content = export(orders, "admin", fmt).content
+    content = downloaded(export(orders, "admin", fmt))
     batch = check(orders.cast, content, file_name=f"orders.{fmt}", source="ERP")
     assert batch.errors == []
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, 4)
@@ -108,12 +109,12 @@ def test_the_export_takes_as_many_queries_for_many_orders_as_for_few(
 ):
     client = orders.cast.client_for("manager")
     with django_assert_max_num_queries(12):
-        client.get(reverse("sales:order_export", args=["csv"]))
+        downloaded(client.get(reverse("sales:order_export", args=["csv"])))
     rows = [f"BULK-{n},2024-04-01,C001,,sales1,,HW,1,{n + 1},,,,,,," for n in range(200)]
     commit(orders.cast, check(orders.cast, csv_file(*rows), source="ERP"))
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("sales:order_export", args=["csv"]))
-    assert len(order_ids(response.content)) == 203
+        content = downloaded(client.get(reverse("sales:order_export", args=["csv"])))
+    assert len(order_ids(content)) == 203
 
 
 def _with_a_crm_order(world):
@@ -132,7 +133,7 @@ def source_of_each_order(content: bytes) -> dict[str, str]:
 def test_the_export_names_each_orders_source_and_can_take_one_source(orders):
     _with_a_crm_order(orders)
     client = orders.cast.client_for("admin")
-    everything = export(orders, "admin").content
+    everything = downloaded(export(orders, "admin"))
     assert source_of_each_order(everything) == {
         "SO-1": "ERP",
         "SO-2": "ERP",
@@ -142,11 +143,11 @@ def test_the_export_names_each_orders_source_and_can_take_one_source(orders):
     }
     response = client.get(reverse("sales:order_export", args=["csv"]), {"source": "CRM"})
     assert response.status_code == 200
-    assert source_of_each_order(response.content) == {"CRM-7": "CRM"}
+    assert source_of_each_order(downloaded(response)) == {"CRM-7": "CRM"}
     assert "orders-CRM-" in response["Content-Disposition"]
     # A source is only ever a part of the file name.
     response = client.get(reverse("sales:order_export", args=["csv"]), {"source": "../x y"})
-    assert order_ids(response.content) == set()
+    assert order_ids(downloaded(response)) == set()
     assert 'filename="orders-.._x_y-' in response["Content-Disposition"]
 
 
@@ -154,7 +155,7 @@ def test_a_mixed_export_imported_under_one_source_is_refused_naming_the_other(or
     # Imported under "ERP", the CRM order would be a new ERP order: counted twice.
     _with_a_crm_order(orders)
     before = snapshot()
-    batch = check(orders.cast, export(orders, "admin").content, source="ERP")
+    batch = check(orders.cast, downloaded(export(orders, "admin")), source="ERP")
     assert batch.status == ImportBatch.Status.FAILED
     assert len(batch.errors) == 1
     error = batch.errors[0]
@@ -174,7 +175,7 @@ def test_one_sources_export_reimports_unchanged_under_that_source(orders, source
     response = orders.cast.client_for("admin").get(
         reverse("sales:order_export", args=["xlsx"]), {"source": source}
     )
-    batch = check(orders.cast, response.content, file_name="orders.xlsx", source=source)
+    batch = check(orders.cast, downloaded(response), file_name="orders.xlsx", source=source)
     assert batch.errors == []
     expected = 4 if source == "ERP" else 1
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, expected)
@@ -191,3 +192,33 @@ def test_the_import_page_offers_an_export_per_source_once_there_are_two(orders):
     assert 'id="order-export"' in page
     assert '<option value="CRM">CRM</option>' in page
     assert '<option value="ERP">ERP</option>' in page
+
+
+def test_orders_are_exported_a_chunk_at_a_time_streamed_and_the_same(orders, monkeypatch):
+    from salesalign.sales import importing
+
+    rows = [f"BULK-{n},2024-04-0{n % 9 + 1},C001,,sales1,,HW,1,{n + 1},,,,,,," for n in range(7)]
+    commit(orders.cast, check(orders.cast, csv_file(*rows), source="ERP"))
+    whole = export(orders, "admin")
+    assert whole.streaming  # sent as it is written
+    in_one = downloaded(whole)
+    monkeypatch.setattr(importing, "EXPORT_CHUNK", 2)  # 11 orders: six chunks
+    assert downloaded(export(orders, "admin")) == in_one
+    assert len(order_ids(in_one)) == 11
+
+
+def test_an_xlsx_with_more_rows_than_excel_holds_is_refused_with_the_way_out(orders, monkeypatch):
+    from salesalign.core import downloads, spreadsheets
+
+    # The fixture's orders have 6 lines: an Excel of 5 rows (header included) cannot hold them.
+    monkeypatch.setattr(spreadsheets, "EXCEL_MAX_ROWS", 5)
+    monkeypatch.setattr(downloads, "EXCEL_MAX_ROWS", 5)
+    client = orders.cast.client_for("admin")
+    for what in ("order_export", "customer_export"):
+        if what == "customer_export":
+            monkeypatch.setattr(spreadsheets, "EXCEL_MAX_ROWS", 1)  # 2 customers, 1 row
+        response = client.get(reverse(f"sales:{what}", args=["xlsx"]), follow=True)
+        assert response.redirect_chain[-1][0] == reverse("sales:import_start"), what
+        page = response.content.decode()
+        assert "An Excel sheet holds at most" in page and "Download it as CSV" in page, what
+    assert order_ids(downloaded(export(orders, "admin", "csv"))) == {"SO-1", "SO-2", "SO-3", "RT-1"}

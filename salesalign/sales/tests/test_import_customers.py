@@ -16,7 +16,7 @@ from salesalign.organization.tests.factories import RegionFactory
 from salesalign.sales import importing, importing_records
 from salesalign.sales.models import Customer, ImportMapping, SalesFact
 from salesalign.sales.tests.factories import make_order
-from salesalign.sales.tests.import_helpers import csv_file, reasons, xlsx_file
+from salesalign.sales.tests.import_helpers import csv_file, downloaded, reasons, xlsx_file
 from salesalign.sales.upserts import CustomerRow, customers_upsert
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +167,7 @@ def test_the_customer_export_reimports_unchanged(world, fmt):
     commit(world, check(world, customers_csv(*GOOD)))
     before = snapshot()
     client = world.cast.client_for("admin")
-    content = client.get(reverse("sales:customer_export", args=[fmt])).content
+    content = downloaded(client.get(reverse("sales:customer_export", args=[fmt])))
     batch = check(world, content, file_name=f"customers.{fmt}")
     assert batch.errors == []
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, 3)
@@ -525,13 +525,16 @@ def test_the_template_has_the_columns_of_the_customer_export(world):
     assert list(xlsx[0].header) == [column.header for column in importing_records.CUSTOMER_COLUMNS]
     assert set(xlsx[0].header) < set(importing.CUSTOMER_HEADERS)
     assert xlsx[1].rows[0].cells[0] == "客户编号 / Customer code"
-    csv = read_csv(client.get(reverse("sales:import_template", args=["customers", "csv"])).content)
+    csv = read_csv(
+        downloaded(client.get(reverse("sales:import_template", args=["customers", "csv"])))
+    )
     assert list(csv.header) == list(xlsx[0].header)
     assert csv.rows == ()
     # The template re-imports as a header-only file: refused, and it says why.
     assert "no data rows" in reasons(
         check(
-            world, client.get(reverse("sales:import_template", args=["customers", "csv"])).content
+            world,
+            downloaded(client.get(reverse("sales:import_template", args=["customers", "csv"]))),
         )
     )
     for wrong in (["nothing", "csv"], ["customers", "pdf"]):
@@ -566,7 +569,7 @@ def test_only_administrators_may_use_the_customer_import_pages(world, name, meth
     admin = getattr(world.cast.client_for("admin"), method)(url)
     assert admin.status_code in (200, 302)
     if method == "get" and name not in ("sales:import_progress",):
-        assert admin.content  # something was shown or downloaded
+        assert downloaded(admin)  # something was shown or downloaded
 
 
 def test_the_preview_names_the_kind_and_its_records(world):
