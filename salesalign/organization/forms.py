@@ -18,6 +18,7 @@ from salesalign.organization.selectors import (
     STATUS_LEFT,
     dimension_model_or_404,
 )
+from salesalign.organization.widgets import PeopleSelect
 
 
 class BootstrapFormMixin:
@@ -66,6 +67,15 @@ class TreeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
     def label_from_instance(self, obj: Any) -> str:
         return "\u2003" * (obj.depth - 1) + f"{obj.display_name} ({obj.code})"
+
+
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A select of people, shown as "name (employee number)"; searched when there are many."""
+
+    widget = PeopleSelect
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} ({obj.employee_number})"
 
 
 def _model_field(model: Any, name: str, **kwargs: Any) -> Any:

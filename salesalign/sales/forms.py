@@ -16,9 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesalign.core.roles import person_of, sees_company
-from salesalign.organization.forms import BootstrapFormMixin, DateInput, TreeChoiceField
+from salesalign.organization.forms import (
+    BootstrapFormMixin,
+    DateInput,
+    PersonChoiceField,
+    TreeChoiceField,
+)
 from salesalign.organization.models import CustomerSegment, Person, ProductLine, Region
-from salesalign.organization.widgets import PeopleSelect
 from salesalign.sales.choices import OrderStatus, SurveyChannel, SurveyScale
 from salesalign.sales.models import SHARE_SCALE, Customer, Order, SatisfactionResponse
 from salesalign.sales.rows import CreditRow, LineRow, OrderRow
@@ -42,15 +46,6 @@ def visible_people(user: Any, *, include: Any = None) -> Any:
         condition |= Q(pk=include.pk)
     people = Person.objects.visible_to(user).filter(condition)
     return people.select_related("unit").order_by("employee_number")
-
-
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A select of people, shown as "name (employee number)"; searched when there are many."""
-
-    widget = PeopleSelect
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.display_name} ({obj.employee_number})"
 
 
 class CustomerCodeField(forms.ModelChoiceField):  # type: ignore[type-arg]

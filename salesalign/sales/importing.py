@@ -35,7 +35,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from itertools import islice
 from typing import Any
 
 from auditlog.context import set_actor
@@ -1494,9 +1493,8 @@ def order_rows(orders: QuerySet[Order]) -> Iterator[list[Cell]]:
     chunk): an export of a company's million orders runs in bounded memory, and building a
     model instance for every order, line, credit and name they refer to took most of its time.
     """
-    status_labels = {value: value for value in OrderStatus.values}
     rows = orders.values_list(*_ORDER_COLUMNS).iterator(chunk_size=EXPORT_CHUNK)
-    while chunk := list(islice(rows, EXPORT_CHUNK)):
+    for chunk in fact_chunks(rows, EXPORT_CHUNK):
         ids = [row[0] for row in chunk]
         lines: dict[int, list[tuple[str, Decimal, Decimal, Decimal | None]]] = defaultdict(list)
         for order_id, code, quantity, amount, cost in (
@@ -1543,7 +1541,7 @@ def order_rows(orders: QuerySet[Order]) -> Iterator[list[Cell]]:
                     line[3] if line else None,
                     region or "",
                     segment or "",
-                    status_labels.get(status, status),
+                    status,
                     original or "",
                     currency,
                     note,

@@ -13,8 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from salesalign.organization.forms import PersonChoiceField
 from salesalign.organization.models import OrgUnit, Person
-from salesalign.organization.widgets import PeopleSelect
 from salesalign.strategy.choices import GoalStatus
 from salesalign.strategy.models import StrategicGoal, TacticalGoal
 from salesalign.strategy.services.goals import MAX_YEAR, MIN_YEAR
@@ -107,13 +107,6 @@ class CoreValueForm(BootstrapMixin, forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"name": self.cleaned_data["name"], "explanation": self.cleaned_data["explanation"]}
-
-
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    widget = PeopleSelect  # searched when there are many
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.display_name} ({obj.employee_number})"
 
 
 class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
