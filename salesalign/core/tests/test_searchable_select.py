@@ -75,3 +75,13 @@ def test_a_search_that_finds_nothing_says_so_in_the_pages_language(cast):
     client.cookies["django_language"] = "zh-hans"
     chinese = client.get(NEW_CUSTOMER, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'data-no-results="没有匹配的结果。"' in chinese
+
+
+def test_a_tactical_goals_owning_unit_is_searchable_when_long(cast, settings):
+    url = reverse("strategy:tactical_goal_create")
+    client = cast.client_for("admin")
+    units = OrgUnit.objects.count()
+    settings.SEARCHABLE_SELECT_FROM = units
+    assert "data-searchable" not in select_tag(client.get(url).content.decode(), "owning_unit")
+    settings.SEARCHABLE_SELECT_FROM = units - 1
+    assert "data-searchable" in select_tag(client.get(url).content.decode(), "owning_unit")

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from salesalign.core.widgets import SearchableSelect
 from salesalign.organization.forms import PersonChoiceField
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.strategy.choices import GoalStatus
@@ -110,6 +111,8 @@ class CoreValueForm(BootstrapMixin, forms.Form):
 
 
 class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = SearchableSelect  # searched when the company has many units
+
     def label_from_instance(self, obj: Any) -> str:
         return "— " * (obj.depth - 1) + obj.display_name
 
