@@ -32,6 +32,10 @@ class Scope:
     everything: bool
     person_id: int | None
     unit_paths: tuple[str, ...]
+    #: The subtrees are the whole organisation (a manager of every top-level unit, as a head
+    #: of sales with a manager's role is): every unit-owned row is in scope, so a read need
+    #: not filter by unit at all.
+    whole_tree: bool = False
 
     @property
     def nothing(self) -> bool:
@@ -48,7 +52,9 @@ class Scope:
         condition = Q(pk__in=[])
         if person_field is not None and self.person_id is not None:
             condition |= Q(**{person_field: self.person_id})
-        if unit_field is not None:
+        if unit_field is not None and self.whole_tree:
+            condition |= Q(**{f"{unit_field}__isnull": False})  # no join with the units
+        elif unit_field is not None:
             for path in self.unit_paths:
                 condition |= Q(**{f"{unit_field}__path__startswith": path})
         return condition
@@ -74,6 +80,15 @@ def _collapse(paths: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+def _manages_every_root(org_unit: Any, paths: tuple[str, ...]) -> bool:
+    """True when the collapsed `paths` hold every top-level unit (a query only when they hold
+    one: a top-level path is one step long)."""
+    tops = {path for path in paths if len(path) == org_unit.steplen}
+    if not tops:
+        return False
+    return set(org_unit.objects.get_root_nodes().values_list("path", flat=True)) <= tops
+
+
 def scope_for(user: User | AnonymousUser | None) -> Scope:
     """Compute (once per user object) what `user` may see."""
     if user is None or not user.is_authenticated:
@@ -88,8 +103,15 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
         scope = NO_SCOPE
     else:
         org_unit = apps.get_model("organization", "OrgUnit")
-        paths = list(org_unit.objects.filter(manager_id=person.pk).values_list("path", flat=True))
-        scope = Scope(everything=False, person_id=person.pk, unit_paths=_collapse(paths))
+        paths = _collapse(
+            list(org_unit.objects.filter(manager_id=person.pk).values_list("path", flat=True))
+        )
+        scope = Scope(
+            everything=False,
+            person_id=person.pk,
+            unit_paths=paths,
+            whole_tree=_manages_every_root(org_unit, paths),
+        )
     setattr(user, "_salesalign_scope", scope)  # noqa: B010 - a per-request cache on the user object
     return scope
 

@@ -85,7 +85,9 @@ class OrderQuerySet(models.QuerySet["Order"]):
         scope = scope_for(user)  # type: ignore[arg-type]
         if scope.nothing:
             return self.none()
-        if scope.everything:
+        if scope.everything or scope.whole_tree:
+            # Every order is credited to someone in a unit of the tree: no filter, so that the
+            # list of a head of sales counts the orders, not every credit.
             return self
         # The orders of the credits in scope, found through the credits' (salesperson, order)
         # and (unit, order) indexes: a manager's count reads their orders, not every order.

@@ -6,6 +6,7 @@ import pytest
 
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import Person
+from salesalign.organization.tests.factories import OrgUnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +46,28 @@ def test_the_scope_is_computed_once_per_user_object(cast, django_assert_num_quer
     scope_for(user)
     with django_assert_num_queries(0):
         scope_for(user)
+
+
+def test_a_manager_of_the_company_unit_covers_the_whole_tree_without_a_unit_filter(cast):
+    cast.company.manager = cast.other_manager
+    cast.company.save()
+    scope = scope_for(cast.other_manager.user)
+    assert scope.whole_tree and not scope.everything
+    everyone = set(Person.objects.visible_to(cast.other_manager.user).values_list("pk", flat=True))
+    assert everyone == set(Person.objects.values_list("pk", flat=True))
+    sql = str(Person.objects.visible_to(cast.other_manager.user).query)
+    assert "organization_orgunit" not in sql  # no join with the units to test their paths
+
+
+def test_a_manager_of_one_of_two_top_level_units_does_not_cover_the_whole_tree(cast):
+    cast.company.manager = cast.other_manager
+    cast.company.save()
+    OrgUnitFactory(code="CO2", name="二公司", name_en="Second Co")
+    scope = scope_for(cast.other_manager.user)
+    assert not scope.whole_tree and scope.unit_paths == (cast.company.path,)
+
+
+def test_a_department_manager_does_not_cover_the_whole_tree(cast):
+    cast.department.manager = cast.other_manager
+    cast.department.save()
+    assert not scope_for(cast.other_manager.user).whole_tree
