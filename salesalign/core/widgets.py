@@ -33,11 +33,22 @@ def is_long(choices: Iterable[Any]) -> bool:
     return more_than(choices, settings.SEARCHABLE_SELECT_FROM)
 
 
-class SearchableSelect(forms.Select):
-    """A select whose long lists of choices are searched in the page."""
+class _Searchable:
+    """Marks the select `data-searchable` when its choices are many."""
+
+    choices: Any
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
+        context: dict[str, Any] = super().get_context(name, value, attrs)  # type: ignore[misc]
         if is_long(self.choices):
             context["widget"]["attrs"][SEARCHABLE] = ""
         return context
+
+
+class SearchableSelect(_Searchable, forms.Select):
+    """A select whose long lists of choices are searched in the page."""
+
+
+class SearchableSelectMultiple(_Searchable, forms.SelectMultiple):
+    """A multiple select whose long lists are searched in the page; the chosen ones show as
+    tags with a button that removes each."""

@@ -48,3 +48,34 @@ def test_a_unit_is_found_by_part_of_its_name_and_shown(page, live_server, demo):
     # The page shows that unit, and its select (searchable again) has it chosen.
     expect(page.locator("select[name=unit]")).to_have_value(str(hangzhou.pk))
     expect(control.locator("xpath=..")).to_contain_text("Hangzhou")
+
+
+def test_a_documents_audience_is_picked_by_searching_and_each_unit_removed_by_its_button(
+    page, live_server, demo
+):
+    from salesalign.strategy.models import StrategyDocument
+
+    base = live_server.url
+    log_in(page, base, ADMIN_USERNAME)
+    page.goto(f"{base}/strategy/documents/new/")
+    page.get_by_label("Title").fill("East and South kick-off")
+    page.get_by_label("Text").fill("What the two teams focus on this quarter.")
+    page.get_by_label("whole company").uncheck()
+    control = page.locator("#id_audience_units-ts-control")
+    # The dropdown stays open after a pick: both "zhou" teams are chosen in one search.
+    control.click()
+    control.press_sequentially("zhou")
+    options = page.locator(".ts-dropdown .option")
+    expect(options).to_have_count(2)
+    options.filter(has_text="Hangzhou").click()
+    options.filter(has_text="Guangzhou").click()
+    chosen = page.locator(".ts-control .item")
+    expect(chosen).to_have_count(2)
+    # Each tag has its own × (remove_button): Guangzhou is dropped again.
+    chosen.filter(has_text="Guangzhou").locator(".remove").click()
+    expect(chosen).to_have_count(1)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".alert-success")).to_contain_text("Draft saved")
+    document = StrategyDocument.objects.get(title="East and South kick-off")
+    assert not document.audience_all
+    assert list(document.audience_units.values_list("code", flat=True)) == ["T12-HZ"]

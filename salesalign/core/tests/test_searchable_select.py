@@ -85,3 +85,14 @@ def test_a_tactical_goals_owning_unit_is_searchable_when_long(cast, settings):
     assert "data-searchable" not in select_tag(client.get(url).content.decode(), "owning_unit")
     settings.SEARCHABLE_SELECT_FROM = units - 1
     assert "data-searchable" in select_tag(client.get(url).content.decode(), "owning_unit")
+
+
+def test_a_documents_audience_units_are_searchable_when_long(cast, settings):
+    url = reverse("strategy:document_create")
+    client = cast.client_for("admin")
+    units = OrgUnit.objects.filter(is_active=True).count()
+    settings.SEARCHABLE_SELECT_FROM = units
+    assert "data-searchable" not in select_tag(client.get(url).content.decode(), "audience_units")
+    settings.SEARCHABLE_SELECT_FROM = units - 1
+    tag = select_tag(client.get(url).content.decode(), "audience_units")
+    assert "data-searchable" in tag and "multiple" in tag

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesalign.core.widgets import SearchableSelectMultiple
 from salesalign.organization.models import OrgUnit
 from salesalign.strategy.choices import DocumentKind, QuestionKind
 from salesalign.strategy.models import StrategyDocument, StrategyEdition
@@ -28,7 +29,7 @@ class StrategyDocumentForm(forms.ModelForm):
         queryset=OrgUnit.objects.filter(is_active=True).order_by("path"),
         required=False,
         help_text=_("Each unit includes the units below it. Used when “whole company” is off."),
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 10}),
+        widget=SearchableSelectMultiple(attrs={"class": "form-select", "size": 10}),
     )
     edition = forms.ModelChoiceField(
         label=_("Strategy edition"),

@@ -1,6 +1,6 @@
 // Selects that search (Tom Select):
-// - a long select (core/widgets.py: SearchableSelect, the `searchable` filter) filters its
-//   own options as one types;
+// - a long select (core/widgets.py: SearchableSelect, SearchableSelectMultiple, the
+//   `searchable` filter) filters its own options as one types;
 // - the people select of a large company (organization/widgets.py: PeopleSelect) holds only
 //   the chosen person, and asks the server for the people matching what is typed.
 (function () {
@@ -35,13 +35,18 @@
     });
   }
   function searchOptions(select) {
-    new TomSelect(select, {
+    var settings = {
       maxOptions: null,          // every match, not the first 50
-      closeAfterSelect: true,
+      closeAfterSelect: !select.multiple,
       allowEmptyOption: true,
       render: render,
       sortField: [{ field: "$order" }, { field: "$score" }]  // keep the tree's order
-    });
+    };
+    if (select.multiple) {
+      settings.plugins = ["remove_button"];  // each chosen one is a tag with its own ×
+      settings.hidePlaceholder = true;
+    }
+    new TomSelect(select, settings);
   }
   function enhance(root) {
     if (typeof TomSelect === "undefined") { return; }
