@@ -22,12 +22,12 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from salesalign.core.bulk import chunks
 from salesalign.core.exceptions import DomainError
 
 #: What a cell may hold once read: text from a CSV, typed values from an XLSX sheet.
@@ -520,8 +520,7 @@ def csv_chunks(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_csv_text(title) for title in header])
     yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
-    remaining = iter(rows)
-    while batch := list(islice(remaining, rows_per_chunk)):
+    for batch in chunks(rows, rows_per_chunk):
         buffer.seek(0)
         buffer.truncate()
         writer.writerows([_csv_text(value) for value in row] for row in batch)

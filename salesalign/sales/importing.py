@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from salesalign.core.batches import without_cycle_collection
+from salesalign.core.bulk import chunks as in_batches
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch, User
 from salesalign.core.roles import is_admin
@@ -66,7 +67,6 @@ from salesalign.core.spreadsheets import (
 )
 from salesalign.organization.models import CustomerSegment, Person, ProductLine, Region
 from salesalign.sales.choices import OrderStatus
-from salesalign.sales.facts import chunks as fact_chunks
 from salesalign.sales.models import (
     SHARE_SCALE,
     Customer,
@@ -1077,7 +1077,7 @@ def _ids_under_other_sources(external_ids: Sequence[str], source: str) -> dict[s
             continue
         found = sum(
             Order.objects.filter(source=other, external_id__in=batch).count()
-            for batch in fact_chunks(external_ids)
+            for batch in in_batches(external_ids)
         )
         if found:
             counts[other] = found
@@ -1494,7 +1494,7 @@ def order_rows(orders: QuerySet[Order]) -> Iterator[list[Cell]]:
     model instance for every order, line, credit and name they refer to took most of its time.
     """
     rows = orders.values_list(*_ORDER_COLUMNS).iterator(chunk_size=EXPORT_CHUNK)
-    for chunk in fact_chunks(rows, EXPORT_CHUNK):
+    for chunk in in_batches(rows, EXPORT_CHUNK):
         ids = [row[0] for row in chunk]
         lines: dict[int, list[tuple[str, Decimal, Decimal, Decimal | None]]] = defaultdict(list)
         for order_id, code, quantity, amount, cost in (

@@ -43,6 +43,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from salesalign.core.bulk import chunks
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch, User
 from salesalign.core.roles import is_admin
@@ -60,7 +61,6 @@ from salesalign.core.spreadsheets import (
 )
 from salesalign.sales import importing
 from salesalign.sales.choices import SurveyChannel, SurveyScale
-from salesalign.sales.facts import chunks
 from salesalign.sales.importing import (
     MAX_STORED_ERRORS,
     REGION,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from salesalign.core.batches import refresh_statistics
+from salesalign.core.bulk import CHUNK, chunks, db_datetime, insert_rows, update_rows
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import hash_token
@@ -41,17 +42,12 @@ from salesalign.organization.models import (
 from salesalign.organization.services import UNSET, Maybe
 from salesalign.sales.choices import OrderStatus, SurveyChannel, SurveyScale
 from salesalign.sales.facts import (
-    CHUNK,
     OrderParts,
     RateBook,
     UnitTimeline,
-    chunks,
-    db_datetime,
     facts_rebuild,
     facts_replace,
     first_won_orders_refresh,
-    insert_rows,
-    update_rows,
 )
 from salesalign.sales.models import (
     SHARE_SCALE,
@@ -807,7 +803,7 @@ class _Upsert:
         """Write the created and updated orders, their lines, credits and facts; return ids.
 
         Orders, lines, credits and facts are written as plain rows in bulk
-        (see `facts.insert_rows`): model instances for 10,000 orders would
+        (see `core.bulk.insert_rows`): model instances for 10,000 orders would
         cost more than the database work.
         """
         stamp = db_datetime(Order, timezone.now())

@@ -26,12 +26,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from salesalign.core.bulk import chunks, db_datetime, insert_rows, update_rows
 from salesalign.core.exceptions import DomainError
 from salesalign.core.models import User
 from salesalign.core.visibility import Scope
 from salesalign.organization.models import CustomerSegment, Person, Region, UnitAssignment
 from salesalign.sales.choices import SurveyChannel, SurveyScale
-from salesalign.sales.facts import UnitTimeline, chunks, db_datetime, insert_rows, update_rows
+from salesalign.sales.facts import UnitTimeline
 from salesalign.sales.models import Customer, SalesFact, SatisfactionResponse
 from salesalign.sales.rows import RowError, UpsertResult
 from salesalign.sales.services import (
@@ -193,7 +194,7 @@ def _audit(
 def _insert(instances: Sequence[models.Model], now: datetime.datetime) -> None:
     """Insert unsaved instances of one model in bulk; no ids come back.
 
-    Through `facts.insert_rows`, as the orders' writes: COPY on PostgreSQL,
+    Through `core.bulk.insert_rows`, as the orders' writes: COPY on PostgreSQL,
     where `bulk_create` sends INSERTs. Values go through each field's own
     preparation (defaults, JSON), so they are what `save()` writes; every
     automatic timestamp is `now`.

@@ -32,6 +32,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from salesalign.core.bulk import insert_rows, json_text
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.engines import scoring
@@ -50,7 +51,6 @@ from salesalign.performance.models import (
 from salesalign.performance.selectors.access import can_manage_periods
 from salesalign.performance.services.common import clean_text
 from salesalign.performance.services.period_actuals import PeriodActuals
-from salesalign.sales.facts import insert_rows, json_text
 
 #: Roles whose people may be scored with a template that names no role.
 DEFAULT_ROLE = Role.SALESPERSON

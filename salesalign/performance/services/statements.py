@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from salesalign.core.bulk import db_datetime, insert_rows, json_text
 from salesalign.core.choices import COMPANY_WIDE_ROLES, Metric, Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of, role_of
@@ -72,7 +73,6 @@ from salesalign.performance.models import (
 from salesalign.performance.selectors.access import manager_ids_of
 from salesalign.performance.services.common import actor_or_none, clean_text
 from salesalign.performance.services.period_actuals import PeriodActuals
-from salesalign.sales.facts import db_datetime, insert_rows, json_text
 
 #: The line code of a manual adjustment (the engine's codes are `engine.LineCode`).
 ADJUSTMENT = "adjustment"

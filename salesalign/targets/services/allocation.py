@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesalign.core.batches import refresh_statistics, without_cycle_collection
+from salesalign.core.bulk import chunks, db_datetime, insert_rows, json_text, update_rows
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError
 from salesalign.engines.allocation import (
@@ -61,7 +62,6 @@ from salesalign.engines.reasonableness import (
     check_targets,
 )
 from salesalign.organization.models import OrgUnit, Person
-from salesalign.sales.facts import chunks, db_datetime, insert_rows, json_text, update_rows
 from salesalign.targets.choices import TargetMethod
 from salesalign.targets.history import (
     DIMENSION_MODELS,

@@ -13,10 +13,10 @@ from typing import Any, NamedTuple
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
+from salesalign.core.bulk import chunks, insert_rows
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.engines.phasing import active_months, fiscal_months, flat_profile, phase_amounts
 from salesalign.organization.models import Person
-from salesalign.sales.facts import chunks, insert_rows
 from salesalign.targets.models import (
     SeasonalityProfile,
     Target,

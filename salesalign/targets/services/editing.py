@@ -19,8 +19,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from salesalign.core.bulk import chunks
 from salesalign.core.exceptions import DomainError, NotAllowed
-from salesalign.sales.facts import chunks
 from salesalign.targets.models import Target, TargetPlan
 from salesalign.targets.selectors.plans import TARGET_RELATED, target_label
 from salesalign.targets.services.allocation import ManualAmount, target_set_manual

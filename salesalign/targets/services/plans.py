@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from salesalign.core.batches import refresh_statistics
+from salesalign.core.bulk import chunks, insert_rows
 from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
 from salesalign.core.services import notify
 from salesalign.organization.models import OrgUnit
-from salesalign.sales.facts import chunks, insert_rows
 from salesalign.strategy.models import TacticalGoal
 from salesalign.targets.choices import (
     OPEN_PLAN_STATUSES,

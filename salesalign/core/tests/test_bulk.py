@@ -1,4 +1,4 @@
-"""`facts.insert_rows`: plain tuples into a table, in the order given, on both databases."""
+"""`core.bulk.insert_rows`: plain tuples into a table, in the order given, on both databases."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from salesalign.sales.facts import db_datetime, insert_rows
+from salesalign.core.bulk import db_datetime, insert_rows
 from salesalign.sales.models import ExchangeRate
 
 pytestmark = pytest.mark.django_db
