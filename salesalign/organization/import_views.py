@@ -7,17 +7,23 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from salesalign.core.downloads import CSV_TYPE, EXPORT_FORMATS, XLSX_TYPE, attachment_response
+from salesalign.core.downloads import (
+    EXPORT_FORMATS,
+    XLSX_TYPE,
+    attachment_response,
+    sheet_download,
+)
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch
 from salesalign.core.roles import is_admin
-from salesalign.core.spreadsheets import write_csv, write_xlsx
+from salesalign.core.spreadsheets import write_xlsx
 from salesalign.organization import importing, selectors
 from salesalign.organization.forms import PersonFilterForm
 from salesalign.organization.import_forms import ImportUploadForm
@@ -139,7 +145,7 @@ def import_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+def import_template(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The import template: an XLSX workbook with both sheets, or one table as CSV."""
     _require_admin(request)
     if fmt == "xlsx":
@@ -153,16 +159,17 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     table = request.GET.get("table", importing.PEOPLE)
     if table not in importing.TABLES:
         raise Http404
-    sheet = importing.template_table(table)
-    return attachment_response(
-        write_csv(sheet.header, sheet.rows),
-        file_name=f"salesalign-{table}-template.csv",
-        content_type=CSV_TYPE,
+    return sheet_download(
+        request,
+        importing.template_table(table),
+        fmt,
+        f"salesalign-{table}-template",
+        refused_url=reverse("organization:import_start"),
     )
 
 
 @require_GET
-def person_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def person_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The people the viewer may see, filtered like the people list, as CSV or XLSX.
 
     The columns are those of the import template, so an export can be edited and imported again.
@@ -173,14 +180,13 @@ def person_export(request: HttpRequest, fmt: str) -> HttpResponse:
     values = selectors.person_filter_values(user=request.user)
     form = PersonFilterForm(request.GET, levels=values["levels"], titles=values["titles"])
     people = selectors.person_search(user=request.user, **form.search_arguments())
-    sheet = importing.people_sheet(people)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    if fmt == "xlsx":
-        return attachment_response(
-            write_xlsx([sheet]), file_name=f"people-{stamp}.xlsx", content_type=XLSX_TYPE
-        )
-    return attachment_response(
-        write_csv(sheet.header, sheet.rows), file_name=f"people-{stamp}.csv", content_type=CSV_TYPE
+    return sheet_download(
+        request,
+        importing.people_sheet(people),
+        fmt,
+        f"people-{stamp}",
+        refused_url=f"{reverse('organization:person_list')}?{request.GET.urlencode()}",
     )
 
 

@@ -54,10 +54,3 @@ def snapshot() -> tuple[int, int, int, int, list[tuple[str, str]]]:
 
 def reasons(batch: ImportBatch) -> str:
     return " | ".join(error["reason"] for error in batch.errors)
-
-
-def downloaded(response) -> bytes:
-    """A download's bytes, whether it was streamed (CSV exports) or sent whole."""
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content

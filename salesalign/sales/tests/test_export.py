@@ -13,7 +13,6 @@ from salesalign.sales.tests.import_helpers import (
     check,
     commit,
     csv_file,
-    downloaded,
     snapshot,
 )
 
@@ -58,7 +57,7 @@ def test_each_member_of_the_cast_exports_only_the_orders_they_may_see(orders):
         "outsider": set(),
     }
     for who, ids in expected.items():
-        assert order_ids(downloaded(export(orders, who))) == ids, who
+        assert order_ids(export(orders, who).getvalue()) == ids, who
 
 
 def test_each_member_exports_only_the_customers_they_may_see(orders):
@@ -70,28 +69,28 @@ def test_each_member_exports_only_the_customers_they_may_see(orders):
         "other_salesperson": {"C003"},
         "outsider": set(),
     }.items():
-        content = downloaded(export(orders, who, what="customer_export"))
+        content = export(orders, who, what="customer_export").getvalue()
         assert {row.cells[0] for row in read_csv(content).rows} == codes, who
 
 
 def test_text_that_could_be_a_formula_is_neutralised_in_csv_and_xlsx(orders):
-    csv_text = downloaded(export(orders, "admin")).decode("utf-8-sig")
+    csv_text = export(orders, "admin").getvalue().decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text
     assert "'+cmd" in csv_text
     assert ",=HYPERLINK" not in csv_text
-    book = load_workbook(__import__("io").BytesIO(downloaded(export(orders, "admin", "xlsx"))))
+    book = load_workbook(__import__("io").BytesIO(export(orders, "admin", "xlsx").getvalue()))
     values = [cell.value for row in book.active.iter_rows() for cell in row]
     texts = [v for v in values if isinstance(v, str)]
     assert '\'=HYPERLINK("http://evil")' in texts
     assert not any(text.startswith(("=", "+", "@")) for text in texts)
-    customers = downloaded(export(orders, "admin", "csv", "customer_export")).decode("utf-8-sig")
+    customers = export(orders, "admin", "csv", "customer_export").getvalue().decode("utf-8-sig")
     assert "'+cmd" in customers
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_export_reimports_unchanged(orders, fmt):
     before = snapshot()
-    content = downloaded(export(orders, "admin", fmt))
+    content = export(orders, "admin", fmt).getvalue()
     batch = check(orders.cast, content, file_name=f"orders.{fmt}", source="ERP")
     assert batch.errors == []
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, 4)
@@ -109,11 +108,11 @@ def test_the_export_takes_as_many_queries_for_many_orders_as_for_few(
 ):
     client = orders.cast.client_for("manager")
     with django_assert_max_num_queries(12):
-        downloaded(client.get(reverse("sales:order_export", args=["csv"])))
+        client.get(reverse("sales:order_export", args=["csv"])).getvalue()
     rows = [f"BULK-{n},2024-04-01,C001,,sales1,,HW,1,{n + 1},,,,,,," for n in range(200)]
     commit(orders.cast, check(orders.cast, csv_file(*rows), source="ERP"))
     with django_assert_max_num_queries(12):
-        content = downloaded(client.get(reverse("sales:order_export", args=["csv"])))
+        content = client.get(reverse("sales:order_export", args=["csv"])).getvalue()
     assert len(order_ids(content)) == 203
 
 
@@ -133,7 +132,7 @@ def source_of_each_order(content: bytes) -> dict[str, str]:
 def test_the_export_names_each_orders_source_and_can_take_one_source(orders):
     _with_a_crm_order(orders)
     client = orders.cast.client_for("admin")
-    everything = downloaded(export(orders, "admin"))
+    everything = export(orders, "admin").getvalue()
     assert source_of_each_order(everything) == {
         "SO-1": "ERP",
         "SO-2": "ERP",
@@ -143,11 +142,11 @@ def test_the_export_names_each_orders_source_and_can_take_one_source(orders):
     }
     response = client.get(reverse("sales:order_export", args=["csv"]), {"source": "CRM"})
     assert response.status_code == 200
-    assert source_of_each_order(downloaded(response)) == {"CRM-7": "CRM"}
+    assert source_of_each_order(response.getvalue()) == {"CRM-7": "CRM"}
     assert "orders-CRM-" in response["Content-Disposition"]
     # A source is only ever a part of the file name.
     response = client.get(reverse("sales:order_export", args=["csv"]), {"source": "../x y"})
-    assert order_ids(downloaded(response)) == set()
+    assert order_ids(response.getvalue()) == set()
     assert 'filename="orders-.._x_y-' in response["Content-Disposition"]
 
 
@@ -155,7 +154,7 @@ def test_a_mixed_export_imported_under_one_source_is_refused_naming_the_other(or
     # Imported under "ERP", the CRM order would be a new ERP order: counted twice.
     _with_a_crm_order(orders)
     before = snapshot()
-    batch = check(orders.cast, downloaded(export(orders, "admin")), source="ERP")
+    batch = check(orders.cast, export(orders, "admin").getvalue(), source="ERP")
     assert batch.status == ImportBatch.Status.FAILED
     assert len(batch.errors) == 1
     error = batch.errors[0]
@@ -175,7 +174,7 @@ def test_one_sources_export_reimports_unchanged_under_that_source(orders, source
     response = orders.cast.client_for("admin").get(
         reverse("sales:order_export", args=["xlsx"]), {"source": source}
     )
-    batch = check(orders.cast, downloaded(response), file_name="orders.xlsx", source=source)
+    batch = check(orders.cast, response.getvalue(), file_name="orders.xlsx", source=source)
     assert batch.errors == []
     expected = 4 if source == "ERP" else 1
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 0, expected)
@@ -201,9 +200,9 @@ def test_orders_are_exported_a_chunk_at_a_time_streamed_and_the_same(orders, mon
     commit(orders.cast, check(orders.cast, csv_file(*rows), source="ERP"))
     whole = export(orders, "admin")
     assert whole.streaming  # sent as it is written
-    in_one = downloaded(whole)
+    in_one = whole.getvalue()
     monkeypatch.setattr(importing, "EXPORT_CHUNK", 2)  # 11 orders: six chunks
-    assert downloaded(export(orders, "admin")) == in_one
+    assert export(orders, "admin").getvalue() == in_one
     assert len(order_ids(in_one)) == 11
 
 
@@ -221,4 +220,4 @@ def test_an_xlsx_with_more_rows_than_excel_holds_is_refused_with_the_way_out(ord
         assert response.redirect_chain[-1][0] == reverse("sales:import_start"), what
         page = response.content.decode()
         assert "An Excel sheet holds at most" in page and "Download it as CSV" in page, what
-    assert order_ids(downloaded(export(orders, "admin", "csv"))) == {"SO-1", "SO-2", "SO-3", "RT-1"}
+    assert order_ids(export(orders, "admin", "csv").getvalue()) == {"SO-1", "SO-2", "SO-3", "RT-1"}

@@ -20,7 +20,6 @@ from salesalign.sales.tests.import_helpers import (
     check,
     commit,
     csv_file,
-    downloaded,
     reasons,
     snapshot,
     xlsx_file,
@@ -478,7 +477,7 @@ def test_the_history_keeps_the_original_file_and_its_error_report(world):
     assert original.content == content
     assert "filename*=UTF-8''%E4%B8%89%E6%9C%88.csv" in original["Content-Disposition"]
     report = read_csv(
-        downloaded(client.get(reverse("sales:import_errors_download", args=[batch.pk, "csv"])))
+        client.get(reverse("sales:import_errors_download", args=[batch.pk, "csv"])).getvalue()
     )
     assert report.rows[0].cells[0] == "2"
     assert "Not a date" in str(report.rows[0].cells[3])
