@@ -52,3 +52,13 @@ class SearchableSelect(_Searchable, forms.Select):
 class SearchableSelectMultiple(_Searchable, forms.SelectMultiple):
     """A multiple select whose long lists are searched in the page; the chosen ones show as
     tags with a button that removes each."""
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (2024-03-05): a date field sends and
+    takes nothing else, so a localised format (2024/03/05 in Chinese) would show it empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesalign.core.choices import Role
-from salesalign.core.widgets import SearchableSelect
+from salesalign.core.widgets import DateInput, SearchableSelect
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.organization.selectors import (
     PERSON_SORTS,
@@ -51,13 +51,6 @@ class BootstrapFormMixin:
             widget = self.fields[name].widget if name in self.fields else None
             if widget is not None and "is-invalid" not in widget.attrs.get("class", ""):
                 widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class TreeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from salesalign.core.widgets import DateInput
 from salesalign.organization.widgets import PeopleSelect
 from salesalign.performance.choices import INVITED_RELATIONSHIPS, PeriodKind
 
@@ -146,9 +147,7 @@ class ActionForm(forms.Form):
     owner = forms.TypedChoiceField(
         label=gettext_lazy("Owner"), coerce=int, widget=forms.Select(attrs=SELECT)
     )
-    due_on = forms.DateField(
-        label=gettext_lazy("Due"), widget=forms.DateInput(attrs={**TEXT, "type": "date"})
-    )
+    due_on = forms.DateField(label=gettext_lazy("Due"), widget=DateInput(attrs=TEXT))
 
     def __init__(self, *args: Any, owners: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

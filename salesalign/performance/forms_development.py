@@ -8,12 +8,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from salesalign.core.widgets import DateInput
 from salesalign.organization.widgets import PeopleSelect
 from salesalign.performance.choices import CandidateStatus, PlanOutcome
 
 TEXT = {"class": "form-control"}
 SELECT = {"class": "form-select"}
-DATE = {"class": "form-control", "type": "date"}
 
 
 class DecisionForm(forms.Form):
@@ -55,8 +55,8 @@ class PlanOpenForm(forms.Form):
         widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
         help_text=gettext_lazy("Courses, one per line."),
     )
-    starts_on = forms.DateField(label=gettext_lazy("Starts"), widget=forms.DateInput(attrs=DATE))
-    review_on = forms.DateField(label=gettext_lazy("Review on"), widget=forms.DateInput(attrs=DATE))
+    starts_on = forms.DateField(label=gettext_lazy("Starts"), widget=DateInput(attrs=TEXT))
+    review_on = forms.DateField(label=gettext_lazy("Review on"), widget=DateInput(attrs=TEXT))
 
     def __init__(self, *args: Any, people: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,7 +64,7 @@ class PlanOpenForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    held_on = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs=DATE))
+    held_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput(attrs=TEXT))
     notes = forms.CharField(
         label=gettext_lazy("Notes"),
         max_length=5000,
@@ -85,7 +85,7 @@ class ReviewForm(forms.Form):
     review_on = forms.DateField(
         label=gettext_lazy("Next review (when extended)"),
         required=False,
-        widget=forms.DateInput(attrs=DATE),
+        widget=DateInput(attrs=TEXT),
     )
     note = forms.CharField(
         label=gettext_lazy("Note"),

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from salesalign.core.choices import Role
-from salesalign.core.widgets import SearchableSelect
+from salesalign.core.widgets import DateInput, SearchableSelect
 from salesalign.organization.models import OrgUnit
 from salesalign.performance.choices import KpiDirection, KpiKind, KpiUnit
 from salesalign.performance.forms import SELECT, TEXT
@@ -107,13 +107,11 @@ class PlanForm(forms.Form):
         widget=SearchableSelect(attrs=SELECT),
         help_text=gettext_lazy("Applies to the people of this unit and the units below it."),
     )
-    valid_from = forms.DateField(
-        label=gettext_lazy("Valid from"), widget=forms.DateInput(attrs={**TEXT, "type": "date"})
-    )
+    valid_from = forms.DateField(label=gettext_lazy("Valid from"), widget=DateInput(attrs=TEXT))
     valid_until = forms.DateField(
         label=gettext_lazy("Valid until"),
         required=False,
-        widget=forms.DateInput(attrs={**TEXT, "type": "date"}),
+        widget=DateInput(attrs=TEXT),
     )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     definition = forms.CharField(

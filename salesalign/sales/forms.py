@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesalign.core.roles import person_of, sees_company
+from salesalign.core.widgets import DateInput
 from salesalign.organization.forms import (
     BootstrapFormMixin,
-    DateInput,
     PersonChoiceField,
     TreeChoiceField,
 )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import is_admin
 from salesalign.core.types import AuthenticatedHttpRequest
+from salesalign.core.widgets import DateInput
 from salesalign.sales import services
 from salesalign.sales.models import ExchangeRate
 from salesalign.sales.selectors.rates import rates_page
@@ -21,9 +22,7 @@ from salesalign.sales.selectors.rates import rates_page
 
 class ExchangeRateForm(forms.Form):
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3)
-    valid_from = forms.DateField(
-        label=gettext_lazy("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_from = forms.DateField(label=gettext_lazy("Valid from"), widget=DateInput())
     rate = forms.DecimalField(
         label=gettext_lazy("Rate"),
         max_digits=18,

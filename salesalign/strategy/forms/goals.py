@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from salesalign.core.widgets import SearchableSelect
+from salesalign.core.widgets import DateInput, SearchableSelect
 from salesalign.organization.forms import PersonChoiceField
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.strategy.choices import GoalStatus
@@ -197,7 +197,7 @@ class TacticalGoalForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-ar
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "deadline": DateInput(),
         }
         help_texts = {
             "custom_metric_name": _("Only for a custom metric, e.g. “Distributor coverage”."),
