@@ -1,0 +1,56 @@
+"""The page frame at the widths people use: the menu never pushes the user menu (and its
+Log out) off the screen, and the icons are drawn by the icon font, not by a system emoji."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.test_journeys import PASSWORD, log_in
+
+pytestmark = [
+    pytest.mark.browser,
+    requires_chromium,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    load_demo_company(settings, PASSWORD, order_lines=500)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_menu_fits_every_width_and_the_user_menu_stays_on_screen(
+    page, live_server, demo, language
+):
+    base = live_server.url
+    log_in(page, base, "exec")  # the executive has the longest menu: every step, sales, org
+    if language != "en":
+        page.locator("#language-select").select_option(language)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+    for width in (1200, 1280, 1366, 1440, 1536, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base}/")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{width}px wide: the page scrolls sideways by {overflow}px"
+        user_menu = page.locator("#user-menu").bounding_box()
+        assert user_menu is not None
+        assert user_menu["x"] + user_menu["width"] <= width, f"{width}px: the user menu is cut"
+        page.locator("#user-menu").click()
+        expect(page.locator("#logout")).to_be_visible()
+        page.keyboard.press("Escape")
+
+
+def test_the_notification_bell_is_drawn_by_the_icon_font(page, live_server, demo):
+    base = live_server.url
+    log_in(page, base, "exec")
+    bell = page.locator("#notification-badge .bi-bell")
+    expect(bell).to_be_visible()
+    font = bell.evaluate("element => getComputedStyle(element, '::before').fontFamily")
+    assert "bootstrap-icons" in font
+    # The font file itself is served (from the npm package, collected with the static files).
+    assert page.evaluate("document.fonts.load('1em bootstrap-icons').then(found => found.length)")
