@@ -54,6 +54,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # First: its templates (registration/password_change_*.html) win over the admin's.
+    "salesalign.core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,7 +69,6 @@ INSTALLED_APPS = [
     "auditlog",
     "ninja",
     "huey.contrib.djhuey",
-    "salesalign.core",
     "salesalign.organization",
     "salesalign.strategy",
     "salesalign.sales",

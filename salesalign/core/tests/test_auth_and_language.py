@@ -93,3 +93,12 @@ def test_pages_name_an_icon_from_our_own_static_files(cast):
     page = cast.client_for("salesperson").get(reverse("core:token_list")).content.decode()
     assert f'<link rel="icon" href="{static("core/favicon.svg")}"' in page
     assert finders.find("core/favicon.svg") is not None
+
+
+def test_the_password_pages_are_ours_not_the_admins(cast):
+    client = cast.client_for("salesperson")
+    form = client.get(reverse("password_change"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'id="main-nav"' in form and "Django" not in form
+    assert 'name="new_password2"' in form
+    done = client.get(reverse("password_change_done")).content.decode()
+    assert 'id="main-nav"' in done and "Django" not in done
