@@ -44,6 +44,8 @@ class HomePage:
     open_questions: list[Any] | None = None
     open_question_count: int | None = None
     departments: list[document_selectors.DepartmentConfirmation] | None = None
+    #: What the department rates count: every published document that asks for confirmation.
+    confirmation_documents: list[StrategyDocument] = field(default_factory=list)
     organisation: OrganisationCounts | None = None
     may_write_documents: bool = False
     notifications: list[Notification] = field(default_factory=list)
@@ -85,7 +87,10 @@ def home_page(user: Any) -> HomePage:
     page.targets_waiting = targets_waiting(user)
     scope = scope_for(user)
     if scope.everything:
-        page.departments = document_selectors.confirmation_by_department(user)
+        page.confirmation_documents = document_selectors.documents_to_confirm()
+        page.departments = document_selectors.confirmation_by_department(
+            user, page.confirmation_documents
+        )
         page.open_question_count = document_selectors.open_questions(user).count()
     elif scope.unit_paths:
         page.teams = document_selectors.team_confirmation(user)

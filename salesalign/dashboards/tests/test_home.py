@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -98,6 +100,19 @@ def test_executives_and_hr_see_the_rate_per_department_and_the_open_question_cou
     assert 'id="open-question-count">2<' in page
     assert 'id="administration"' not in page
     assert 'id="team-confirmation"' not in page
+
+
+def test_the_department_rates_name_the_documents_they_count(cast):
+    this_year = new_document(cast, title="Strategy 2026")
+    last_year = new_document(cast, title="Strategy 2025")
+    confirm(cast.salesperson, this_year)
+    page = home(cast, "executive")
+    assert "1 / 10" in page  # five readers in the department, two documents each
+    note = re.search(r'<p[^>]*id="confirmation-documents"[^>]*>(.*?)</p>', page, re.S)
+    assert note is not None
+    assert "each of the 2 published documents" in note.group(1)
+    for document in (this_year, last_year):
+        assert reverse("strategy:document_status", args=[document.pk]) in note.group(1)
 
 
 def test_an_admin_sees_organisation_counts_and_quick_links(cast):

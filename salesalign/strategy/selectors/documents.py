@@ -315,7 +315,7 @@ def confirmation_status(
 # --- confirmation across documents (home pages) -------------------------------------------
 
 
-def _documents_to_confirm() -> list[StrategyDocument]:
+def documents_to_confirm() -> list[StrategyDocument]:
     """Published documents that ask for confirmation, with their audience paths (two queries)."""
     return list(
         StrategyDocument.objects.filter(
@@ -353,7 +353,7 @@ def team_confirmation(viewer: Any) -> list[TeamConfirmation]:
 
     Meant for managers' scopes; four queries however many people and documents.
     """
-    documents = _documents_to_confirm()
+    documents = documents_to_confirm()
     me = person_of(viewer)
     people = Person.objects.visible_to(viewer).filter(is_active=True).select_related("unit")
     if me is not None:
@@ -398,12 +398,17 @@ class DepartmentConfirmation:
         return round(100 * self.confirmed / self.expected) if self.expected else 100
 
 
-def confirmation_by_department(viewer: Any) -> list[DepartmentConfirmation]:
-    """Company-wide confirmation rate per department (units just below the top); set-based, five queries.
+def confirmation_by_department(
+    viewer: Any, documents: list[StrategyDocument] | None = None
+) -> list[DepartmentConfirmation]:
+    """Company-wide confirmation rate per department (units just below the top); set-based, five
+    queries (three when the caller passes `documents_to_confirm()`, which it then shows).
 
-    People who sit at the top of the tree (e.g. the executives) get a row of their own.
+    A person counts once per document addressed to them. People who sit at the top of the tree
+    (e.g. the executives) get a row of their own.
     """
-    documents = _documents_to_confirm()
+    if documents is None:
+        documents = documents_to_confirm()
     if not documents:
         return []
     paths = {document.pk: audience_paths(document) for document in documents}
