@@ -38,7 +38,7 @@ ANSWER = (
 DEFINITION = {
     "components": [
         {
-            "key": "commission",
+            "key": "个人提成",
             "kind": "commission",
             "period_kind": "quarter",
             "tiers": [
@@ -50,7 +50,7 @@ DEFINITION = {
             "gates": [{"measure": "customer_satisfaction", "minimum": "3.5"}],
         },
         {
-            "key": "team_bonus",
+            "key": "团队奖金",
             "kind": "bonus",
             "scope": "team",
             "period_kind": "quarter",

@@ -343,11 +343,21 @@ def statement_page(*, user: Any, statement: Statement) -> StatementPage:
                 "measure_label": _measure_label(str(component.get("measure"))),
                 "attainment_text": _percent(component.get("attainment")),
                 "payout_text": money(component.get("payout")),
+                "gates": [
+                    {**gate, "measure_label": _measure_label(str(gate.get("measure")))}
+                    for gate in component.get("gates") or ()
+                ],
             }
         )
+    explained = explain_lines(lines)
+    titles = {item.line.pk: item.title for item in explained}
+    for question in questions:
+        # A question about a line names it as the table does, not by its code.
+        title = titles.get(question.line_id, "") if question.line_id is not None else ""
+        question.line_title = title  # type: ignore[attr-defined]
     return StatementPage(
         statement=statement,
-        lines=explain_lines(lines),
+        lines=explained,
         questions=questions,
         components=components,
         may_ask=bool(

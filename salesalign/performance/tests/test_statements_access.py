@@ -234,3 +234,29 @@ def test_the_overview_pages_a_large_period_and_totals_every_page(computed):
     assert second.count("<tr data-statement=") == count - 50
     shown = set(re.findall(r'<tr data-statement="(\d+)"', first + second))
     assert shown == {str(pk) for pk in everything.values_list("pk", flat=True)}
+
+
+def test_the_statement_names_gates_and_the_line_asked_about_in_words_not_codes(computed):
+    world = computed
+    world.publish()
+    cast = world.cast
+    mine = Statement.objects.get(person=cast.salesperson)
+    tier_line = mine.lines.filter(code="tier").first()
+    assert tier_line is not None
+    cast.client_for("salesperson").post(
+        reverse("performance:statement_question", args=[mine.pk]),
+        {"question": "Why this rate?", "line": tier_line.pk},
+    )
+    assert mine.questions.get().line_id == tier_line.pk
+    page = cast.client_for("salesperson").get(
+        reverse("performance:statement_detail", args=[mine.pk])
+    )
+    html = page.content.decode()
+    components = re.search(r'id="statement-components".*?</table>', html, re.S)
+    assert components is not None
+    assert "customer satisfaction ≥ 3.5" in components.group(0)
+    assert "customer_satisfaction" not in components.group(0)
+    asked = re.search(r'data-question="\d+".*?</p>', html, re.S)
+    assert asked is not None
+    title = next(item.title for item in page.context["page"].lines if item.line.pk == tier_line.pk)
+    assert f"about a line: {title}" in asked.group(0) and ": tier" not in asked.group(0)
