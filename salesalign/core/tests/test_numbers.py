@@ -6,12 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import override
 from hypothesis import given
 from hypothesis import strategies as st
 
 from salesalign.core.numbers import grouped
+from salesalign.sales.models import Order
+from salesalign.sales.tests.views_world import build_world
 
 LANGUAGES = ["en", "zh-hans"]
 
@@ -20,7 +23,7 @@ LANGUAGES = ["en", "zh-hans"]
     ("number", "places", "language", "expected"),
     [
         (Decimal("1234567.5"), 2, "en", "1,234,567.50"),
-        (Decimal("1234567.5"), 2, "zh-hans", "1234567.50"),
+        (Decimal("1234567.5"), 2, "zh-hans", "1,234,567.50"),  # salesalign/formats/zh_Hans
         (Decimal("-1234.567"), 2, "en", "-1,234.56"),  # cut, not rounded
         (Decimal("-0.004"), 2, "en", "0.00"),  # too small to show: no minus sign
         (Decimal("999.999"), 0, "en", "999"),
@@ -51,3 +54,14 @@ def test_another_format_falls_back_to_django():
             Decimal("1234.5"), 2, force_grouping=True
         )
         assert grouped(Decimal("1234.5"), 2) == "1.234,50"
+
+
+@pytest.mark.django_db
+def test_an_orders_amounts_are_grouped_in_chinese_as_in_english(cast):
+    build_world(cast)
+    order = Order.objects.order_by("pk").first()
+    order.lines.update(amount=Decimal("1234567.50"))
+    url = reverse("sales:order_detail", args=[order.pk])
+    for language in ("en", "zh-hans"):
+        page = cast.client_for("admin").get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert "1,234,567.50" in page, language
