@@ -98,6 +98,8 @@ class Column:
     header: str
     aliases: tuple[str, ...] = ()
     required: bool = False
+    #: The file needs this column or another one marked so (a customer by code or by name).
+    one_of_required: bool = False
 
     def names(self) -> tuple[str, ...]:
         """Every accepted name, normalised: the key, the template header, its parts, aliases."""

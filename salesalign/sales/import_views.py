@@ -82,6 +82,7 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             "kinds": importing_records.KINDS.values(),
             "recent": recent,
             "columns": kind.columns,
+            "one_of_required": any(column.one_of_required for column in kind.columns),
             "sources": importing.known_sources(kind.kind),
             "order_sources": importing.order_sources()
             if kind.kind == importing.KIND_ORDERS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -433,6 +434,19 @@ def test_only_administrators_may_import(world):
         assert client.get(reverse("sales:import_start")).status_code == 403
     with pytest.raises(DomainError):
         check(world.cast.__class__(**{**world.cast.__dict__, "admin": world.cast.manager}), b"x")
+
+
+def test_the_column_list_marks_the_customer_columns_as_one_of_two_required(world):
+    page = world.cast.client_for("admin").get(reverse("sales:import_start")).content.decode()
+    rows = dict(re.findall(r"<tr><td class=\"text-nowrap\">([^<]*)(.*?)</td>", page))
+    assert "*" in rows["订单号 / Order ID "] and "†" not in rows["订单号 / Order ID "]
+    for header in ("客户编号 / Customer code ", "客户 / Customer "):
+        assert "†" in rows[header] and "*" not in rows[header]
+    assert "one of these columns is required" in page
+    customers = world.cast.client_for("admin").get(
+        reverse("sales:import_start"), {"kind": "customers"}
+    )
+    assert "one of these columns is required" not in customers.content.decode()
 
 
 def test_the_pages_take_a_file_from_upload_through_mapping_to_commit(world):
