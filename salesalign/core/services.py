@@ -84,6 +84,22 @@ def notify(
     return Notification.objects.bulk_create(rows)
 
 
+def settle_notifications(
+    *, kind: str, people: Iterable[Any] | None = None, url: str | None = None, **params: Any
+) -> int:
+    """Mark read the unread notifications of `kind` (to `people`, with this `url` and these
+    `params`, where given) that no longer wait for anyone: a newer proposal replaced them, or
+    the plan they asked about is approved. The bell then counts what still waits."""
+    waiting = Notification.objects.unread().filter(kind=kind)
+    if people is not None:
+        waiting = waiting.filter(recipient_id__in=[getattr(p, "pk", p) for p in people])
+    if url is not None:
+        waiting = waiting.filter(url=url)
+    for name, value in params.items():
+        waiting = waiting.filter(**{f"params__{name}": value})
+    return waiting.update(read_at=timezone.now())
+
+
 def name_params(person: Any) -> dict[str, str]:
     """A person's name for a notification's `params`: both forms, so that `Notification.text`
     names them in the reader's language."""

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from salesalign.core.choices import Role
 from salesalign.core.models import Notification
 from salesalign.core.roles import person_of, role_of
-from salesalign.core.selectors import notification_list
+from salesalign.core.selectors import notification_list, notification_unread_count
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.strategy.models import StrategyDocument
@@ -49,6 +49,8 @@ class HomePage:
     organisation: OrganisationCounts | None = None
     may_write_documents: bool = False
     notifications: list[Notification] = field(default_factory=list)
+    #: Every unread notification, as the bell counts them (the list shows the latest few).
+    unread_count: int = 0
     targets_waiting: int = 0
 
     @property
@@ -83,6 +85,11 @@ def home_page(user: Any) -> HomePage:
         page.announcements = document_selectors.latest_announcements(person)
         page.notifications = notification_list(
             user=user, unread_only=True, limit=NOTIFICATIONS_SHOWN
+        )
+        page.unread_count = (
+            len(page.notifications)
+            if len(page.notifications) < NOTIFICATIONS_SHOWN
+            else notification_unread_count(user=user)
         )
     page.targets_waiting = targets_waiting(user)
     scope = scope_for(user)

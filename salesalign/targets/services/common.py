@@ -29,6 +29,12 @@ from salesalign.targets.selectors.visibility import can_manage_target, is_planne
 #: Dimensions a slice may carry, in key order.
 DIMENSIONS = ("product_line", "region", "segment")
 
+#: The kinds of the plan cycle's notifications (core.services.notify).
+NOTIFY_PROPOSED = "targets_proposed"
+NOTIFY_COUNTERED = "target_countered"
+NOTIFY_DECIDED = "target_decided"
+NOTIFY_APPROVED = "targets_approved"
+
 
 def actor_or_none(actor: Any) -> Any:
     """The user to record as author (None for an anonymous or unsaved actor)."""

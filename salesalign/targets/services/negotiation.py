@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of
-from salesalign.core.services import notify
+from salesalign.core.services import notify, settle_notifications
 from salesalign.targets.choices import (
     OPEN_PROPOSAL_STATUSES,
     CounterStatus,
@@ -40,6 +40,9 @@ from salesalign.targets.models import (
 )
 from salesalign.targets.selectors.visibility import can_manage_target, is_planner
 from salesalign.targets.services.common import (
+    NOTIFY_COUNTERED,
+    NOTIFY_DECIDED,
+    NOTIFY_PROPOSED,
     actor_or_none,
     lock_plan,
     phase_targets,
@@ -47,10 +50,6 @@ from salesalign.targets.services.common import (
     require_open,
 )
 from salesalign.targets.services.plans import parse_value, plan_submit_for_negotiation
-
-NOTIFY_PROPOSED = "targets_proposed"
-NOTIFY_COUNTERED = "target_countered"
-NOTIFY_DECIDED = "target_decided"
 
 
 def recipient_id(target: Target) -> int | None:
@@ -161,8 +160,11 @@ def proposal_publish(
             level=child.level,
         )
         proposals.append(proposal)
+    recipients = [pk for pk in (recipient_id(child) for child in children) if pk is not None]
+    # Proposed again: the earlier notice is replaced by this one, not counted twice.
+    settle_notifications(kind=NOTIFY_PROPOSED, people=recipients, url=_url(parent))
     notify(
-        people=[pk for pk in (recipient_id(child) for child in children) if pk is not None],
+        people=recipients,
         kind=NOTIFY_PROPOSED,
         subject=gettext_noop("Targets for %(year)s wait for your answer."),
         params={"year": plan.fiscal_year},

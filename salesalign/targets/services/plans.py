@@ -23,7 +23,7 @@ from salesalign.core.batches import refresh_statistics
 from salesalign.core.bulk import chunks, insert_rows
 from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
-from salesalign.core.services import notify
+from salesalign.core.services import notify, settle_notifications
 from salesalign.organization.models import OrgUnit
 from salesalign.strategy.models import TacticalGoal
 from salesalign.targets.choices import (
@@ -43,6 +43,9 @@ from salesalign.targets.models import (
 )
 from salesalign.targets.selectors.plans import target_label
 from salesalign.targets.services.common import (
+    NOTIFY_APPROVED,
+    NOTIFY_COUNTERED,
+    NOTIFY_PROPOSED,
     Slice,
     actor_or_none,
     lock_plan,
@@ -53,8 +56,6 @@ from salesalign.targets.services.common import (
 
 MIN_YEAR = 1990
 MAX_YEAR = 2200
-
-NOTIFY_APPROVED = "targets_approved"
 
 
 def _check_year(year: int) -> None:
@@ -178,6 +179,9 @@ def plan_approve(*, actor: Any, plan: TargetPlan) -> TargetPlan:
     people = set(
         plan.targets.filter(person__isnull=False).values_list("person_id", flat=True).distinct()
     )
+    # Nothing of the year's negotiation waits for an answer any more.
+    for settled in (NOTIFY_PROPOSED, NOTIFY_COUNTERED):
+        settle_notifications(kind=settled, year=plan.fiscal_year)
     notify(
         people=sorted(people),
         kind=NOTIFY_APPROVED,

@@ -56,6 +56,19 @@ def test_publishing_proposes_each_child_and_tells_each_recipient(world, publishe
     assert [proposal.pk for proposal in inbox.to_answer] == [mine.pk]
 
 
+def test_proposing_again_replaces_the_unread_notice_instead_of_adding_one(world, published):
+    cast = world.cast
+    plan, team, _mine, _theirs = published
+    negotiation.proposal_publish(actor=cast.manager.user, plan=plan, parent=team, note="v2")
+    assert notification_unread_count(user=cast.salesperson.user) == 1
+    assert (
+        Notification.objects.filter(
+            recipient=cast.salesperson, kind=negotiation.NOTIFY_PROPOSED
+        ).count()
+        == 2
+    )  # the first stays in the list, read
+
+
 def test_a_draft_plan_is_not_published_by_a_manager(world):
     cast = world.cast
     plan = world.plan()
@@ -154,6 +167,11 @@ def test_the_manager_decides_adjusts_the_others_and_the_plan_is_approved(world, 
         negotiation.NOTIFY_DECIDED,
         plans.NOTIFY_APPROVED,
     }
+    # Approved: the proposal and the counter no longer wait for anyone.
+    unread = set(Notification.objects.unread().values_list("kind", flat=True))
+    assert negotiation.NOTIFY_PROPOSED not in unread
+    assert negotiation.NOTIFY_COUNTERED not in unread
+    assert plans.NOTIFY_APPROVED in unread
 
 
 def test_the_manager_may_decide_another_number_than_the_counter(world, published):

@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from conftest import MEMBERS
 from salesalign.core.models import Notification
+from salesalign.core.services import notify
+from salesalign.dashboards.selectors import NOTIFICATIONS_SHOWN
 from salesalign.targets.services import negotiation
 from salesalign.targets.tests.pages_world import allocate_down, negotiate
 
@@ -24,6 +26,20 @@ def test_a_proposal_shows_on_the_salespersons_home_and_badge(world):
     assert home.context["home"].targets_waiting == 1
     badge = client.get(reverse("notification_badge")).content.decode()
     assert 'id="notification-count">1<' in badge
+
+
+def test_the_home_page_counts_every_unread_notification_as_the_badge_does(world):
+    allocated = allocate_down(world)
+    negotiate(world, allocated)
+    more = NOTIFICATIONS_SHOWN + 2
+    for number in range(more):
+        notify(people=[world.cast.salesperson], kind="test", subject=f"Note {number}")
+    client = world.cast.client_for("salesperson")
+    home = client.get(reverse("home"))
+    assert len(home.context["home"].notifications) == NOTIFICATIONS_SHOWN
+    assert f'id="waiting-count">{more + 1}<' in home.content.decode()
+    badge = client.get(reverse("notification_badge")).content.decode()
+    assert f'id="notification-count">{more + 1}<' in badge
 
 
 def test_a_counter_tells_the_manager_on_the_home_page(world):
