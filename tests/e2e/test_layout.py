@@ -54,3 +54,19 @@ def test_the_notification_bell_is_drawn_by_the_icon_font(page, live_server, demo
     assert "bootstrap-icons" in font
     # The font file itself is served (from the npm package, collected with the static files).
     assert page.evaluate("document.fonts.load('1em bootstrap-icons').then(found => found.length)")
+
+
+def test_a_wide_month_table_keeps_its_names_in_view_when_scrolled(page, live_server, demo):
+    base = live_server.url
+    log_in(page, base, "exec")
+    page.set_viewport_size({"width": 1024, "height": 900})
+    page.goto(f"{base}/sales/actuals/")
+    table = page.locator("table.table-sticky-first").first
+    expect(table).to_be_visible()
+    box = table.locator("xpath=..")  # its .table-responsive
+    scrolled = box.evaluate("element => { element.scrollLeft = 10000; return element.scrollLeft; }")
+    assert scrolled > 0, "the month table fits: nothing to scroll"
+    left = box.bounding_box()["x"]
+    name = table.locator("tbody tr th").first
+    assert abs(name.bounding_box()["x"] - left) < 2  # stuck to the left edge
+    expect(name).to_be_visible()
