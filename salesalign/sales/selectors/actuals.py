@@ -792,6 +792,8 @@ class TableRow:
     count: int = 0  # satisfaction answers behind the total
     url_query: str = ""  # for a person or a sub-unit: the query string of its own actuals
     key: int | None = None
+    group: bool = False  # a top-level product line (region, segment): the sum of its rows below
+    depth: int = 0  # 1: a row inside a group
 
 
 @dataclass
@@ -808,6 +810,10 @@ class ActualsPage:
     person: Person | None
     total: TableRow
     split_rows: list[TableRow]
+    #: The split's table: `split_rows`, under the top-level value each belongs to (with its
+    #: sum) where the values form a tree, so that product families compare with targets set
+    #: on them. The chart stacks `split_rows`.
+    split_table_rows: list[TableRow]
     child_rows: list[TableRow]
     member_rows: list[TableRow]
     chart: dict[str, Any]
@@ -905,17 +911,23 @@ def actuals_page(
     total = row(_("Total"), **subject) if subject else TableRow(_("Total"), [], None)
 
     split_rows: list[TableRow] = []
+    split_table_rows: list[TableRow] = []
     if split and subject:
-        names = _split_names(split, [key[0] for key in result.actuals.splits()])
+        items = _split_items(split, [key[0] for key in result.actuals.splits()])
         for key in result.actuals.splits():
             if result.tally(period=year, split=key, **subject) == Tally() and not any(
                 result.tally(period=period, split=key, **subject) != Tally() for period in periods
             ):
                 continue
-            split_row = row(names.get(key[0], _("(none)")), split=key, **subject)
+            item = items.get(key[0])
+            split_row = row(item.display_name if item else _("(none)"), split=key, **subject)
             split_row.key = key[0]
             split_rows.append(split_row)
         split_rows.sort(key=lambda item: (item.key is None, item.label))
+        split_table_rows = split_rows
+        if metric_definition(metric).roll_up is RollUp.SUM and metric is not MetricKey.ORDER_COUNT:
+            # An order with two lines of one family counts once on each: never summed.
+            split_table_rows = _grouped_rows(split, split_rows, items)
 
     child_rows = []
     for child in children:
@@ -948,6 +960,7 @@ def actuals_page(
         person=person,
         total=total,
         split_rows=split_rows,
+        split_table_rows=split_table_rows,
         child_rows=child_rows,
         member_rows=member_rows,
         chart=chart,
@@ -960,14 +973,66 @@ def _number(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def _split_names(split: str, ids: list[int | None]) -> dict[int | None, str]:
+def _split_items(split: str, ids: list[int | None]) -> dict[int | None, Any]:
+    """The split's values (a product line, a region, a segment) by id, with names and paths."""
     model = SPLIT_MODELS[split]
     return {
-        item.pk: item.display_name
+        item.pk: item
         for item in model.objects.filter(pk__in=[pk for pk in ids if pk is not None]).only(
-            "pk", "name", "name_en"
+            "pk", "name", "name_en", "path"
         )
     }
+
+
+def _summed(rows: Sequence[TableRow], index: int | None = None) -> Decimal | None:
+    values = [row.total if index is None else row.values[index] for row in rows]
+    present = [value for value in values if value is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def _grouped_rows(split: str, rows: list[TableRow], items: dict[int | None, Any]) -> list[TableRow]:
+    """`rows` under their top-level values, each group with its sum first (a top-level value
+    with nothing below it stays one row); `rows` unchanged when nothing lies below the top."""
+    model = SPLIT_MODELS[split]
+    step = model.steplen
+    top_of = {key: item.path[:step] for key, item in items.items() if item is not None}
+    below = {
+        top_of[row.key] for row in rows if row.key in top_of and len(items[row.key].path) > step
+    }
+    if not below:
+        return rows
+    tops = {item.path: item for item in model.objects.filter(path__in=below)}
+    grouped: dict[str, list[TableRow]] = {}
+    entries: list[tuple[str, list[TableRow]]] = []
+    loose: list[TableRow] = []
+    for row in rows:
+        top = top_of.get(row.key)
+        if top is not None and top in tops:
+            if top not in grouped:
+                grouped[top] = []
+                entries.append((tops[top].display_name, grouped[top]))
+            grouped[top].append(row)
+        elif row.key is None:
+            loose.append(row)
+        else:
+            entries.append((row.label, [row]))
+    table: list[TableRow] = []
+    for _name, members in sorted(entries, key=lambda entry: entry[0]):
+        top = top_of.get(members[0].key)
+        if top is not None and top in grouped:
+            table.append(
+                TableRow(
+                    label=tops[top].display_name,
+                    values=[_summed(members, index) for index in range(len(members[0].values))],
+                    total=_summed(members),
+                    key=tops[top].pk,
+                    group=True,
+                )
+            )
+            for member in members:
+                member.depth = 1
+        table += members
+    return table + loose
 
 
 #: Up to this many people in a unit with sub-units, the page lists what each of them sold;

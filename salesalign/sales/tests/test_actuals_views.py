@@ -121,6 +121,34 @@ def test_the_manager_sees_the_team_by_month_and_product_line_and_each_member(cas
     assert chart["series"][0]["data"][2] == 21000.0
 
 
+def test_product_lines_of_a_family_are_shown_under_its_sum_as_targets_are_set(cast):
+    hardware = ProductLineFactory(code="HW", name_en="Hardware")
+    robots = ProductLineFactory(parent=hardware, code="HW-R", name_en="Robots")
+    sensors = ProductLineFactory(parent=hardware, code="HW-S", name_en="Sensors")
+    software = ProductLineFactory(code="SW", name_en="Software")
+    make_order(
+        customer=CustomerFactory(code="ACME"),
+        salespeople=cast.salesperson,
+        amounts=["1000.00", "200.00", "30.00"],
+        product_lines=[robots, sensors, software],
+        ordered_on=datetime.date(2024, 3, 5),
+    )
+    response, page = page_of(cast, "manager")
+    table = [(row.label, row.group, row.depth, row.total) for row in page.split_table_rows]
+    assert table == [
+        ("Hardware", True, 0, Decimal("1200.00")),
+        ("Robots", False, 1, Decimal("1000.00")),
+        ("Sensors", False, 1, Decimal("200.00")),
+        ("Software", False, 0, Decimal("30.00")),
+    ]
+    assert page.split_table_rows[0].values[2] == Decimal("1200.00")  # March
+    assert [row.label for row in page.split_rows] == ["Robots", "Sensors", "Software"]  # chart
+    assert 'class="actuals-group"' in response.content.decode()
+    # Order counts are not summed: one order with two hardware lines is one hardware order.
+    _response, counts = page_of(cast, "manager", "year=2024&metric=order_count")
+    assert not any(row.group for row in counts.split_table_rows)
+
+
 def test_the_chart_library_comes_from_our_own_static_files(cast, sales):
     html = page_of(cast, "manager")[0].content.decode()
     # static(): the hashed name once collectstatic has run (after `make demo`), else plain.
