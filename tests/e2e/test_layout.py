@@ -70,3 +70,15 @@ def test_a_wide_month_table_keeps_its_names_in_view_when_scrolled(page, live_ser
     name = table.locator("tbody tr th").first
     assert abs(name.bounding_box()["x"] - left) < 2  # stuck to the left edge
     expect(name).to_be_visible()
+
+
+def test_the_attainment_chart_names_every_person(page, live_server, demo):
+    base = live_server.url
+    log_in(page, base, "manager")
+    page.goto(f"{base}/performance/scorecards/")
+    chart = page.locator("#chart-attainment")
+    expect(chart).to_be_visible()
+    label = chart.evaluate(
+        "element => echarts.getInstanceByDom(element).getOption().xAxis[0].axisLabel"
+    )
+    assert label["interval"] == 0
