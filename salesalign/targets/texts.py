@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from salesalign.core.numbers import grouped
 from salesalign.engines.reasonableness import Finding, FindingCode
@@ -202,9 +202,11 @@ def finding_text(
 
 
 def severity_label(finding: Finding) -> str:
-    return {"error": _("Error"), "warning": _("Warning"), "info": _("Note")}.get(
-        str(finding.severity), str(finding.severity)
-    )
+    return {
+        "error": _("Error"),
+        "warning": _("Warning"),
+        "info": pgettext("finding severity", "Note"),
+    }.get(str(finding.severity), str(finding.severity))
 
 
 def names_for_steps(steps: list[Mapping[str, Any]]) -> dict[Any, str]:

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import polib  # type: ignore[import-untyped]
 import pytest
+from django.utils import translation
 from django.utils.translation.template import templatize
+
+from salesalign.engines.reasonableness import SEVERITY_OF, Finding, Severity
+from salesalign.performance.choices import KpiUnit
+from salesalign.targets.forms import AnswerForm
+from salesalign.targets.texts import severity_label
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = sorted(path.parent for path in ROOT.glob("*/apps.py"))
@@ -137,3 +143,13 @@ def test_every_translation_fills_the_placeholders_of_its_original(app):
 def test_the_placeholder_check_reads_named_positional_and_escaped_percents():
     assert _placeholders("%(count)d of %(total)s, 5 %% and %s") == ({"count", "total"}, 1)
     assert _placeholders("%.2f %%") == (set(), 1)
+
+
+def test_one_english_word_with_two_meanings_reads_right_in_chinese_in_each_place():
+    note = next(code for code, severity in SEVERITY_OF.items() if severity is Severity.INFO)
+    with translation.override("zh-hans"):
+        assert severity_label(Finding(code=note, key=None)) == "提示"  # a finding's severity
+        assert str(AnswerForm().fields["note"].label) == "备注"  # a note one writes
+        assert str(KpiUnit.DAYS.label) == "天数"  # a KPI counted in days
+        assert translation.gettext("Dates") == "日期"  # the period list's column
+        assert translation.pgettext("backtest deviation", "Error") == "误差"
