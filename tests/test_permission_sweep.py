@@ -96,4 +96,4 @@ def test_another_teams_person_is_404_on_every_person_route_and_the_api(cast, mem
     }  # or it is their own record
     assert page.status_code == (200 if sees_all else 404)
     assert api.status_code == (200 if sees_all else 404)
-    assert (target.employee_number in export.content.decode("utf-8-sig", "replace")) is sees_all
+    assert (target.employee_number in export.getvalue().decode("utf-8-sig", "replace")) is sees_all
