@@ -24,6 +24,14 @@ requires_chromium = pytest.mark.skipif(
     reason="no system Chromium (install the Debian package `chromium`; .ci/run does)",
 )
 
+#: The marks of a browser test: Chromium is needed, and the live server sees the test's rows
+#: (each test in its own transaction, rolled back by flushing).
+BROWSER_TEST = [
+    pytest.mark.browser,
+    requires_chromium,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:

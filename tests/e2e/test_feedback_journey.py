@@ -35,17 +35,13 @@ from salesalign.performance.services.rounds import (
     round_invite,
     round_open,
 )
-from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.conftest import BROWSER_TEST, load_demo_company
 from tests.e2e.test_journeys import PASSWORD, log_in
 from tests.e2e.test_targets_journey import log_out
 
 # A flush after each test would take away what migrations wrote (the standard KPIs, the
 # sales totals' state); a serialized rollback puts it back.
-pytestmark = [
-    pytest.mark.browser,
-    requires_chromium,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 #: Enough sales for the demo's scorecards; the rounds do not depend on them.
 ORDER_LINES = 2_000

@@ -23,17 +23,13 @@ from salesalign.performance.selectors.development import (
     improvement_flags,
     promotion_candidates,
 )
-from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.conftest import BROWSER_TEST, load_demo_company
 from tests.e2e.test_journeys import PASSWORD, log_in
 from tests.e2e.test_targets_journey import log_out
 
 # A flush after each test would take away what migrations wrote (the standard KPIs, the
 # sales totals' state); a serialized rollback puts it back.
-pytestmark = [
-    pytest.mark.browser,
-    requires_chromium,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 #: Enough sales for the demo's scorecards to flag people of the Shanghai team and to put
 #: some salespeople forward for promotion (S in two of the last three quarters).

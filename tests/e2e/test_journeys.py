@@ -10,15 +10,11 @@ from playwright.sync_api import expect
 from salesalign.organization.models import Person
 from salesalign.strategy.choices import DocumentKind, PublicationStatus
 from salesalign.strategy.models import DocumentConfirmation, StrategyDocument, StrategyEdition
-from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.conftest import BROWSER_TEST, load_demo_company
 
 # A flush after each test would take away what migrations wrote (the standard KPIs, the
 # sales totals' state); a serialized rollback puts it back.
-pytestmark = [
-    pytest.mark.browser,
-    requires_chromium,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 PASSWORD = "e2e-demo-password"
 

@@ -6,14 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.conftest import BROWSER_TEST, load_demo_company
 from tests.e2e.test_journeys import PASSWORD, log_in
 
-pytestmark = [
-    pytest.mark.browser,
-    requires_chromium,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture

@@ -9,14 +9,10 @@ from playwright.sync_api import expect
 from salesalign.core.management.commands.load_demo import ADMIN_USERNAME
 from salesalign.organization.models import Person
 from salesalign.sales.models import Customer
-from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.conftest import BROWSER_TEST, load_demo_company
 from tests.e2e.test_journeys import PASSWORD, log_in
 
-pytestmark = [
-    pytest.mark.browser,
-    requires_chromium,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture

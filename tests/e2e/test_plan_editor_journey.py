@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from salesalign.organization.tests.factories import PASSWORD
 from salesalign.performance.models import IncentivePlan
-from tests.e2e.conftest import requires_chromium
+from tests.e2e.conftest import BROWSER_TEST
 
 # A flush after each test would take away what migrations wrote (the standard KPIs, the
 # sales totals' state); a serialized rollback puts it back.
-pytestmark = [
-    pytest.mark.browser,
-    requires_chromium,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 INVALID = re.compile(r"\bis-invalid\b")
 EXPECTED = {

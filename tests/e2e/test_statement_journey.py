@@ -19,17 +19,13 @@ from salesalign.performance.demo_statements import DEFINITION
 from salesalign.performance.models import EvaluationPeriod, Statement, StatementQuestion
 from salesalign.performance.services.statements import plan_save
 from salesalign.sales.models import SalesFact
-from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.conftest import BROWSER_TEST, load_demo_company
 from tests.e2e.test_journeys import PASSWORD, log_in
 from tests.e2e.test_targets_journey import log_out
 
 # A flush after each test would take away what migrations wrote (the standard KPIs, the
 # sales totals' state); a serialized rollback puts it back.
-pytestmark = [
-    pytest.mark.browser,
-    requires_chromium,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 ORDER_LINES = 20_000
 #: The demo's "today": fixed, so that the month closed below lies in the demo's approved

@@ -16,16 +16,12 @@ from salesalign.organization.models import Person
 from salesalign.strategy.models import TacticalGoal
 from salesalign.targets.choices import CounterStatus, PlanStatus, ProposalStatus
 from salesalign.targets.models import Counterproposal, Target, TargetPlan, TargetProposal
-from tests.e2e.conftest import load_demo_company, requires_chromium
+from tests.e2e.conftest import BROWSER_TEST, load_demo_company
 from tests.e2e.test_journeys import PASSWORD, log_in
 
 # A flush after each test would take away what migrations wrote (the standard KPIs, the
 # sales totals' state); a serialized rollback puts it back.
-pytestmark = [
-    pytest.mark.browser,
-    requires_chromium,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 #: Enough of the demo's sales that every salesperson of the demo team has a history.
 ORDER_LINES = 20_000
