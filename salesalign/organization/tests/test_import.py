@@ -609,4 +609,3 @@ def test_large_counts_are_grouped_in_thousands_on_the_preview_and_in_the_history
     assert 'data-count="unchanged">999<' in preview
     history = client.get(reverse("organization:import_history")).content.decode()
     assert ">12,345<" in history and ">1,000<" in history
-
