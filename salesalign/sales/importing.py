@@ -32,7 +32,7 @@ import logging
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -504,6 +504,36 @@ def resolve_columns(
     return positions, duplicates
 
 
+def missing_columns(columns: Sequence[Column], positions: Mapping[str, int]) -> list[ImportError_]:
+    """An error for each required column the file lacks, and one for a required pair (a
+    customer by code or by name) of which it has neither."""
+    errors = [
+        ImportError_(
+            None,
+            str(column.label),
+            _(
+                "The file has no “%(column)s” column (e.g. “%(header)s”); choose it in the column mapping."
+            )
+            % {"column": column.label, "header": column.header},
+        )
+        for column in columns
+        if column.required and column.key not in positions
+    ]
+    either = [column for column in columns if column.one_of_required]
+    if either and not any(column.key in positions for column in either):
+        errors.append(
+            ImportError_(
+                None,
+                str(either[0].label),
+                _(
+                    "The file has none of the columns %(headers)s: one of them is needed; choose it in the column mapping."
+                )
+                % {"headers": " / ".join(f"“{column.header}”" for column in either)},
+            )
+        )
+    return errors
+
+
 @without_cycle_collection
 def build_plan(
     content: bytes,
@@ -530,34 +560,14 @@ def build_plan(
         plan.errors.append(ImportError_(None, "", _("The file is empty.")))
         return plan
     plan.header = table.header
+    plan.data_rows = len(table.rows)  # shown even when a missing column refuses the file
     plan.positions, duplicates = resolve_columns(table.header, ORDER_COLUMNS, columns or {})
     for text in duplicates:
         plan.notes.append(
             _("The column “%(column)s” was recognised twice; the first one is used.")
             % {"column": text}
         )
-    for column in ORDER_COLUMNS:
-        if column.required and column.key not in plan.positions:
-            plan.errors.append(
-                ImportError_(
-                    None,
-                    str(column.label),
-                    _(
-                        "The file has no “%(column)s” column (e.g. “%(header)s”); choose it in the column mapping."
-                    )
-                    % {"column": column.label, "header": column.header},
-                )
-            )
-    if "customer_code" not in plan.positions and "customer_name" not in plan.positions:
-        plan.errors.append(
-            ImportError_(
-                None,
-                str(gettext_lazy("Customer code")),
-                _(
-                    "The file has no customer column (“客户编号 / Customer code” or “客户 / Customer”); choose it in the column mapping."
-                ),
-            )
-        )
+    plan.errors += missing_columns(ORDER_COLUMNS, plan.positions)
     if plan.errors:
         return plan
     if not table.rows:
@@ -565,7 +575,6 @@ def build_plan(
             ImportError_(None, "", _("The file has a header row but no data rows below it."))
         )
         return plan
-    plan.data_rows = len(table.rows)
     _parse_rows(table, plan, _load_dictionaries(), values or {}, source)
     return plan
 

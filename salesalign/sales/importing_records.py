@@ -77,6 +77,7 @@ from salesalign.sales.importing import (
     _RowReader,
     _set_progress,
     estimate_rows,
+    missing_columns,
     pick_table,
     resolve_columns,
     runs_in_background,
@@ -573,24 +574,14 @@ def build_plan(
         plan.errors.append(ImportError_(None, "", _("The file is empty.")))
         return plan
     plan.header = table.header
+    plan.data_rows = len(table.rows)  # shown even when a missing column refuses the file
     plan.positions, duplicates = resolve_columns(table.header, spec.columns, columns or {})
     for text in duplicates:
         plan.notes.append(
             _("The column “%(column)s” was recognised twice; the first one is used.")
             % {"column": text}
         )
-    for column in spec.columns:
-        if column.required and column.key not in plan.positions:
-            plan.errors.append(
-                ImportError_(
-                    None,
-                    str(column.label),
-                    _(
-                        "The file has no “%(column)s” column (e.g. “%(header)s”); choose it in the column mapping."
-                    )
-                    % {"column": column.label, "header": column.header},
-                )
-            )
+    plan.errors += missing_columns(spec.columns, plan.positions)
     if plan.errors:
         return plan
     if not table.rows:
@@ -598,7 +589,6 @@ def build_plan(
             ImportError_(None, "", _("The file has a header row but no data rows below it."))
         )
         return plan
-    plan.data_rows = len(table.rows)
     mapped = values or {}
     resolve = _Resolver(plan, spec.dictionaries(table, plan, mapped), mapped)
     reader = _RowReader(plan)

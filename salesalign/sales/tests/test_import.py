@@ -248,6 +248,24 @@ def test_a_missing_required_column_is_named(world):
     )
     assert batch.errors[0]["column"] == "Amount"
     assert "no “Amount” column" in batch.errors[0]["reason"]
+    assert batch.summary["rows"] == 1  # the preview says how many rows the file has
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
+def test_a_file_without_either_customer_column_names_both(world):
+    before = snapshot()
+    batch = check(
+        world.cast,
+        csv_file(
+            "SO-1,2024-03-05,sales1,HW,100",
+            "SO-2,2024-03-06,sales1,HW,100",
+            header="订单号,日期,销售员,产品线,金额",
+        ),
+    )
+    assert [error["column"] for error in batch.errors] == ["Customer code"]
+    reason = batch.errors[0]["reason"]
+    assert "“客户编号 / Customer code” / “客户 / Customer”" in reason and "one of them" in reason
+    assert batch.summary["rows"] == 2
     assert_refused_and_nothing_written(world.cast, batch, before)
 
 

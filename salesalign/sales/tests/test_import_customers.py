@@ -233,6 +233,7 @@ def test_a_missing_code_column_is_named(world):
     batch = check(world, customers_csv("甲公司,sales1", header="客户,销售员"))
     assert batch.errors[0]["column"] == "Customer code"
     assert "no “Customer code” column" in batch.errors[0]["reason"]
+    assert batch.summary["rows"] == 1
     assert_refused_and_nothing_written(world, batch, before)
 
 
