@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = sorted(path.parent for path in ROOT.glob("*/apps.py"))
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 CONTEXT_NAMES = {"pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}
-TEMPLATE_CALL = re.compile(
-    r"\b(n?p?gettext)\((u?'(?:[^'\\]|\\.)*')(?:\s*,\s*(u?'(?:[^'\\]|\\.)*'))?"
-)
+# templatize quotes a message with '…', or with "…" when it holds an apostrophe.
+_LITERAL = r"""u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+# A filter's argument `_("…")` is a message too.
+TEMPLATE_CALL = re.compile(rf"(?<![\w.])(n?p?gettext|_)\(({_LITERAL})(?:\s*,\s*({_LITERAL}))?")
 
 
 def _skip(path: Path) -> bool:
@@ -97,8 +98,10 @@ def test_the_extraction_finds_template_and_python_strings(tmp_path):
     template = tmp_path / "page.html"
     template.write_text(
         '{% load i18n %}{% translate "Hello" %}{% blocktranslate %}Hi {{ name }}{% endblocktranslate %}'
+        '{% translate "Don\'t" %}{% translate "It\'s" context "menu" %}'
+        '{{ who|default_if_none:_("nobody") }}'
     )
-    assert template_messages(template) == {"Hello", "Hi %(name)s"}
+    assert template_messages(template) == {"Hello", "Hi %(name)s", "Don't", "It's", "nobody"}
     module = tmp_path / "module.py"
     module.write_text(
         'from django.utils.translation import gettext as _\nX = _("Bye")\nY = pgettext("menu", "Open")\n'
