@@ -713,7 +713,9 @@ def _manual_amount(setup: _Setup, key: Key) -> int | None:
     value = setup.params.manual_amounts.get(key_text(key))
     if value is None:
         return None
-    return setup.kind.to_minor(parse_value(value, field=f"manual_amounts.{key_text(key)}"))
+    return setup.kind.to_minor(
+        parse_value(value, field=f"manual_amounts.{key_text(key)}", kind=setup.kind)
+    )
 
 
 def _request(setup: _Setup, *, total: int) -> AllocationRequest:
@@ -1514,7 +1516,7 @@ def target_set_manual(
     seen: set[str] = set()
     carriers: dict[int, int] = {}  # person id → the row that gives them an amount
     for position, item in enumerate(amounts):
-        number = parse_value(item.value, field=f"amounts.{position}")
+        number = parse_value(item.value, field=f"amounts.{position}", kind=kind)
         if item.target_id is not None:
             target = children.get(item.target_id)
             if target is None:

@@ -80,7 +80,7 @@ def values_check(
             continue
         label = target_label(target)
         try:
-            number = parse_value(raw)
+            number = parse_value(raw, kind=target.kind)
         except DomainError as error:
             problems[pk] = RowProblem(pk, label, error.message)
             continue

@@ -221,7 +221,7 @@ def proposal_counter(
         raise DomainError(_("Say why you propose another number."), field="reason")
     target = proposal.target
     kind = target.kind
-    number = parse_value(value, field="value")
+    number = parse_value(value, field="value", kind=kind)
     amount, level = (None, kind.level(number)) if kind.is_level else (kind.to_minor(number), None)
     counter = Counterproposal(
         proposal=proposal,
@@ -290,7 +290,7 @@ def proposal_resolve(
         else:
             amount, level = target.amount, target.level
     else:
-        number = parse_value(value, field="value")
+        number = parse_value(value, field="value", kind=kind)
         amount, level = (
             (None, kind.level(number)) if kind.is_level else (kind.to_minor(number), None)
         )

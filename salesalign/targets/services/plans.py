@@ -8,6 +8,7 @@ and approving that version supersedes it. Every version stays readable.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,7 +34,7 @@ from salesalign.targets.choices import (
     TargetMethod,
 )
 from salesalign.targets.links import plan_url
-from salesalign.targets.metrics import SERVED_BY, target_metric
+from salesalign.targets.metrics import SERVED_BY, TargetMetric, target_metric
 from salesalign.targets.models import (
     SeasonalityProfile,
     Target,
@@ -343,12 +344,28 @@ def _company_unit(unit_id: int | None) -> OrgUnit:
     return unit
 
 
-def parse_value(value: Decimal | int | str | None, *, field: str = "value") -> Decimal:
-    """A target value as typed: a number, not negative."""
+#: The largest target a company types (yuan, customers…): fifteen digits, which its minor
+#: units (cents) still fit in the database's 64-bit integers with room to spare.
+MAX_TARGET = Decimal(10) ** 15
+#: The largest level (satisfaction and other metrics that do not add up): ten digits, as the
+#: level columns (14 digits, 4 after the point) hold.
+MAX_LEVEL = Decimal(10) ** 10
+#: Commas only as thousands separators: 1,234,567.50, not 1,2,3.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+def parse_value(
+    value: Decimal | int | str | None, *, field: str = "value", kind: TargetMetric | None = None
+) -> Decimal:
+    """A target value as typed: a number, not negative, not larger than a target can be (a
+    level, when `kind` keeps levels, has fewer digits)."""
     if value is None or value == "":
         raise DomainError(_("Give a number."), field=field)
+    text = str(value).strip()
+    if "," in text and not _GROUPED.fullmatch(text):
+        raise DomainError(_("“%(value)s” is not a number.") % {"value": value}, field=field)
     try:
-        number = Decimal(str(value).replace(",", "").strip())
+        number = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise DomainError(
             _("“%(value)s” is not a number.") % {"value": value}, field=field
@@ -357,6 +374,13 @@ def parse_value(value: Decimal | int | str | None, *, field: str = "value") -> D
         raise DomainError(_("“%(value)s” is not a number.") % {"value": value}, field=field)
     if number < 0:
         raise DomainError(_("A target cannot be negative."), field=field)
+    largest = MAX_LEVEL if kind is not None and kind.is_level else MAX_TARGET
+    if number >= largest:
+        raise DomainError(
+            _("This number is too large: a target has at most %(digits)s digits before the point.")
+            % {"digits": len(str(largest)) - 1},
+            field=field,
+        )
     return number
 
 
@@ -382,7 +406,7 @@ def company_target_set(
     if metric not in Metric.values:
         raise DomainError(_("Choose a metric from the list."), field="metric")
     kind = target_metric(metric)
-    number = parse_value(value)
+    number = parse_value(value, kind=kind)
     goal = _tactical_goal(tactical_goal_id, plan=plan, metric=metric)
     custom_metric_name = custom_metric_name.strip()
     if metric == Metric.CUSTOM:

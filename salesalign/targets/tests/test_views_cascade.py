@@ -81,7 +81,7 @@ def test_a_manager_types_a_number_and_the_row_totals_and_remainder_come_back(wor
     assert "still to place" in page or "more than this target" in page
 
 
-@pytest.mark.parametrize("typed", ["abc", "-10", ""])
+@pytest.mark.parametrize("typed", ["abc", "-10", "", "1e30", "1,2,3"])
 def test_a_bad_number_names_the_row_and_writes_nothing(world, typed):
     allocated = allocate_down(world)
     cast = world.cast

@@ -101,6 +101,9 @@ def test_a_salesperson_counter_proposes_and_a_bad_number_is_named_on_its_field(w
     assert bad.status_code == 200
     form = bad.context["forms_of"][proposal.pk]["counter"]
     assert "is not a number" in form.errors["value"][0]
+    huge = client.post(url, {f"{prefix}-value": "1e30", f"{prefix}-reason": "Too high"})
+    assert huge.status_code == 200
+    assert "too large" in huge.context["forms_of"][proposal.pk]["counter"].errors["value"][0]
     no_reason = client.post(url, {f"{prefix}-value": "1000", f"{prefix}-reason": ""})
     assert no_reason.context["forms_of"][proposal.pk]["counter"].errors["reason"]
     assert not Counterproposal.objects.exists()
@@ -138,6 +141,8 @@ def test_the_manager_adjusts_a_counter_and_the_thread_keeps_the_history(world):
     client = cast.client_for("manager")
     prefix = f"r{proposal.pk}"
     url = reverse("targets:proposal_resolve", args=[proposal.pk])
+    huge = client.post(url, {f"{prefix}-value": "99999999999999999999999"})
+    assert "too large" in huge.context["forms_of"][proposal.pk]["resolve"].errors["value"][0]
     bad = client.post(url, {f"{prefix}-value": "-3"})
     assert (
         "cannot be negative" in bad.context["forms_of"][proposal.pk]["resolve"].errors["value"][0]

@@ -151,6 +151,11 @@ def test_a_company_target_linked_to_its_goal_and_a_bad_number_named_on_its_field
     assert bad.context["target_form"].errors["value"] == ["A target cannot be negative."]
     words = client.post(url, {"metric": Metric.REVENUE, "value": "lots"})
     assert "is not a number" in words.context["target_form"].errors["value"][0]
+    commas = client.post(url, {"metric": Metric.REVENUE, "value": "1,2,3"})
+    assert "is not a number" in commas.context["target_form"].errors["value"][0]
+    huge = client.post(url, {"metric": Metric.REVENUE, "value": "1e30"})
+    assert huge.status_code == 200
+    assert "at most 15 digits" in huge.context["target_form"].errors["value"][0]
     assert not Target.objects.exists()
     client.post(
         url, {"metric": Metric.REVENUE, "value": "2,500,000", "tactical_goal": world.goal.pk}
