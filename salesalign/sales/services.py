@@ -579,7 +579,7 @@ class _Upsert:
                     item,
                     f"{prefix}.share",
                     _("A share is between 0.01 % and 100 %."),
-                    share,
+                    f"{share / 100:g} %" if isinstance(share, int) else share,
                 )
                 shares_ok = False
                 continue
@@ -591,7 +591,7 @@ class _Upsert:
                 item,
                 "credits",
                 _("The shares add up to %(total)s %%, not 100 %%.") % {"total": f"{total / 100:g}"},
-                total,
+                f"{total / 100:g} %",  # as typed (percent), not in basis points
             )
 
     def _may_change(self, order: _Stored) -> bool:

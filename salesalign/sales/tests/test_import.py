@@ -302,6 +302,8 @@ def test_shares_that_do_not_add_up_to_100_percent_are_refused(world):
     batch = check(world.cast, csv_file(*rows))
     assert batch.errors, "a 90 % split must be refused"
     assert any(e["row"] == 2 for e in batch.errors)
+    total = next(e for e in batch.errors if "add up to" in e["reason"])
+    assert total["value"] == "90 %"  # as the file has it, not 9000 basis points
     assert_refused_and_nothing_written(world.cast, batch, before)
 
 
