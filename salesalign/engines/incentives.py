@@ -603,9 +603,12 @@ def _compile_component(component: Component, plan: IncentivePlan) -> _Component:
         )
     if not component.tiers:
         raise fail(f"the component {key} has no tiers", ErrorCode.BAD_TIERS, "tiers")
+    # Fields named as the definition names them (tiers[1].rate), so the error sits on its box.
     tier_starts = tuple(
-        _percent_hundredths(tier.from_attainment, field="from_attainment", plan=plan, component=key)
-        for tier in component.tiers
+        _percent_hundredths(
+            tier.from_attainment, field=f"tiers[{index}].from", plan=plan, component=key
+        )
+        for index, tier in enumerate(component.tiers)
     )
     if tier_starts[0] != 0:
         raise fail(
@@ -618,11 +621,14 @@ def _compile_component(component: Component, plan: IncentivePlan) -> _Component:
             "tiers must start at strictly increasing attainments", ErrorCode.BAD_TIERS, "tiers"
         )
     tier_rates = [
-        _non_negative(tier.rate, field="rate", plan=plan, component=key) for tier in component.tiers
+        _non_negative(tier.rate, field=f"tiers[{index}].rate", plan=plan, component=key)
+        for index, tier in enumerate(component.tiers)
     ]
     multiplier_starts = tuple(
-        _percent_hundredths(band.from_attainment, field="from_attainment", plan=plan, component=key)
-        for band in component.multipliers
+        _percent_hundredths(
+            band.from_attainment, field=f"multipliers[{index}].from", plan=plan, component=key
+        )
+        for index, band in enumerate(component.multipliers)
     )
     if any(start < 0 for start in multiplier_starts) or any(
         later <= earlier for earlier, later in pairwise(multiplier_starts)
@@ -633,8 +639,8 @@ def _compile_component(component: Component, plan: IncentivePlan) -> _Component:
             "multipliers",
         )
     factors = [
-        _non_negative(band.factor, field="factor", plan=plan, component=key)
-        for band in component.multipliers
+        _non_negative(band.factor, field=f"multipliers[{index}].factor", plan=plan, component=key)
+        for index, band in enumerate(component.multipliers)
     ]
     threshold = None
     if component.threshold is not None:

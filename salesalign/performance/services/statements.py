@@ -291,6 +291,9 @@ _ENGINE_MESSAGES = {
 }
 
 
+_RATE_MESSAGE = gettext_noop("give a number of 0 or more")
+
+
 def plan_from_definition(definition: Any, *, key: str = "plan") -> engine.IncentivePlan:
     """The engine's plan from a definition JSON, validated; DomainError naming the field."""
     data = _mapping(definition, "definition")
@@ -309,6 +312,8 @@ def plan_from_definition(definition: Any, *, key: str = "plan") -> engine.Incent
     except engine.IncentiveError as error:
         field = _engine_error_field(error, plan)
         message = _ENGINE_MESSAGES.get(error.code)
+        if error.code is engine.ErrorCode.BAD_NUMBER and not field.endswith(".from"):
+            message = _RATE_MESSAGE  # a rate or a factor: the rule on attainments does not apply
         raise _field_error(field, _(message) if message else str(error)) from None
     return plan
 

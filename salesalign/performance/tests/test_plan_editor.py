@@ -139,12 +139,21 @@ def test_a_bad_tier_is_named_at_the_top_and_for_the_editor_and_nothing_is_saved(
     assert page.status_code == 200
     html = page.content.decode()
     message = "definition.components[0].tiers[1].rate: give a number"
-    assert message in _top_errors(html)
+    # The page says where in the editor's words; the editor gets the path to mark the box.
+    assert "Component 1 › Tiers 2 › Rate (%): give a number" in _top_errors(html)
     assert _editor_data(html)["errors"] == [message]
     # What was typed comes back, so the editor shows the same plan with the error at its field.
     assert "3,5" in html
     plan.refresh_from_db()
     assert (plan.name, plan.definition) == ("销售提成", before)
+
+    # A negative rate: the engine's error names that tier's rate, with the rule for rates.
+    bad["components"][0]["tiers"][1]["rate"] = "-3"
+    page = client.post(url, _post(bad, name="新提成"))
+    assert _editor_data(page.content.decode())["errors"] == [
+        "definition.components[0].tiers[1].rate: give a number of 0 or more"
+    ]
+    bad["components"][0]["tiers"][1]["rate"] = "3"
 
     # Tiers out of order: the engine's error names the tiers of that component.
     bad["components"][0]["tiers"][1] = {"from": "0", "rate": "3"}

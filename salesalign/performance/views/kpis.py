@@ -375,6 +375,28 @@ def _plan_editor(form: PlanForm) -> dict[str, Any]:
     }
 
 
+_PATH_STEP = re.compile(r"(\w+)(?:\[(\d+)\])?")
+
+
+def _readable_error(error: str, labels: dict[str, str]) -> str:
+    """`definition.components[0].tiers[3].from: give a number` as the editor names the places:
+    "Component 1 › Tiers 4 › From attainment (%): give a number"."""
+    path, separator, message = error.partition(": ")
+    if not separator or not path.startswith("definition"):
+        return error
+    steps = _PATH_STEP.findall(path.removeprefix("definition").lstrip("."))
+    words = []
+    for position, (name, index) in enumerate(steps):
+        if name == "components" and index:
+            words.append(labels["component"] % {"number": int(index) + 1})
+            continue
+        if name == "cap" and position == 0:
+            name = "plan_cap"  # the whole plan's cap, not a component's
+        label = labels.get(name, name).replace("%%", "%")
+        words.append(f"{label} {int(index) + 1}" if index else label)
+    return f"{' › '.join(words) or labels['plan']}: {message}"
+
+
 def _plan_form(request: AuthenticatedHttpRequest, plan: IncentivePlan | None) -> HttpResponse:
     if not can_write_plans(request.user):
         raise PermissionDenied(_("Only HR and administrators write incentive plans."))
@@ -393,10 +415,12 @@ def _plan_form(request: AuthenticatedHttpRequest, plan: IncentivePlan | None) ->
                 return redirect("performance:plan_list")
     else:
         form = PlanForm(initial=_plan_initial(plan) if plan else {"definition": "{}"})
+    editor = _plan_editor(form)
+    readable = [_readable_error(error, editor["labels"]) for error in editor["errors"]]
     return render(
         request,
         "performance/plan_form.html",
-        {"form": form, "plan": plan, "editor": _plan_editor(form)},
+        {"form": form, "plan": plan, "editor": editor, "readable_errors": readable},
     )
 
 
