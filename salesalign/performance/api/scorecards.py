@@ -7,12 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from salesalign.core.api import PageIn, api_user, page_of
 from salesalign.core.exceptions import DomainError
 from salesalign.organization.models import OrgUnit
+from salesalign.performance.models import ScorecardTemplate
 from salesalign.performance.selectors import scorecards as selectors
 from salesalign.performance.services import scorecards as services
 
@@ -184,15 +186,13 @@ def template_list(request: HttpRequest) -> Any:
     return [_template(template) for template in selectors.template_list(user=api_user(request))]
 
 
-@router.post(
-    "/scorecard-templates", response={201: TemplateOut}, summary="Create a scorecard template"
-)
-def template_create(request: HttpRequest, payload: TemplateIn) -> Any:
-    """Weights must total 100 %; the engine validates every rule before anything is saved."""
+def _template_saved(
+    request: HttpRequest, payload: TemplateIn, template: ScorecardTemplate | None = None
+) -> ScorecardTemplate:
     unit = OrgUnit.objects.filter(pk=payload.unit_id).first() if payload.unit_id else None
     if payload.unit_id and unit is None:
         raise DomainError(_("No such unit."), field="unit_id")
-    template = services.template_save(
+    return services.template_save(
         actor=api_user(request),
         name=payload.name,
         name_en=payload.name_en,
@@ -202,5 +202,25 @@ def template_create(request: HttpRequest, payload: TemplateIn) -> Any:
         rating_bands=payload.rating_bands,
         forced_distribution=payload.forced_distribution,
         missing=payload.missing,
+        template=template,
     )
-    return Status(201, _template(template))
+
+
+@router.post(
+    "/scorecard-templates", response={201: TemplateOut}, summary="Create a scorecard template"
+)
+def template_create(request: HttpRequest, payload: TemplateIn) -> Any:
+    """Weights must total 100 %; the engine validates every rule before anything is saved."""
+    return Status(201, _template(_template_saved(request, payload)))
+
+
+@router.put(
+    "/scorecard-templates/{template_id}",
+    response=TemplateOut,
+    summary="Change a scorecard template",
+)
+def template_update(request: HttpRequest, template_id: int, payload: TemplateIn) -> Any:
+    """The whole template as it should be (its lines replace the old ones), checked as a new
+    one is; cards already computed keep their numbers until their period is recalculated."""
+    template = get_object_or_404(ScorecardTemplate, pk=template_id)
+    return _template(_template_saved(request, payload, template))

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from salesalign.organization.tests.factories import PersonFactory
-from salesalign.performance.models import Kpi, Scorecard, ScorecardKpi
+from salesalign.performance.models import Kpi, Scorecard, ScorecardKpi, ScorecardTemplate
 from salesalign.performance.services import periods
 from salesalign.performance.tests.scorecard_world import build, close_quarter, sell
 
@@ -110,6 +110,39 @@ def test_the_template_api_refuses_weights_that_miss_100_and_saves_good_ones(cast
         content_type="application/json",
     )
     assert refused.status_code == 403
+
+
+def test_a_template_is_changed_through_the_api_all_or_nothing(cast):
+    client = cast.client_for("hr")
+    created = client.post(
+        "/api/v1/performance/scorecard-templates",
+        {"name": "Sales", "role": "salesperson", "lines": [{"kpi": "revenue", "weight": "100"}]},
+        content_type="application/json",
+    ).json()
+    url = f"/api/v1/performance/scorecard-templates/{created['id']}"
+    two = [{"kpi": "revenue", "weight": "60"}, {"kpi": "new_customers", "weight": "40"}]
+    bad = client.put(
+        url,
+        {"name": "Sales", "lines": [{"kpi": "revenue", "weight": "60"}]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "lines"
+    template = ScorecardTemplate.objects.get(pk=created["id"])
+    assert [line.kpi.key for line in template.lines.all()] == ["revenue"]  # nothing written
+    good = client.put(
+        url,
+        {"name": "Sales 2", "role": "salesperson", "lines": two},
+        content_type="application/json",
+    )
+    assert good.status_code == 200 and good.json()["name"] == "Sales 2"
+    template.refresh_from_db()
+    assert sorted(line.kpi.key for line in template.lines.all()) == ["new_customers", "revenue"]
+    refused = cast.client_for("manager").put(
+        url, {"name": "Mine", "lines": two}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    page = cast.client_for("hr").get(reverse("performance:scorecard_templates")).content.decode()
+    assert "PUT /api/v1/performance/scorecard-templates/" in page and "admin site" not in page
 
 
 def _count(client, url, params):
