@@ -248,6 +248,13 @@ def test_the_statement_names_gates_and_the_line_asked_about_in_words_not_codes(c
         {"question": "Why this rate?", "line": tier_line.pk},
     )
     assert mine.questions.get().line_id == tier_line.pk
+    # A question left empty comes back with its line still chosen.
+    empty = cast.client_for("salesperson").post(
+        reverse("performance:statement_question", args=[mine.pk]),
+        {"question": "", "line": tier_line.pk},
+    )
+    assert empty.status_code == 400  # the form's errors, shown on the page
+    assert f'<option value="{tier_line.pk}" selected>' in empty.content.decode()
     page = cast.client_for("salesperson").get(
         reverse("performance:statement_detail", args=[mine.pk])
     )
