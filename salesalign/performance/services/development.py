@@ -150,7 +150,9 @@ def may_manage_plan(actor: Any, person: Person) -> bool:
 
 def _check_dates(starts_on: date, review_on: date) -> None:
     if review_on < starts_on:
-        raise DomainError(_("The review comes after the start of the plan."), field="review_on")
+        raise DomainError(
+            _("The review cannot come before the start of the plan."), field="review_on"
+        )
 
 
 @transaction.atomic
@@ -224,6 +226,11 @@ def coaching_session_add(
         raise DomainError(_("Write what the session covered."), field="notes")
     if held_on < plan.starts_on:
         raise DomainError(_("The session is before the start of the plan."), field="held_on")
+    if held_on > timezone.localdate():
+        raise DomainError(
+            _("A session is recorded once it is held: this date is in the future."),
+            field="held_on",
+        )
     return CoachingSession.objects.create(
         plan=plan, held_on=held_on, notes=notes, coach=actor_or_none(actor)
     )

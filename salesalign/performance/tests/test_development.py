@@ -200,6 +200,13 @@ def test_a_plan_runs_through_sessions_an_extension_and_an_outcome(cast):
         {"held_on": "2026-02-03", "notes": "Reviewed the pipeline"},
     )
     assert session.status_code == 302
+    future = client.post(
+        reverse("performance:improvement_session", args=[plan.pk]),
+        {"held_on": "2099-01-01", "notes": "Not held yet"},
+    )
+    assert future.status_code == 400
+    assert "this date is in the future" in future.content.decode()
+    assert plan.sessions.count() == 1
     too_early = client.post(
         reverse("performance:improvement_review", args=[plan.pk]),
         {"outcome": "extended", "review_on": "2026-03-01"},
