@@ -96,18 +96,20 @@ class RoundOpenForm(forms.Form):
 
 
 class InviteForm(forms.Form):
+    # Nothing chosen at first: a preselected person and relationship were invited by a click
+    # on Invite, and refused when that person was not, say, a peer.
     respondent = forms.TypedChoiceField(
         label=gettext_lazy("Respondent"), coerce=int, widget=forms.Select(attrs=SELECT)
     )
     relationship = forms.ChoiceField(
         label=gettext_lazy("Relationship"),
-        choices=[(str(choice), choice.label) for choice in INVITED_RELATIONSHIPS],
+        choices=[("", "—"), *((str(choice), choice.label) for choice in INVITED_RELATIONSHIPS)],
         widget=forms.Select(attrs=SELECT),
     )
 
     def __init__(self, *args: Any, people: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["respondent"].choices = list(people)  # type: ignore[attr-defined]
+        self.fields["respondent"].choices = [("", "—"), *people]  # type: ignore[attr-defined]
 
 
 class AnswerForm(forms.Form):
