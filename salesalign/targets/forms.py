@@ -262,6 +262,7 @@ class AllocationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.choices = choices
         raw: Mapping[str, Any] = self.data if self.is_bound else {}
+        self.growth_errors: set[str] = set()
         self.growth_raw = {
             name: str(raw.get(name, "")).strip()
             for name in raw
@@ -296,6 +297,8 @@ class AllocationForm(forms.Form):
                             "value": self.growth_raw.get(
                                 f"{GROWTH_PREFIX}{axis}__{choice.value}", ""
                             ),
+                            "invalid": f"{GROWTH_PREFIX}{axis}__{choice.value}"
+                            in self.growth_errors,
                         }
                         for choice in values
                     ],
@@ -367,10 +370,17 @@ class AllocationForm(forms.Form):
                 continue  # a market change counts only along the axes split along
             change = _decimal(text)
             if change is None or change < -100:
+                self.growth_errors.add(name)  # the box is marked, and its section open
                 self.add_error(
                     None,
-                    _("The market change for %(name)s must be a percentage of at least −100.")
-                    % {"name": labels.get(name, value)},
+                    (
+                        _("The market change for %(name)s is not a number: “%(text)s”.")
+                        if change is None
+                        else _(
+                            "The market change for %(name)s must be a percentage of at least −100."
+                        )
+                    )
+                    % {"name": labels.get(name, value), "text": text},
                 )
                 continue
             factors.append(

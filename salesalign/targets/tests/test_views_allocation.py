@@ -3,6 +3,7 @@ nothing, the apply, market changes, and wrong inputs named on their field."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -127,7 +128,12 @@ def test_market_changes_count_along_the_axes_split_along_and_are_explained(world
         (
             {"method": "history_market", "growth__child__u1": "abc"},
             None,
-            "market change for",
+            "is not a number: “abc”",
+        ),
+        (
+            {"method": "history_market", "growth__child__u1": "-150"},
+            None,
+            "at least −100",
         ),
         ({"axes": []}, "axes", "required"),
     ],
@@ -158,6 +164,22 @@ def test_a_growth_factor_for_a_child_counts_when_splitting_by_child(world):
     preview = response.context["preview"]
     # History gives 3 : 1; tripling the second makes it even.
     assert preview.lines[0].value == preview.lines[1].value
+
+
+def test_a_bad_market_change_marks_its_own_box_in_an_open_section(world):
+    allocated = allocate_down(world, to_people=False)
+    name = f"growth__child__p{world.cast.salesperson2.pk}"
+    response = post(
+        world.cast.client_for("executive"),
+        wizard_url(allocated),
+        action="apply",
+        method="history_market",
+        **{name: "xyz"},
+    )
+    html = response.content.decode()
+    assert re.search(rf'class="[^"]*is-invalid[^"]*"[^>]*name="{name}"', html)
+    assert 'id="market-changes" open' in html
+    assert f"{world.cast.salesperson2.display_name} is not a number: “xyz”" in html
 
 
 def test_manual_shows_an_input_per_line_and_keeps_the_remainder_visible(world):
