@@ -23,6 +23,7 @@ Visibility (decided here, the same for the page and the API):
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -995,44 +996,42 @@ def _grouped_rows(split: str, rows: list[TableRow], items: dict[int | None, Any]
     with nothing below it stays one row); `rows` unchanged when nothing lies below the top."""
     model = SPLIT_MODELS[split]
     step = model.steplen
-    top_of = {key: item.path[:step] for key, item in items.items() if item is not None}
-    below = {
-        top_of[row.key] for row in rows if row.key in top_of and len(items[row.key].path) > step
-    }
+    top_of = {key: item.path[:step] for key, item in items.items()}
+    below = {top_of[row.key] for row in rows if len(getattr(items.get(row.key), "path", "")) > step}
     if not below:
         return rows
     tops = {item.path: item for item in model.objects.filter(path__in=below)}
-    grouped: dict[str, list[TableRow]] = {}
-    entries: list[tuple[str, list[TableRow]]] = []
-    loose: list[TableRow] = []
+    groups: dict[str, list[TableRow]] = defaultdict(list)
+    alone: list[TableRow] = []
     for row in rows:
         top = top_of.get(row.key)
         if top is not None and top in tops:
-            if top not in grouped:
-                grouped[top] = []
-                entries.append((tops[top].display_name, grouped[top]))
-            grouped[top].append(row)
-        elif row.key is None:
-            loose.append(row)
+            row.depth = 1
+            groups[top].append(row)
         else:
-            entries.append((row.label, [row]))
-    table: list[TableRow] = []
-    for _name, members in sorted(entries, key=lambda entry: entry[0]):
-        top = top_of.get(members[0].key)
-        if top is not None and top in grouped:
-            table.append(
-                TableRow(
-                    label=tops[top].display_name,
-                    values=[_summed(members, index) for index in range(len(members[0].values))],
-                    total=_summed(members),
-                    key=tops[top].pk,
-                    group=True,
-                )
-            )
-            for member in members:
-                member.depth = 1
-        table += members
-    return table + loose
+            alone.append(row)
+    heads = [
+        (
+            TableRow(
+                label=tops[path].display_name,
+                values=[_summed(members, index) for index in range(len(members[0].values))],
+                total=_summed(members),
+                key=tops[path].pk,
+                group=True,
+            ),
+            members,
+        )
+        for path, members in groups.items()
+    ]
+    named = sorted(
+        [*heads, *((row, []) for row in alone if row.key is not None)],
+        key=lambda entry: entry[0].label,
+    )
+    return [row for head, members in named for row in (head, *members)] + [
+        row
+        for row in alone
+        if row.key is None  # "(none)" stays last
+    ]
 
 
 #: Up to this many people in a unit with sub-units, the page lists what each of them sold;
