@@ -69,6 +69,7 @@ class TemplateIn(Schema):
     rating_bands: list[dict[str, Any]] | None = None
     forced_distribution: dict[str, Any] | None = None
     missing: str = "exclude"
+    is_active: bool = True
 
 
 class TemplateOut(Schema):
@@ -202,6 +203,7 @@ def _template_saved(
         rating_bands=payload.rating_bands,
         forced_distribution=payload.forced_distribution,
         missing=payload.missing,
+        is_active=payload.is_active,
         template=template,
     )
 

@@ -335,11 +335,13 @@ def template_save(
     rating_bands: list[dict[str, Any]] | None = None,
     forced_distribution: dict[str, Any] | None = None,
     missing: str = scoring.MissingPolicy.EXCLUDE,
+    is_active: bool = True,
     template: ScorecardTemplate | None = None,
 ) -> ScorecardTemplate:
     """Create (or replace the lines of) a template; refused unless the engine can score it.
 
     `lines`: [{"kpi": "revenue", "weight": "50", "rule": {...}}, …] — weights total 100 %.
+    An inactive template scores nobody from the next close on (`compile_templates`).
     """
     require_template_editor(actor)
     name = clean_text(name, field="name", max_length=200)
@@ -384,6 +386,7 @@ def template_save(
     ]
     template.forced_distribution = forced_distribution or None
     template.missing = str(missing)
+    template.is_active = bool(is_active)
     template.full_clean()
     template.save()
     template.lines.all().delete()
