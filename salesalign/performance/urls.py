@@ -10,6 +10,7 @@ from salesalign.performance.views import (
     periods,
     retrospectives,
     rounds,
+    scorecard_templates,
     scorecards,
 )
 from salesalign.performance.views import statements as statement_views
@@ -99,7 +100,21 @@ urlpatterns = [
     # scorecards
     path("scorecards/", scorecards.scorecard_list, name="scorecard_list"),
     path("scorecards/mine/", scorecards.my_scorecard, name="my_scorecard"),
-    path("scorecards/templates/", scorecards.scorecard_templates, name="scorecard_templates"),
+    path(
+        "scorecards/templates/",
+        scorecard_templates.scorecard_templates,
+        name="scorecard_templates",
+    ),
+    path(
+        "scorecards/templates/new/",
+        scorecard_templates.scorecard_template_create,
+        name="scorecard_template_create",
+    ),
+    path(
+        "scorecards/templates/<int:pk>/",
+        scorecard_templates.scorecard_template_edit,
+        name="scorecard_template_edit",
+    ),
     path("scorecards/<int:pk>/", scorecards.scorecard_detail, name="scorecard_detail"),
     # the KPI library, managers' ratings, incentive plans
     path("kpis/", kpis.kpi_list, name="kpi_list"),

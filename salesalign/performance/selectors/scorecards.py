@@ -517,3 +517,16 @@ def template_list(*, user: Any) -> list[ScorecardTemplate]:
                 line.rule, lower_is_better=line.kpi.direction == KpiDirection.LOWER
             )
     return templates
+
+
+def template_get(*, pk: int) -> ScorecardTemplate:
+    """One template with its unit and KPIs, as its editor shows it (404 when there is none)."""
+    template = (
+        ScorecardTemplate.objects.select_related("unit")
+        .prefetch_related("lines__kpi")
+        .filter(pk=pk)
+        .first()
+    )
+    if template is None:
+        raise Http404(_("No such scorecard template."))
+    return template

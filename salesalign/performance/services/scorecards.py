@@ -318,8 +318,13 @@ def _engine_error(error: scoring.ScorecardError, kpi_index: dict[str, int]) -> D
     return DomainError(message, field=field, code=str(error.code))
 
 
+def can_edit_templates(actor: Any) -> bool:
+    """Executives, HR and administrators create and change scorecard templates."""
+    return can_manage_periods(actor)
+
+
 def require_template_editor(actor: Any) -> None:
-    if not can_manage_periods(actor):
+    if not can_edit_templates(actor):
         raise NotAllowed(_("Only executives, HR and administrators edit scorecard templates."))
 
 
@@ -369,6 +374,13 @@ def template_save(
         forced_distribution=forced_distribution,
         missing=missing,
     )
+    rating_length = Scorecard._meta.get_field("rating").max_length or 0
+    if any(len(band.code) > rating_length for band in definition.rating_bands):
+        # A card keeps its rating in a column this wide; a longer code would fail the close.
+        raise DomainError(
+            _("A rating's code has at most %(count)s characters.") % {"count": rating_length},
+            field="rating_bands",
+        )
     try:
         scoring.validate_template(definition)
     except scoring.ScorecardError as error:

@@ -1,4 +1,5 @@
-"""Pages of scorecards: my scorecard, one card, a unit's cards with charts, the templates.
+"""Pages of scorecards: my scorecard, one card, a unit's cards with charts (the templates
+are in `scorecard_templates`).
 
 Thin: parse the parameters, call one selector, render. What a user may see is
 decided by `Scorecard.objects.visible_to` in the selectors.
@@ -37,12 +38,3 @@ def scorecard_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         page_number=request.GET.get("page") or 1,
     )
     return render(request, "performance/scorecard_list.html", {"page": page})
-
-
-def scorecard_templates(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The scorecard templates with their KPIs, weights and rules (read-only)."""
-    return render(
-        request,
-        "performance/scorecard_templates.html",
-        {"templates": selectors.template_list(user=request.user)},
-    )
