@@ -515,6 +515,18 @@ class _Upsert:
                         _("A cancelled order's amounts cannot be negative."),
                         line.amount,
                     )
+            if (
+                problems["quantity"] is None
+                and item.status != OrderStatus.RETURNED
+                and line.quantity < 0
+            ):
+                # What came back is a return of its own (ERPs write its quantity either way).
+                self.error(
+                    item,
+                    f"{prefix}.quantity",
+                    _("A quantity cannot be negative; record what came back as a return."),
+                    line.quantity,
+                )
             if len(self.errors) == errors_before and product_line_id is not None:
                 item.lines.append(_Line(product_line_id, line.quantity, line.amount, line.cost))
 

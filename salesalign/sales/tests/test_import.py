@@ -329,6 +329,18 @@ def test_a_return_larger_than_its_order_is_refused(world):
     assert_refused_and_nothing_written(world.cast, batch, before)
 
 
+def test_a_negative_quantity_on_a_won_order_is_refused_on_its_row(world):
+    before = snapshot()
+    rows = (
+        "SO-1,2024-03-05,C001,,sales1,,HW,2,100,,,,won,,,",
+        "SO-2,2024-03-06,C001,,sales1,,HW,-3,300,,,,won,,,",
+    )
+    batch = check(world.cast, csv_file(*rows))
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(3, "数量")]  # the file's header
+    assert "A quantity cannot be negative; record what came back as a return." in reasons(batch)
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
 def test_a_return_within_its_order_is_accepted(world):
     rows = (
         "SO-1,2024-03-05,C001,,sales1,,HW,1,100,,,,won,,,",
