@@ -501,9 +501,30 @@ def rule_text(rule: Any, *, lower_is_better: bool = False) -> str:
     return " ".join(words)
 
 
+def distribution_text(distribution: Any) -> str:
+    """A template's forced distribution (`ScorecardTemplate.forced_distribution`) in words, for
+    the people scored: "S at most 10 %, A at most 20 % of the people, within each team."."""
+    if not isinstance(distribution, dict) or not isinstance(distribution.get("max_percent"), dict):
+        return ""
+    shares = ", ".join(
+        _("%(rating)s at most %(percent)s %%") % {"rating": code, "percent": percent}
+        for code, percent in distribution["max_percent"].items()
+    )
+    if not shares:
+        return ""
+    scopes = {
+        "all": _("among everyone on this template"),
+        "department": _("within each department"),
+        "team": _("within each team"),
+    }
+    scope = scopes.get(distribution.get("scope") or "all", str(distribution.get("scope")))
+    return _("%(shares)s of the people, %(scope)s.") % {"shares": shares, "scope": scope}
+
+
 def template_list(*, user: Any) -> list[ScorecardTemplate]:
     """Every template with its KPIs (any employee may read how they are scored); each line
-    carries its rule in words as `rule_words`."""
+    carries its rule in words as `rule_words`, each template its forced distribution as
+    `distribution_words`."""
     if scope_for(user).nothing:
         return []
     templates = list(
@@ -512,6 +533,9 @@ def template_list(*, user: Any) -> list[ScorecardTemplate]:
         .order_by("name")
     )
     for template in templates:
+        template.distribution_words = distribution_text(  # type: ignore[attr-defined]
+            template.forced_distribution
+        )
         for line in template.lines.all():
             line.rule_words = rule_text(  # type: ignore[attr-defined]
                 line.rule, lower_is_better=line.kpi.direction == KpiDirection.LOWER

@@ -223,9 +223,12 @@ def test_hr_creates_a_template_with_a_linear_and_a_bands_kpi_and_a_forced_distri
             1,
         ),
     ]
-    # The list then says the rules in words.
-    assert "Bands of attainment: from 0 %: 40 points; from 100 %: 100 points" in (
-        response.content.decode()
+    # The list then says the rules and the forced distribution in words.
+    listed = response.content.decode()
+    assert "Bands of attainment: from 0 %: 40 points; from 100 %: 100 points" in listed
+    assert (
+        "Forced distribution: S at most 10 %, A at most 20 % of the people, within each team."
+        in (listed)
     )
 
 
@@ -280,7 +283,8 @@ def test_editing_replaces_the_lines_and_can_switch_the_template_off(cast):
     ]
     assert counts() == (1, 1)
     assert template.pk not in scorecards.compile_templates()  # the next close ignores it
-    assert "inactive" in client.get(LIST).content.decode()
+    listed = client.get(LIST).content.decode()
+    assert "inactive" in listed and "Forced distribution:" not in listed
 
 
 def test_the_api_switches_a_template_off_as_the_page_does(cast):
