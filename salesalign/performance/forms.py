@@ -88,7 +88,8 @@ class RoundOpenForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = list(people)  # type: ignore[attr-defined]
+        # Nobody chosen at first: a round is opened about someone on purpose.
+        self.fields["person"].choices = [("", "—"), *people]  # type: ignore[attr-defined]
         self.fields["period"].choices = list(periods)  # type: ignore[attr-defined]
 
     def question_list(self) -> list[str]:

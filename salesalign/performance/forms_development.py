@@ -19,7 +19,10 @@ SELECT = {"class": "form-select"}
 class DecisionForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Decision"),
+        # Nothing chosen at first: a preselected "promoted" promoted whoever a click on Decide
+        # was near.
         choices=[
+            ("", "—"),
             (CandidateStatus.PROMOTED, CandidateStatus.PROMOTED.label),
             (CandidateStatus.NOT_NOW, CandidateStatus.NOT_NOW.label),
         ],
@@ -60,7 +63,8 @@ class PlanOpenForm(forms.Form):
 
     def __init__(self, *args: Any, people: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = list(people)  # type: ignore[attr-defined]
+        # Nobody chosen at first: a plan is opened for someone on purpose.
+        self.fields["person"].choices = [("", "—"), *people]  # type: ignore[attr-defined]
 
 
 class SessionForm(forms.Form):

@@ -153,6 +153,38 @@ def test_a_manager_decides_and_a_salesperson_may_not(cast, rule):
     assert candidate.note == "Ready to lead key accounts"
 
 
+def test_no_decision_is_chosen_before_the_manager_chooses_one(cast, rule):
+    quarters = _quarters()
+    _cards(quarters, cast.salesperson2, ["A", "A", "A", "A"])
+    services.promotion_candidates_refresh(period=quarters[-1])
+    candidate = PromotionCandidate.objects.get()
+    client = cast.client_for("manager")
+    page = client.get(reverse("performance:promotion_list")).content.decode()
+    decide = page[page.index(f'data-candidate="{candidate.pk}"') :]
+    select = decide[decide.index('<select name="status"') : decide.index("</select>")]
+    assert " required>" in select
+    assert select.index('<option value="">—</option>') < select.index('value="promoted"')
+    response = client.post(
+        reverse("performance:promotion_decide", args=[candidate.pk]), {"status": ""}, follow=True
+    )
+    assert "Choose promoted or not now." in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.PENDING
+
+
+def test_the_plan_and_round_forms_start_with_nobody_chosen(cast):
+    client = cast.client_for("manager")
+    plan_form = client.get(reverse("performance:improvement_list")).context["form"]
+    assert '<option value="" selected>—</option>' in str(plan_form["person"])
+    # From a flag's "Open a plan" link, the flagged person is chosen.
+    picked = client.get(
+        reverse("performance:improvement_list"), {"person": cast.salesperson.pk}
+    ).context["form"]
+    assert f'<option value="{cast.salesperson.pk}" selected>' in str(picked["person"])
+    round_form = client.get(reverse("performance:round_create")).context["form"]
+    assert '<option value="" selected>—</option>' in str(round_form["person"])
+
+
 # --- improvement -------------------------------------------------------------------------------
 
 
