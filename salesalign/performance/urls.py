@@ -10,6 +10,7 @@ from salesalign.performance.views import (
     periods,
     retrospectives,
     rounds,
+    rules,
     scorecard_templates,
     scorecards,
 )
@@ -61,6 +62,22 @@ urlpatterns = [
         "improvement/plans/<int:pk>/review/",
         development.improvement_review,
         name="improvement_review",
+    ),
+    # the rules that put people forward and flag them
+    path("rules/", rules.rule_list, name="rule_list"),
+    path("rules/promotion/new/", rules.promotion_rule_create, name="promotion_rule_create"),
+    path("rules/promotion/<int:pk>/", rules.promotion_rule_edit, name="promotion_rule_edit"),
+    path(
+        "rules/promotion/<int:pk>/delete/",
+        rules.promotion_rule_delete,
+        name="promotion_rule_delete",
+    ),
+    path("rules/improvement/new/", rules.improvement_rule_create, name="improvement_rule_create"),
+    path("rules/improvement/<int:pk>/", rules.improvement_rule_edit, name="improvement_rule_edit"),
+    path(
+        "rules/improvement/<int:pk>/delete/",
+        rules.improvement_rule_delete,
+        name="improvement_rule_delete",
     ),
     # improvement actions
     path("actions/", actions.action_list, name="action_list"),
