@@ -10,6 +10,7 @@ Ranks are shown to a salesperson only when `settings.LEADERBOARDS_ENABLED` is on
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +23,8 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from salesalign.core.choices import Role
+from salesalign.core.choices import Metric, Role
+from salesalign.core.numbers import grouped
 from salesalign.core.roles import role_of
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit
@@ -87,12 +89,51 @@ class _Params(dict[str, Any]):
         return "—"
 
 
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: The formula parameters of the steps: metric names and operators, said in words.
+_FORMULA_PARAMS = frozenset({"formula", "operand", "denominator", "metric"})
+
+
+def _number_words(text: str) -> str:
+    """A step's number as the pages write numbers: grouped, money's two decimals kept, the
+    engine's trailing zeros beyond them dropped (1.0000 → 1, 4.2500 → 4.25)."""
+    number = Decimal(text)
+    exponent = number.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if places > 2:
+        number = number.normalize()
+        exponent = number.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return grouped(number, places)
+
+
+def _formula_words(text: str) -> str:
+    """gross_profit / revenue * 100 → Gross profit ÷ Revenue × 100 (in the page's language)."""
+    labels = dict(Metric.choices)
+    words = _NAME.sub(lambda match: str(labels.get(match.group(), match.group())), text)
+    return words.replace("*", "×").replace("/", "÷")
+
+
+def _param_words(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if name in _FORMULA_PARAMS:
+        return _formula_words(value)
+    if _NUMBER.fullmatch(value):
+        return _number_words(value)
+    return value
+
+
 def explain(step: dict[str, Any]) -> str:
-    """A stored step ({"code", "params"}) as a translated sentence with its numbers."""
+    """A stored step ({"code", "params"}) as a translated sentence with its numbers grouped
+    as the pages write them and its formula in words."""
     message = _messages().get(str(step.get("code")))
-    params = _Params(step.get("params") or {})
     if message is None:
         return str(step.get("code"))
+    params = _Params(
+        {name: _param_words(name, value) for name, value in (step.get("params") or {}).items()}
+    )
     return message % params
 
 

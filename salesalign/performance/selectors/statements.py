@@ -114,9 +114,30 @@ def _tier_text(params: Mapping[str, Any], line: StatementLine) -> tuple[str, str
                 _("This slice counts revenue above %(low)s.") % {"low": money(params["base_from"])}
             )
     if "target_amount" in params:
-        parts.append(
-            _("Target bonus at 100 %%: %(amount)s.") % {"amount": money(params["target_amount"])}
-        )
+        target_bonus = money(params["target_amount"])
+        parts.append(_("Target bonus at 100 %%: %(amount)s.") % {"amount": target_bonus})
+        if "base_from" in params:  # a slice of the bonus earned, one rate each
+            if params.get("base_to", "") != "":
+                parts.append(
+                    _("This slice counts the bonus earned from %(low)s to %(high)s.")
+                    % {"low": money(params["base_from"]), "high": money(params["base_to"])}
+                )
+            else:
+                parts.append(
+                    _("This slice counts the bonus earned above %(low)s.")
+                    % {"low": money(params["base_from"])}
+                )
+        elif params.get("attainment", "") != "":
+            # The bonus earned is the target bonus scaled by the attainment: say so, or the
+            # base below comes from nowhere.
+            parts.append(
+                _("Earned at %(attainment)s: %(amount)s × %(attainment)s = %(earned)s.")
+                % {
+                    "attainment": _percent(params["attainment"]),
+                    "amount": target_bonus,
+                    "earned": money(line.base_cents),
+                }
+            )
     multiplier = Decimal(str(params.get("multiplier") or "1"))
     if multiplier != 1:
         parts.append(

@@ -1,0 +1,88 @@
+"""The steps of "how was this computed" and the statement lines read as the rest of the page: numbers grouped as the
+tables write them, formulas in the metrics' names, in the page's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import translation
+
+from salesalign.performance.models import StatementLine
+from salesalign.performance.selectors.scorecards import explain
+from salesalign.performance.selectors.statements import explain as statement_explain
+
+
+def _attainment(actual: str, target: str, attainment: str) -> dict:
+    return {
+        "code": "attainment",
+        "params": {"actual": actual, "target": target, "attainment": attainment},
+    }
+
+
+def test_numbers_are_grouped_and_keep_money_decimals():
+    with translation.override("en"):
+        assert (
+            explain(_attainment("872842.20", "1551283.21", "56.27"))
+            == "Attainment: 872,842.20 against 1,551,283.21 = 56.27 %."
+        )
+    with translation.override("zh-hans"):
+        text = explain(_attainment("872842.20", "1551283.21", "56.27"))
+        assert "872,842.20" in text and "1,551,283.21" in text
+
+
+def test_the_engines_trailing_zeros_beyond_two_decimals_are_dropped():
+    with translation.override("en"):
+        assert explain(_attainment("1.0000", "1", "100.00")) == (
+            "Attainment: 1 against 1 = 100.00 %."
+        )
+        assert explain(_attainment("4.2500", "4.2", "101.19")) == (
+            "Attainment: 4.25 against 4.2 = 101.19 %."
+        )
+
+
+def test_a_formula_is_said_with_the_metrics_names():
+    step = {
+        "code": "formula",
+        "params": {"formula": "gross_profit / revenue * 100", "value": "44.61"},
+    }
+    with translation.override("en"):
+        assert explain(step) == "Computed as Gross profit ÷ Revenue × 100 = 44.61."
+    with translation.override("zh-hans"):
+        assert "毛利 ÷ 销售收入 × 100" in explain(step)
+        assert "gross_profit" not in explain(step)
+
+
+def test_a_missing_value_still_reads_as_a_dash():
+    with translation.override("en"):
+        assert explain({"code": "attainment", "params": {"actual": "5"}}) == (
+            "Attainment: 5 against — = — %."
+        )
+
+
+def _bonus_line(base_cents: int, rate: str, amount_cents: int, **params) -> StatementLine:
+    return StatementLine(
+        code="tier",
+        base_cents=base_cents,
+        rate=Decimal(rate),
+        amount_cents=amount_cents,
+        details={"params": {"tier": 1, "tier_from": "0", "tier_to": "", **params}},
+    )
+
+
+def test_a_bonus_line_shows_how_the_target_bonus_became_its_base():
+    line = _bonus_line(308580, "100", 308580, attainment="102.86", target_amount=300000)
+    with translation.override("en"):
+        _title, text = statement_explain(line)
+    assert "Target bonus at 100 %: 3,000.00." in text
+    assert "Earned at 102.86 %: 3,000.00 × 102.86 % = 3,085.80." in text
+    assert text.endswith("3,085.80 × 100.00 % = 3,085.80.")
+
+
+def test_a_slice_of_a_bonus_names_its_bounds_instead():
+    line = _bonus_line(
+        50000, "150", 75000, attainment="120.00", target_amount=300000, base_from=300000, base_to=""
+    )
+    with translation.override("en"):
+        _title, text = statement_explain(line)
+    assert "This slice counts the bonus earned above 3,000.00." in text
+    assert "Earned at" not in text
