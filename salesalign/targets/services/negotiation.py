@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of
-from salesalign.core.services import notify, settle_notifications
+from salesalign.core.services import name_params, notify, settle_notifications
 from salesalign.targets.choices import (
     OPEN_PROPOSAL_STATUSES,
     CounterStatus,
@@ -254,7 +254,7 @@ def proposal_counter(
         kind=NOTIFY_COUNTERED,
         subject=gettext_noop("%(name)s counter-proposed a target for %(year)s."),
         params={
-            "name": person.display_name if person is not None else "",
+            **(name_params(person) if person is not None else {"name": ""}),
             "year": target.plan.fiscal_year,
         },
         url=_url(target),

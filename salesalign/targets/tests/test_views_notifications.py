@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from conftest import MEMBERS
@@ -54,6 +55,12 @@ def test_a_counter_tells_the_manager_on_the_home_page(world):
     name = world.cast.salesperson.display_name
     assert f"{name} counter-proposed a target for 2026." in page
     assert home.context["home"].targets_waiting == 1  # one counter to decide
+    # In the reader's language: the Chinese page names the salesperson in Chinese.
+    client = world.cast.client_for("manager")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = client.get(reverse("home")).content.decode()
+    assert f"{world.cast.salesperson.name} 对 2026 年目标提出了反建议。" in chinese
+    assert world.cast.salesperson.name_en not in chinese
 
 
 def test_opening_a_notification_marks_it_read_and_follows_its_link(world):
