@@ -78,3 +78,30 @@ def test_the_attainment_chart_names_every_person(page, live_server, demo):
         "element => echarts.getInstanceByDom(element).getOption().xAxis[0].axisLabel"
     )
     assert label["interval"] == 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_on_a_phone_wide_tables_scroll_inside_themselves_not_the_page(
+    page, live_server, demo, language
+):
+    base = live_server.url
+    log_in(page, base, "hr")
+    if language != "en":
+        page.locator("#language-select").select_option(language)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+    page.set_viewport_size({"width": 390, "height": 800})
+    # Pages whose tables widened the whole page on a phone (seen at 545–714 px).
+    for path in ("/performance/", "/performance/kpis/", "/strategy/documents/", "/targets/"):
+        page.goto(f"{base}{path}")
+        table = page.locator("main table.table").first
+        expect(table).to_be_visible()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path}: the page scrolls sideways by {overflow}px"
+        wider = table.evaluate("element => element.scrollWidth > element.clientWidth")
+        if wider:  # the table's own scroll reaches its last column
+            scrolled = table.evaluate(
+                "element => { element.scrollLeft = 10000; return element.scrollLeft; }"
+            )
+            assert scrolled > 0
