@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from salesalign.core.batches import refresh_statistics
 from salesalign.core.bulk import chunks, insert_rows
@@ -148,7 +148,12 @@ def plan_approve(*, actor: Any, plan: TargetPlan) -> TargetPlan:
     open_counters = plan.proposals.filter(status=ProposalStatus.COUNTERED).count()
     if open_counters:
         raise DomainError(
-            _("%(count)s counter-proposals still wait for a decision.") % {"count": open_counters},
+            ngettext(
+                "%(count)s counter-proposal still waits for a decision.",
+                "%(count)s counter-proposals still wait for a decision.",
+                open_counters,
+            )
+            % {"count": open_counters},
             code="open_counters",
         )
     problems = _sum_problems(plan)

@@ -117,8 +117,15 @@ def test_approving_with_an_open_counter_says_why_and_changes_nothing(world):
         actor=world.cast.salesperson.user, proposal=proposal, value="1000", reason="Too high"
     )
     client = world.cast.client_for("executive")
+    # The page says so before anyone presses: no live button, a way to the counter-proposal.
+    page = client.get(reverse("targets:plan_detail", args=[allocated.plan.pk])).content.decode()
+    assert 'id="approve-plan" disabled' in page
+    negotiation_url = reverse("targets:plan_negotiation", args=[allocated.plan.pk])
+    assert f'<a href="{negotiation_url}" id="decide-counters">' in page
+    assert reverse("targets:plan_approve", args=[allocated.plan.pk]) not in page
+    # A request sent anyway (an old tab) is still refused.
     response = client.post(reverse("targets:plan_approve", args=[allocated.plan.pk]), follow=True)
-    assert "1 counter-proposals still wait for a decision." in response.content.decode()
+    assert "1 counter-proposal still waits for a decision." in response.content.decode()
     allocated.plan.refresh_from_db()
     assert allocated.plan.status == PlanStatus.NEGOTIATION
 
