@@ -87,6 +87,12 @@ class ExplainedLine:
     def amount(self) -> str:
         return money(self.line.amount_cents)
 
+    @property
+    def full_title(self) -> str:
+        """The title with the part of the plan it belongs to (个人提成 › Tier 1)."""
+        component = self.line.component
+        return f"{component} › {self.title}" if component else self.title
+
 
 def _tier_text(params: Mapping[str, Any], line: StatementLine) -> tuple[str, str]:
     rate = _percent(line.rate)
@@ -338,6 +344,7 @@ class StatementPage:
     components: list[dict[str, Any]] = field(default_factory=list)
     may_ask: bool = False
     may_review: bool = False
+    is_own: bool = False  # the reader's own statement (else a manager's or HR's view)
 
     @property
     def total(self) -> str:
@@ -371,23 +378,21 @@ def statement_page(*, user: Any, statement: Statement) -> StatementPage:
             }
         )
     explained = explain_lines(lines)
-    titles = {item.line.pk: item.title for item in explained}
+    # A line is named with its part of the plan: two parts may both have a "Tier 1".
+    titles = {item.line.pk: item.full_title for item in explained}
     for question in questions:
         # A question about a line names it as the table does, not by its code.
         title = titles.get(question.line_id, "") if question.line_id is not None else ""
         question.line_title = title  # type: ignore[attr-defined]
+    is_own = me is not None and me.pk == statement.person_id
     return StatementPage(
         statement=statement,
         lines=explained,
         questions=questions,
         components=components,
-        may_ask=bool(
-            me is not None
-            and me.pk == statement.person_id
-            and statement.period.is_published
-            and current
-        ),
+        may_ask=is_own and statement.period.is_published and current,
         may_review=current and can_review(user, statement),
+        is_own=is_own,
     )
 
 

@@ -265,5 +265,17 @@ def test_the_statement_names_gates_and_the_line_asked_about_in_words_not_codes(c
     assert "customer_satisfaction" not in components.group(0)
     asked = re.search(r'data-question="\d+".*?</p>', html, re.S)
     assert asked is not None
-    title = next(item.title for item in page.context["page"].lines if item.line.pk == tier_line.pk)
-    assert f"about a line: {title}" in asked.group(0) and ": tier" not in asked.group(0)
+    item = next(item for item in page.context["page"].lines if item.line.pk == tier_line.pk)
+    # Named with its part of the plan: two parts may both have a "Tier 1".
+    assert f"about a line: {tier_line.component} › {item.title}" in asked.group(0)
+    assert ": tier" not in asked.group(0)
+    question_choices = re.search(r'id="question-line".*?</select>', html, re.S)
+    assert question_choices is not None
+    assert f"{tier_line.component} › {item.title} · {item.amount}" in question_choices.group(0)
+    # The person's own statement leads back to their list; a manager's view to the overview.
+    assert reverse("performance:statement_list") in html.split("</nav>")[1]
+    managed = cast.client_for("manager").get(
+        reverse("performance:statement_detail", args=[mine.pk])
+    )
+    assert 'id="statements-overview-link"' in managed.content.decode()
+    assert not managed.context["page"].is_own
