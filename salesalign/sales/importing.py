@@ -47,6 +47,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from salesalign.core.batches import without_cycle_collection
 from salesalign.core.bulk import chunks as in_batches
+from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch, User
 from salesalign.core.roles import is_admin
@@ -443,23 +444,30 @@ def _load_dictionaries() -> dict[str, _Dictionary]:
 
 
 def dimension_choices() -> dict[str, list[tuple[int, str]]]:
-    """What an unknown value can be mapped to, per dimension: (id, "code · name")."""
+    """What an unknown value can be mapped to, per dimension: (id, "code · name (English)").
+
+    People: those who sell (salespeople and their managers); anyone else is still found by
+    an employee number written in the file."""
+    sellers = Person.objects.filter(role__in=[Role.SALESPERSON, Role.MANAGER]).order_by(
+        "employee_number"
+    )
     return {
-        SALESPERSON: [
-            (pk, f"{number} · {name}")
-            for pk, number, name in Person.objects.order_by("employee_number").values_list(
-                "pk", "employee_number", "name"
-            )
-        ],
+        SALESPERSON: list(
+            _labelled(sellers.values_list("pk", "employee_number", "name", "name_en"))
+        ),
         PRODUCT_LINE: list(_choices(ProductLine)),
         REGION: list(_choices(Region)),
         SEGMENT: list(_choices(CustomerSegment)),
     }
 
 
+def _labelled(rows: Iterable[tuple[int, str, str, str]]) -> Iterable[tuple[int, str]]:
+    for pk, code, name, name_en in rows:
+        yield pk, f"{code} · {name}" + (f" ({name_en})" if name_en and name_en != name else "")
+
+
 def _choices(model: Any) -> Iterable[tuple[int, str]]:
-    for pk, code, name in model.objects.values_list("pk", "code", "name"):
-        yield pk, f"{code} · {name}"
+    return _labelled(model.objects.values_list("pk", "code", "name", "name_en"))
 
 
 # ---------------------------------------------------------------- reading the file
@@ -851,12 +859,16 @@ def unknown_error(unknown: UnknownValue, column_label: str, what: str) -> Import
     other imports reuse this so that every kind says it the same way.
     """
     if unknown.ambiguous:
-        reason = _(
-            "“%(value)s” names more than one %(what)s (used in %(count)s rows); choose which one below."
+        reason = ngettext(
+            "“%(value)s” names more than one %(what)s (used in %(count)s row); choose which one below.",
+            "“%(value)s” names more than one %(what)s (used in %(count)s rows); choose which one below.",
+            unknown.rows,
         )
     else:
-        reason = _(
-            "Unknown %(what)s “%(value)s” (used in %(count)s rows); map it to an existing one below."
+        reason = ngettext(
+            "Unknown %(what)s “%(value)s” (used in %(count)s row); map it to an existing one below.",
+            "Unknown %(what)s “%(value)s” (used in %(count)s rows); map it to an existing one below.",
+            unknown.rows,
         )
     reason = reason % {"value": unknown.raw, "what": what.lower(), "count": unknown.rows}
     return ImportError_(unknown.first_row, column_label, reason, unknown.raw, unknown.dimension)

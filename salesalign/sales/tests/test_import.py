@@ -286,10 +286,19 @@ def test_an_unknown_salesperson_is_listed_once_with_its_row_count(world):
     assert_refused_and_nothing_written(world.cast, batch, before)
 
 
+def test_an_unknown_salesperson_maps_to_people_who_sell_named_in_both_languages(world):
+    cast = world.cast
+    people = dict(importing.dimension_choices()["salesperson"])
+    assert set(people) >= {cast.salesperson.pk, cast.salesperson2.pk, cast.manager.pk}
+    assert not set(people) & {cast.executive.pk, cast.hr.pk, cast.admin.pk}
+    person = cast.salesperson
+    assert people[person.pk] == f"{person.employee_number} · {person.name} ({person.name_en})"
+
+
 def test_an_unknown_product_line_is_listed(world):
     before = snapshot()
     batch = check(world.cast, csv_file("SO-1,2024-03-05,C001,,sales1,,Gadgets,1,100,,,,,,,"))
-    assert "Unknown product line “Gadgets” (used in 1 rows)" in reasons(batch)
+    assert "Unknown product line “Gadgets” (used in 1 row)" in reasons(batch)
     assert_refused_and_nothing_written(world.cast, batch, before)
 
 

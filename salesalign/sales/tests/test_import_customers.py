@@ -252,8 +252,8 @@ def test_an_unknown_owner_is_listed_once_with_its_row_count(world):
 def test_unknown_regions_and_segments_are_listed(world):
     before = snapshot()
     batch = check(world, customers_csv("C010,丁公司,,SMB,Mars,sales1,,"))
-    assert "Unknown segment “SMB” (used in 1 rows)" in reasons(batch)
-    assert "Unknown region “Mars” (used in 1 rows)" in reasons(batch)
+    assert "Unknown segment “SMB” (used in 1 row)" in reasons(batch)
+    assert "Unknown region “Mars” (used in 1 row)" in reasons(batch)
     assert_refused_and_nothing_written(world, batch, before)
 
 

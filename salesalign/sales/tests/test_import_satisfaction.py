@@ -247,7 +247,7 @@ def test_an_unknown_customer_is_listed_once_and_can_be_mapped(world):
 def test_an_unknown_salesperson_is_listed_once(world):
     before = snapshot()
     batch = check(world, answers_csv("C001,张无忌,5,,2024-03-05,,,"))
-    assert "Unknown salesperson “张无忌” (used in 1 rows)" in reasons(batch)
+    assert "Unknown salesperson “张无忌” (used in 1 row)" in reasons(batch)
     assert batch.errors[0]["column"] == "销售员"
     assert_refused_and_nothing_written(world, batch, before)
 
