@@ -8,8 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from salesalign.core.models import Notification
@@ -52,13 +55,56 @@ def _shown(value: Any) -> str:
     return {"": "—", "None": "—", "True": _("yes"), "False": _("no")}.get(text, text)
 
 
-def _field_label(model: type[models.Model] | None, name: str) -> str:
+def _field(model: type[models.Model] | None, name: str) -> Any:
     if model is None:
-        return name
+        return None
     try:
-        return str(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+        return model._meta.get_field(name)
     except Exception:  # a field removed since the entry was written
-        return name
+        return None
+
+
+def _is_user_field(field: Any) -> bool:
+    return isinstance(field, models.ForeignKey) and field.related_model is get_user_model()
+
+
+def _raw_values(change: Any) -> tuple[str | None, str | None]:
+    if isinstance(change, list | tuple) and len(change) == 2:
+        return tuple(None if value in (None, "None", "") else str(value) for value in change)  # type: ignore[return-value]
+    return None, None
+
+
+def _date_text(field: Any, raw: str | None) -> str | None:
+    """A logged date as the pages write dates (ISO), a time in the reader's time zone."""
+    if raw is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        moment = parse_datetime(raw)
+        if moment is None:
+            return raw
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return raw  # a date is logged as 2026-10-01 already
+
+
+def _user_names(entries: Iterable[LogEntry]) -> dict[str, str]:
+    """The people behind the user ids that changed fields name (one query, none without)."""
+    ids: set[str] = set()
+    for entry in entries:
+        model = entry.content_type.model_class()
+        for name, change in (entry.changes_dict or {}).items():
+            if _is_user_field(_field(model, name)):
+                ids.update(value for value in _raw_values(change) if value is not None)
+    numbers = [int(value) for value in ids if value.isdigit()]
+    if not numbers:
+        return {}
+    return {
+        str(user.pk): user.person.display_name
+        if getattr(user, "person", None) is not None
+        else user.get_username()
+        for user in get_user_model().objects.filter(pk__in=numbers).select_related("person")
+    }
 
 
 def describe_entries(
@@ -68,13 +114,16 @@ def describe_entries(
 
     Entries about another model than `primary` carry the record they are about as `subject`.
     """
+    entries = list(entries)
+    users = _user_names(entries)
     described = []
     for entry in entries:
         model = entry.content_type.model_class()
         display = entry.changes_display_dict
         changes: list[HistoryChange] = []
         for name, change in (entry.changes_dict or {}).items():
-            label = _field_label(model, name)
+            field = _field(model, name)
+            label = str(field.verbose_name) if field is not None else name
             if isinstance(change, dict) and change.get("type") == "m2m":
                 objects = ", ".join(str(item) for item in change.get("objects", []))
                 if change.get("operation") == "delete":
@@ -82,10 +131,20 @@ def describe_entries(
                 else:
                     changes.append(HistoryChange(label, "—", objects))
                 continue
-            shown = display.get(label) or change
-            before, after = (
-                ([*list(shown), None, None])[:2] if isinstance(shown, list) else (None, shown)
-            )
+            if _is_user_field(field):  # a person's name, not a login
+                before, after = (
+                    None if value is None else users.get(value, value)
+                    for value in _raw_values(change)
+                )
+            elif isinstance(field, models.DateField):  # DateTimeField is one too
+                before, after = (_date_text(field, value) for value in _raw_values(change))
+            else:
+                shown = display.get(label) or change
+                before, after = (
+                    ([*list(shown), None, None])[:2] if isinstance(shown, list) else (None, shown)
+                )
+            if _shown(before) == _shown(after):
+                continue  # e.g. nothing → empty: no change anyone could see
             changes.append(HistoryChange(label, _shown(before), _shown(after)))
         actor = entry.actor
         actor_name = None

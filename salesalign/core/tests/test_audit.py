@@ -52,3 +52,28 @@ def test_the_person_page_shows_the_history(cast):
     content = response.content.decode()
     assert "P9" in content
     assert "history" in content.lower()
+
+
+def test_a_history_names_people_writes_dates_as_the_pages_do_and_skips_empty_changes(
+    cast, settings
+):
+    from salesalign.core.selectors import history_entries
+    from salesalign.performance.choices import PeriodKind
+    from salesalign.performance.services import periods
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    period = periods.period_open(
+        actor=cast.hr.user, kind=PeriodKind.QUARTERLY, fiscal_year=2026, number=4
+    )
+    client = cast.client_for("hr")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(reverse("performance:period_detail", args=[period.pk])).content.decode()
+    history = page[page.index('id="history-heading"') :]
+    # The person who opened it, by name — not their login.
+    assert f"— → {cast.hr.display_name}<" in history
+    assert f"— → {cast.hr.user.get_username()}<" not in history
+    # Dates as everywhere else (2026-10-01), not 2026年10月1日.
+    assert "2026-10-01" in history and "2026年10月1日" not in history
+    (entry,) = history_entries(period)
+    assert all(change.before != change.after for change in entry.changes)
+    assert "— → —" not in history
