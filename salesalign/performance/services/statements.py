@@ -49,7 +49,7 @@ from django.db.models import BigIntegerField, F, Max, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from salesalign.core.bulk import db_datetime, insert_rows, json_text
 from salesalign.core.choices import COMPANY_WIDE_ROLES, Metric, Role
@@ -1044,8 +1044,8 @@ def can_export_payout(user: Any) -> bool:
 
 
 def payout_sheet(*, user: Any, period: EvaluationPeriod) -> Sheet:
-    """One row per person of the period's current statements: employee number, name, unit,
-    period, total, plan. Text cells are neutralised by the writer."""
+    """One row per person of the period's current statements: employee number, name (and the
+    English one), unit, period, total, plan. Text cells are neutralised by the writer."""
     if not can_export_payout(user):
         raise NotAllowed(_("Only HR, executives and administrators export the payout."))
     if not period.is_closed:
@@ -1058,7 +1058,8 @@ def payout_sheet(*, user: Any, period: EvaluationPeriod) -> Sheet:
     rows: Iterable[list[Cell]] = (
         [
             statement.person.employee_number,
-            statement.person.name,
+            statement.person.name,  # the name on the payroll
+            statement.person.name_en,
             statement.unit.display_name,
             period.key,
             Decimal(statement.total_cents) / 100,
@@ -1068,10 +1069,11 @@ def payout_sheet(*, user: Any, period: EvaluationPeriod) -> Sheet:
     )
     header = [
         _("Employee number"),
-        _("Name"),
+        pgettext("a person's name", "Name"),
+        pgettext("a person's name", "English name"),
         _("Unit"),
         _("Period"),
         _("Total"),
         _("Plan"),
     ]
-    return Sheet(_("Payout"), header, rows, (16, 20, 24, 10, 14, 28))
+    return Sheet(_("Payout"), header, rows, (16, 16, 20, 24, 10, 14, 28))

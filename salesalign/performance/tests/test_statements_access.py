@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -114,10 +115,18 @@ def test_the_payout_export_is_for_hr_executives_and_admins(computed):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 4  # the header and sales1, sales2 (no target: 0), sales3
+    assert rows[0][:3] == ("Employee number", "Name", "English name")
     by_number = {row[0]: row for row in rows[1:]}
-    assert by_number["sales1"][3] == "2026-Q1"
-    assert by_number["sales1"][4] == 1000
+    salesperson = world.cast.salesperson
+    assert by_number["sales1"][1:3] == (salesperson.name, salesperson.name_en)
+    assert by_number["sales1"][4] == "2026-Q1"
+    assert by_number["sales1"][5] == 1000
     assert by_number["sales3"][1] == "'=HYPERLINK(1)"  # neutralised, never a formula
+    # In Chinese the name column says 姓名 (a person's name), not 名称 (a thing's).
+    client = world.cast.client_for("hr")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = load_workbook(io.BytesIO(client.get(url).content)).active
+    assert next(chinese.iter_rows(values_only=True))[:3] == ("工号", "姓名", "英文名")
 
 
 def test_questions_and_answers_through_pages_and_api_notify_only_the_two_sides(computed):
