@@ -85,6 +85,8 @@ class LineOfSight:
     months: tuple[int, ...]
     this_month: int | None
     metrics: list[MetricSight]
+    #: Without targets of their own: the targets of the units the person manages, to go to.
+    managed: list[Target] = field(default_factory=list)
 
 
 def _share(part: int, whole: int | None) -> Decimal | None:
@@ -191,8 +193,29 @@ def line_of_sight(
                 this_month_weeks=weeks,
             )
         )
+    managed: list[Target] = []
+    if not sights:
+        # A manager carries their units' targets, not their own: point to them.
+        managed = list(
+            Target.objects.visible_to(user)
+            .filter(
+                plan=plan,
+                unit__manager=person,
+                person__isnull=True,
+                product_line__isnull=True,
+                region__isnull=True,
+                segment__isnull=True,
+            )
+            .select_related("unit")
+            .order_by("unit__path", "metric")
+        )
     return LineOfSight(
-        person=person, plan=plan, months=months, this_month=this_month, metrics=sights
+        person=person,
+        plan=plan,
+        months=months,
+        this_month=this_month,
+        metrics=sights,
+        managed=managed,
     )
 
 

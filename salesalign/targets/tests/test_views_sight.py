@@ -117,3 +117,18 @@ def test_a_target_split_by_product_line_is_counted_once_in_the_year_months_and_s
     assert team_link.share == (own.value / allocated.team.value).quantize(team_link.share)
     page = response.content.decode()
     assert world.hardware.display_name in page and world.software.display_name in page
+
+
+def test_a_manager_without_targets_of_their_own_is_pointed_to_their_units(world):
+    allocated = approved(world)
+    response = world.cast.client_for("manager").get(reverse("targets:my_targets"))
+    sight = response.context["sight"]
+    assert sight.metrics == []
+    assert [target.pk for target in sight.managed] == [allocated.team.pk]
+    page = response.content.decode()
+    cascade = reverse("targets:cascade", args=[allocated.plan.pk])
+    assert f'href="{cascade}?root={allocated.team.pk}&amp;metric=revenue"' in page
+    # A salesperson with targets gets no such list.
+    mine = world.cast.client_for("salesperson").get(reverse("targets:my_targets"))
+    assert mine.context["sight"].managed == []
+    assert 'id="managed-targets"' not in mine.content.decode()
