@@ -329,3 +329,14 @@ def test_the_rules_page_reads_the_same_few_queries_for_any_number_of_rules(cast)
         PromotionRule.objects.create(name=f"R{index}", ratings=["A"], required=1, of_last=2)
         ImprovementRule.objects.create(ratings=["D"], consecutive=index + 1)
     assert queries() == few
+
+
+def test_a_rules_page_shows_who_changed_it(cast):
+    client = cast.client_for("hr")
+    _post(client, "promotion_rule_create", PROMOTION)
+    rule = PromotionRule.objects.get()
+    _post(client, "promotion_rule_edit", {**PROMOTION, "of_last": "5"}, rule.pk)
+    page = client.get(reverse("performance:promotion_rule_edit", args=[rule.pk])).content.decode()
+    history = page[page.index('id="history-heading"') :]
+    assert cast.hr.display_name in history
+    assert "4 → 5" in history

@@ -524,3 +524,13 @@ def test_numbers_are_read_as_the_other_forms_read_them():
     for text in ("1,00", "1e3", "abc", "%", "NaN"):
         with pytest.raises(ValidationError, match="is not a number"):
             parse_number(text)
+
+
+def test_a_templates_page_shows_its_history(cast):
+    from salesalign.performance.models import ScorecardTemplate
+
+    template = ScorecardTemplate.objects.create(name="History")
+    page = cast.client_for("hr").get(
+        reverse("performance:scorecard_template_edit", args=[template.pk])
+    )
+    assert 'id="history-heading"' in page.content.decode()
