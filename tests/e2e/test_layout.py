@@ -105,3 +105,27 @@ def test_on_a_phone_wide_tables_scroll_inside_themselves_not_the_page(
                 "element => { element.scrollLeft = 10000; return element.scrollLeft; }"
             )
             assert scrolled > 0
+
+
+def test_month_tables_open_on_the_current_month_and_on_the_latest_months(page, live_server, demo):
+    base = live_server.url
+    log_in(page, base, "sales")
+    # Narrow enough that twelve months do not fit (at 1366 wide they did not with real sums).
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(f"{base}/targets/my/")
+    current = page.locator('table.months th[aria-current="date"]').first
+    expect(current).to_be_visible()
+    box = current.locator("xpath=ancestor::div[contains(@class, 'table-responsive')][1]")
+    assert box.evaluate("element => element.scrollWidth > element.clientWidth")
+    frame, cell = box.bounding_box(), current.bounding_box()
+    assert cell["x"] + cell["width"] <= frame["x"] + frame["width"] + 1, "this month is hidden"
+    # The actuals open on their last columns: the latest months and the total.
+    page.set_viewport_size({"width": 480, "height": 900})
+    page.goto(f"{base}/sales/actuals/")
+    actuals = page.locator("div.table-responsive[data-scroll-start=end]").first
+    expect(actuals).to_be_visible()
+    left, room = actuals.evaluate(
+        "element => [element.scrollLeft, element.scrollWidth - element.clientWidth]"
+    )
+    assert room > 0, "the actuals fit: nothing to scroll"
+    assert left >= room - 1
