@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from salesalign.engines.metrics import MetricKey, SubjectKind
-from salesalign.engines.periods import months_of, periods_of_year, year_period
+from salesalign.engines.periods import fiscal_year_of, months_of, periods_of_year, year_period
 from salesalign.organization.models import CustomerSegment, OrgUnit, ProductLine, Region
-from salesalign.sales.selectors.actuals import actuals
+from salesalign.sales.selectors.actuals import actuals, first_recorded_month
 
 #: The model of each dimension axis.
 DIMENSION_MODELS: dict[str, Any] = {
@@ -92,6 +93,27 @@ def _folded(
             return None
         folded[fold.name] = value
     return tuple(folded[axis] for axis in axes)
+
+
+def first_complete_year(fiscal_start_month: int) -> int | None:
+    """The first fiscal year the sales records cover from its first month (None: no records).
+
+    A company that brought in its history from, say, November 2023 has only two months of
+    that year: counted as a year, it reads as a leap in every unit's trend."""
+    first = first_recorded_month()
+    if first is None:
+        return None
+    year, month = divmod(first, 100)
+    fiscal_year = fiscal_year_of(date(year, month, 1), fiscal_start_month)
+    start = year_period(fiscal_year, fiscal_start_month).start
+    return fiscal_year if (start.year, start.month) == (year, month) else fiscal_year + 1
+
+
+def complete_years_only(history: Mapping[int, int], first_complete: int | None) -> dict[int, int]:
+    """`history` (year → value) without the years the records cover only in part."""
+    if first_complete is None:
+        return dict(history)
+    return {year: value for year, value in history.items() if year >= first_complete}
 
 
 def child_token(*, unit_id: int | None = None, person_id: int | None = None) -> str:

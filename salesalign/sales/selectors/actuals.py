@@ -38,6 +38,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Min,
     Q,
     QuerySet,
     Sum,
@@ -199,6 +200,13 @@ def _subject(*, unit: Any, person: Any, within: Any) -> Subject:
 
 
 # --- who may be asked about ---------------------------------------------------------------
+
+
+def first_recorded_month() -> int | None:
+    """The first month (yyyymm) of the sales records, whoever they are credited to: before
+    it SalesAlign knows nothing, which is not the same as nothing sold (one index seek)."""
+    first = SalesFact.objects.aggregate(first=Min("month"))["first"]
+    return int(first) if first is not None else None
 
 
 def visible_units(*, user: Any) -> QuerySet[OrgUnit]:

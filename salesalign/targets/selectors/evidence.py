@@ -25,7 +25,12 @@ from django.db.models import Q, QuerySet
 from salesalign.core.visibility import scope_for
 from salesalign.engines.metrics import metric_definition
 from salesalign.engines.reasonableness import DEFAULT_THRESHOLDS
-from salesalign.targets.history import DimensionFold, allocation_history, child_token
+from salesalign.targets.history import (
+    DimensionFold,
+    allocation_history,
+    child_token,
+    first_complete_year,
+)
 from salesalign.targets.metrics import TargetMetric
 from salesalign.targets.models import AllocationRun, Target, TargetPlan
 
@@ -62,8 +67,8 @@ def targets_history(
     years: int = DEFAULT_THRESHOLDS.trend_years,
 ) -> dict[int, dict[int, int]]:
     """Target id → fiscal year → actual in the metric's minor units, over the `years` fiscal
-    years before the plan; a target left out is not judged against history (a level, a
-    metric without actuals, a unit the user may not ask about).
+    years before the plan that the records cover whole; a target left out is not judged
+    against history (a level, a metric without actuals, a unit the user may not ask about).
 
     `targets` come with their unit and dimension values read (`TARGET_RELATED`).
     """
@@ -76,7 +81,11 @@ def targets_history(
             continue  # a unit above the user's own: its actuals are not theirs to read
         groups[_split_kind(target)].append(target)
     to_minor = _to_minor(kind)
-    fiscal_years = range(plan.fiscal_year - years, plan.fiscal_year)
+    # Only the years the records cover whole: a first year begun mid-way reads as growth.
+    first_complete = first_complete_year(plan.fiscal_start_month)
+    fiscal_years = range(max(plan.fiscal_year - years, first_complete or 0), plan.fiscal_year)
+    if not fiscal_years:
+        return {}
     found: dict[int, dict[int, int]] = {}
     for split, members in groups.items():
         names = [name for name, _depth in split]

@@ -69,7 +69,9 @@ from salesalign.targets.history import (
     KeyHistory,
     allocation_history,
     child_token,
+    complete_years_only,
     dimension_values_below,
+    first_complete_year,
 )
 from salesalign.targets.metrics import TargetMetric
 from salesalign.targets.models import AllocationRun, Target, TargetPeriod, TargetPlan
@@ -927,6 +929,8 @@ def _findings(
     """
     target_lines: list[TargetLine] = []
     market_factors: dict[tuple[str, str | int], Decimal] = {}
+    # Trends only from the years the records cover whole (one query for the call).
+    first_complete = first_complete_year(setups[0].plan.fiscal_start_month) if setups else None
     for position, (setup, lines) in enumerate(zip(setups, lines_of, strict=True)):
         kind = setup.kind
         parent = setup.parent
@@ -952,7 +956,12 @@ def _findings(
             child = _child_of_key(setup, line.key)
             dims = {axis: line.key[index] for index, axis in dimension_axes}
             history = (
-                {year: to_minor(raw) for year, raw in totals.get(line.key, {}).items()}
+                {
+                    year: to_minor(raw)
+                    for year, raw in complete_years_only(
+                        totals.get(line.key, {}), first_complete
+                    ).items()
+                }
                 if with_history
                 else None
             )

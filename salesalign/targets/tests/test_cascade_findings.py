@@ -7,6 +7,7 @@ In the world, salesperson sold a flat 18,000.00 a year (12,000.00 of hardware,
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -212,3 +213,31 @@ def test_a_sum_that_is_off_is_judged_on_every_child_whoever_reads_it(world):
         assert [(f.code, f.params["difference"], f.params["child_count"]) for f in sums] == [
             (FindingCode.CHILDREN_BELOW_PARENT, 100, 2)
         ], who
+
+
+def test_a_first_year_the_records_cover_only_in_part_is_not_read_as_growth(world):
+    from salesalign.sales.models import Order
+    from salesalign.targets.history import first_complete_year
+
+    # The records now start in December 2023: 2023 holds one month of a flat 18,000.00 year.
+    Order.objects.filter(ordered_on__lt=datetime.date(2023, 12, 1)).delete()
+    assert first_complete_year(1) == 2024
+    assert first_complete_year(12) == 2023  # a year from December: 2023 is whole
+    allocated = allocate_down(world)
+    cast = world.cast
+    own = allocated.person_target(cast.salesperson)
+    kept = save(cast.client_for("manager"), allocated, {own: "18,900"}, root=allocated.team)
+    # 4,500 → 18,000 → 18,000 would read as a steep trend and +5 % as far below it.
+    assert not {ABOVE_TREND, FindingCode.GROWTH_BELOW_TREND.value} & codes_shown(kept, own)
+    # The allocation wizard judges its preview on the same whole years: the trend it measures
+    # is flat (2024–2025), not +50 % from a 2023 of one December.
+    preview = allocation.allocation_preview(
+        actor=cast.manager.user,
+        plan=allocated.plan,
+        parent=allocated.team,
+        axes=["child"],
+        method="equal",
+    )
+    trends = [finding for finding in preview.findings if "trend_growth" in finding.params]
+    assert trends, "the team's target is far above the history: its trend is judged"
+    assert {finding.params["trend_growth"] for finding in trends} == {Decimal("0.0000")}
