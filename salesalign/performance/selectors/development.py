@@ -65,12 +65,14 @@ def _below(rule: ImprovementRule, score: Decimal | None, rating: str) -> bool:
 
 
 def improvement_flags(*, user: Any) -> list[Flag]:
-    """People in the user's scope that a rule flags and who have no running plan."""
+    """People in the user's scope that a rule flags and who have no running plan; someone
+    several rules flag is listed once, with the first of them (the oldest rule)."""
     me = person_of(user)
     visible = Person.objects.visible_to(user)
     if me is not None:
         visible = visible.exclude(pk=me.pk)  # nobody is flagged to themselves
     flags: list[Flag] = []
+    flagged_already: set[int] = set()  # a person several rules flag is listed once, by the first
     for rule in ImprovementRule.objects.filter(is_active=True).order_by("pk"):
         latest = (
             EvaluationPeriod.objects.filter(kind=rule.period_kind, status__in=CLOSED_STATUSES)
@@ -104,8 +106,9 @@ def improvement_flags(*, user: Any) -> list[Flag]:
             ).values_list("person_id", flat=True)
         )
         people = Person.objects.select_related("unit").in_bulk(
-            [pk for pk in flagged if pk not in running]
+            [pk for pk in flagged if pk not in running and pk not in flagged_already]
         )
+        flagged_already.update(people)
         for person_id in sorted(people, key=lambda pk: people[pk].name):
             evidence = [
                 {

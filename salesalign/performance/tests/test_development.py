@@ -213,6 +213,18 @@ def test_two_quarters_in_a_row_below_the_score_flag_someone_without_a_plan(cast)
     assert notice.url.endswith(f"/improvement/plans/{plan.pk}/")
 
 
+def test_someone_several_rules_flag_is_listed_once_with_the_first_rule(cast):
+    first = ImprovementRule.objects.create(below_score=Decimal(60), consecutive=2)
+    ImprovementRule.objects.create(below_score=Decimal(70), consecutive=2)
+    ImprovementRule.objects.create(ratings=["D"], consecutive=1)
+    quarters = _quarters(2)
+    _cards(quarters, cast.salesperson, ["D", "D"], scores=["55", "50"])
+    flags = improvement_flags(user=cast.manager.user)
+    assert [(flag.person.pk, flag.rule.pk) for flag in flags] == [(cast.salesperson.pk, first.pk)]
+    page = cast.client_for("manager").get(reverse("performance:improvement_list")).content
+    assert page.decode().count(f'data-person="{cast.salesperson.pk}"') == 1
+
+
 def test_a_plan_runs_through_sessions_an_extension_and_an_outcome(cast):
     client = cast.client_for("manager")
     response = client.post(
