@@ -159,12 +159,17 @@ def test_a_rule_that_put_people_forward_is_switched_off_not_deleted(cast):
     _post(client, "promotion_rule_create", {**PROMOTION, "required": "1", "of_last": "1"})
     rule = PromotionRule.objects.get()
     assert PromotionCandidate.objects.filter(rule=rule).exists()
+    # The page offers no delete, and says why; a request sent anyway is refused.
+    edit = client.get(reverse("performance:promotion_rule_edit", args=[rule.pk])).content.decode()
+    assert 'id="rule-kept"' in edit and 'id="rule-delete"' not in edit
     response = _post(client, "promotion_rule_delete", {}, rule.pk)
     assert response.status_code == 302
     assert PromotionRule.objects.filter(pk=rule.pk).exists()
     page = client.get(response["Location"]).content.decode()
     assert "switch it off instead of deleting it" in page
     unused = PromotionRule.objects.create(name="Unused", ratings=["S"], required=1, of_last=1)
+    edit = client.get(reverse("performance:promotion_rule_edit", args=[unused.pk])).content
+    assert b'id="rule-delete-confirm"' in edit  # behind a second step, in <details>
     assert _post(client, "promotion_rule_delete", {}, unused.pk).status_code == 302
     assert not PromotionRule.objects.filter(pk=unused.pk).exists()
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from salesalign.core.exceptions import DomainError
 from salesalign.core.types import AuthenticatedHttpRequest
 from salesalign.performance.forms_rules import ImprovementRuleForm, PromotionRuleForm
-from salesalign.performance.models import ImprovementRule, PromotionRule
+from salesalign.performance.models import ImprovementRule, PromotionCandidate, PromotionRule
 from salesalign.performance.selectors.rules import rules_page
 from salesalign.performance.services import rules as services
 from salesalign.performance.views.common import add_service_error, refuse_if_not_allowed
@@ -82,10 +82,11 @@ def _promotion_form(request: AuthenticatedHttpRequest, rule: PromotionRule | Non
                 "is_active": rule.is_active,
             }
         form = PromotionRuleForm(initial=initial, kept=kept)
+    deletable = rule is not None and not PromotionCandidate.objects.filter(rule=rule).exists()
     return render(
         request,
         "performance/rule_form.html",
-        {"form": form, "rule": rule, "kind": "promotion"},
+        {"form": form, "rule": rule, "kind": "promotion", "deletable": deletable},
     )
 
 
@@ -141,7 +142,7 @@ def _improvement_form(
     return render(
         request,
         "performance/rule_form.html",
-        {"form": form, "rule": rule, "kind": "improvement"},
+        {"form": form, "rule": rule, "kind": "improvement", "deletable": rule is not None},
     )
 
 
