@@ -518,7 +518,9 @@ class TemplateEditor:
                     if field is None:
                         words.append(str(message))
                     elif row is None:
-                        words.append(f"{field.label}: {message}")
+                        words.append(
+                            _("%(field)s: %(message)s") % {"field": field.label, "message": message}
+                        )
                     else:
                         words.append(
                             row % {"number": number, "field": field.label, "message": message}
