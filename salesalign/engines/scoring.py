@@ -1022,6 +1022,8 @@ def _compile(template: ScorecardTemplate) -> _Template:
                     ErrorCode.BAD_DISTRIBUTION,
                     "forced_distribution",
                     template,
+                    problem="unknown_rating",
+                    rating=code,
                 )
             if code == codes[-1]:
                 raise _error(
@@ -1029,6 +1031,8 @@ def _compile(template: ScorecardTemplate) -> _Template:
                     ErrorCode.BAD_DISTRIBUTION,
                     "forced_distribution",
                     template,
+                    problem="worst_capped",
+                    rating=code,
                 )
             share = _hundredths_of(percent, field="max_percent", template=template)
             if not 0 <= share <= FULL_WEIGHT:
@@ -1037,6 +1041,8 @@ def _compile(template: ScorecardTemplate) -> _Template:
                     ErrorCode.BAD_DISTRIBUTION,
                     "forced_distribution",
                     template,
+                    problem="share_out_of_range",
+                    rating=code,
                 )
             caps[codes.index(code)] = share
     return _Template(

@@ -300,14 +300,25 @@ def _engine_error(error: scoring.ScorecardError, kpi_index: dict[str, int]) -> D
         scoring.ErrorCode.BAD_NUMBER: _("This number is not allowed here."),
         scoring.ErrorCode.BAD_FORMULA: _("The KPI's formula cannot be computed."),
         scoring.ErrorCode.BAD_SCALE: _("The KPI's rating scale is not valid."),
-        scoring.ErrorCode.BAD_RULE: _("The scoring rule is not valid (floor above cap?)."),
+        scoring.ErrorCode.BAD_RULE: {
+            "floor": _("The floor is above the cap."),
+            "max_attainment": _("The most attainment counted cannot be below 100 %."),
+        }.get(error.field, _("The scoring rule is not valid.")),
         scoring.ErrorCode.BAD_BANDS: _("Bands must start at rising attainments."),
         scoring.ErrorCode.BAD_RATING_BANDS: _(
             "Rating bands go from best to worst with falling minimum scores; the worst has none."
         ),
-        scoring.ErrorCode.BAD_DISTRIBUTION: _(
-            "The forced distribution names an unknown rating or caps the worst one."
-        ),
+        scoring.ErrorCode.BAD_DISTRIBUTION: {
+            "unknown_rating": _("The forced distribution names %(rating)s, which no band gives."),
+            "worst_capped": _(
+                "The worst rating (%(rating)s) cannot be limited: everyone must land somewhere."
+            ),
+            "share_out_of_range": _("The most for %(rating)s must be between 0 and 100 %%."),
+        }.get(
+            str(params.get("problem")),
+            _("The forced distribution names an unknown rating or caps the worst one."),
+        )
+        % {"rating": params.get("rating", "")},
     }
     message = messages.get(error.code, str(error))
     field = error.field

@@ -320,7 +320,7 @@ NEW_CUSTOMERS = {"kpi": "new_customers", "weight": "40"}
             [{}, REVENUE, {**NEW_CUSTOMERS, "floor": "150", "cap": "100"}],
             None,
             "lines-2-floor",  # the service's lines[1]: the spare row above is not counted
-            "The scoring rule is not valid (floor above cap?).",
+            "The floor is above the cap.",
             id="floor-above-cap",
         ),
         pytest.param(
@@ -428,10 +428,16 @@ def test_a_forced_distribution_needs_a_scope_and_a_share_and_the_engines_word(ca
         form_data(lines=[{**REVENUE, "weight": "100"}], ratings=worst, distribution_scope="all"),
     )
     assert (
-        "The forced distribution names an unknown rating or caps the worst one."
+        "The worst rating (D) cannot be limited: everyone must land somewhere."
         in capped.content.decode()
     )
     assert marked(capped.content.decode(), "distribution_scope")
+    too_many = [{"code": "S", "min_score": "100", "max_percent": "150"}, {"code": "D"}]
+    over = client.post(
+        CREATE,
+        form_data(lines=[{**REVENUE, "weight": "100"}], ratings=too_many, distribution_scope="all"),
+    )
+    assert "The most for S must be between 0 and 100 %." in over.content.decode()
     assert counts() == before
 
 
