@@ -128,6 +128,8 @@ def test_a_manager_without_targets_of_their_own_is_pointed_to_their_units(world)
     page = response.content.decode()
     cascade = reverse("targets:cascade", args=[allocated.plan.pk])
     assert f'href="{cascade}?root={allocated.team.pk}&amp;metric=revenue"' in page
+    assert "You have no target of your own in this version." in page  # their own page
+    assert "You carry the targets of the units you manage:" in page
     # A salesperson with targets gets no such list.
     mine = world.cast.client_for("salesperson").get(reverse("targets:my_targets"))
     assert mine.context["sight"].managed == []
