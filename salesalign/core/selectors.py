@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -88,6 +90,45 @@ def _date_text(field: Any, raw: str | None) -> str | None:
     return raw  # a date is logged as 2026-10-01 already
 
 
+def _decimal_text(field: Any, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return str(Decimal(raw).quantize(Decimal(1).scaleb(-field.decimal_places)))
+    except (InvalidOperation, TypeError, ValueError):
+        return raw
+
+
+def _json_words(raw: str | None) -> str | None:
+    """A logged JSON value said plainly: ["S", "A"] → S / A; objects as their values."""
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    if value is None or value == [] or value == {}:
+        return None
+    return _words(value)
+
+
+def _words(value: Any, *, record: bool = False) -> str:
+    """A record in a list (a rating band) by its values: S 120; a mapping by its pairs:
+    A 20, S 10; a list of plain values: S / A."""
+    if isinstance(value, dict):
+        plain = all(not isinstance(item, dict | list) for item in value.values())
+        if plain and record:
+            return " ".join(str(item) for item in value.values() if item not in (None, ""))
+        if plain:
+            return ", ".join(f"{key} {item}" for key, item in value.items() if item is not None)
+        return "; ".join(f"{key}: {_words(item)}" for key, item in value.items() if item)
+    if isinstance(value, list):
+        if all(not isinstance(item, dict | list) for item in value):
+            return " / ".join(str(item) for item in value)
+        return ", ".join(_words(item, record=True) for item in value)
+    return str(value)
+
+
 def _user_names(entries: Iterable[LogEntry]) -> dict[str, str]:
     """The people behind the user ids that changed fields name (one query, none without)."""
     ids: set[str] = set()
@@ -138,6 +179,10 @@ def describe_entries(
                 )
             elif isinstance(field, models.DateField):  # DateTimeField is one too
                 before, after = (_date_text(field, value) for value in _raw_values(change))
+            elif isinstance(field, models.DecimalField):  # 70.00 → 40.00, not 70.00 → 40
+                before, after = (_decimal_text(field, value) for value in _raw_values(change))
+            elif isinstance(field, models.JSONField):  # the logged text in full, as words
+                before, after = (_json_words(value) for value in _raw_values(change))
             else:
                 shown = display.get(label) or change
                 before, after = (

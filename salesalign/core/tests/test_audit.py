@@ -77,3 +77,37 @@ def test_a_history_names_people_writes_dates_as_the_pages_do_and_skips_empty_cha
     (entry,) = history_entries(period)
     assert all(change.before != change.after for change in entry.changes)
     assert "— → —" not in history
+
+
+def test_a_history_says_lists_and_decimals_plainly(cast):
+    from decimal import Decimal
+
+    from salesalign.core.selectors import history_entries
+    from salesalign.performance.models import ImprovementRule, PromotionRule
+
+    with set_actor(cast.hr.user):
+        rule = PromotionRule.objects.create(name="P", ratings=["S", "A"], required=1, of_last=2)
+        rule.ratings = ["S"]
+        rule.save()
+        improvement = ImprovementRule.objects.create(below_score=Decimal("70.00"), ratings=["D"])
+        improvement.below_score = Decimal(40)
+        improvement.save()
+    changed = {change.label: change for change in history_entries(rule)[0].changes}
+    ratings = changed[str(PromotionRule._meta.get_field("ratings").verbose_name)]
+    assert (ratings.before, ratings.after) == ("S / A", "S")
+    score = next(
+        change
+        for change in history_entries(improvement)[0].changes
+        if change.label == str(ImprovementRule._meta.get_field("below_score").verbose_name)
+    )
+    assert (score.before, score.after) == ("70.00", "40.00")
+
+
+def test_a_templates_bands_and_distribution_read_as_words():
+    from salesalign.core.selectors import _json_words
+
+    bands = '[{"code": "S", "min_score": "120"}, {"code": "A", "min_score": "100"}, {"code": "D", "min_score": null}]'
+    assert _json_words(bands) == "S 120, A 100, D"
+    distribution = '{"max_percent": {"S": "10", "A": "20"}, "scope": "team"}'
+    assert _json_words(distribution) == "max_percent: S 10, A 20; scope: team"
+    assert _json_words("null") is None and _json_words("[]") is None
