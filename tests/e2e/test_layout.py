@@ -105,6 +105,11 @@ def test_on_a_phone_wide_tables_scroll_inside_themselves_not_the_page(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path}: the page scrolls sideways by {overflow}px"
+        narrowest = table.evaluate(
+            "element => Math.min(...[...element.querySelectorAll('td, th')]"
+            ".filter(cell => cell.innerText.trim()).map(cell => cell.clientWidth))"
+        )
+        assert narrowest >= 60, f"{path}: a column is squeezed to {narrowest}px"
         wider = table.evaluate("element => element.scrollWidth > element.clientWidth")
         if wider:  # the table's own scroll reaches its last column
             scrolled = table.evaluate(
