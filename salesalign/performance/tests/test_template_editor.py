@@ -540,3 +540,11 @@ def test_a_templates_page_shows_its_history(cast):
         reverse("performance:scorecard_template_edit", args=[template.pk])
     )
     assert 'id="history-heading"' in page.content.decode()
+
+
+def test_the_list_says_whom_a_template_without_role_or_unit_scores(cast):
+    from salesalign.performance.models import ScorecardTemplate
+
+    ScorecardTemplate.objects.create(name="Default")
+    page = cast.client_for("hr").get(reverse("performance:scorecard_templates")).content.decode()
+    assert "Role: salespeople (no role chosen) · Unit: the whole company" in page
