@@ -17,6 +17,23 @@ SELECT = {"class": "form-select"}
 RATING_CHOICES = [(str(value), str(value)) for value in range(1, 6)]
 
 
+def name_field() -> forms.CharField:
+    """A record's name in the company's working language (`BilingualNameModel.name`)."""
+    return forms.CharField(
+        label=gettext_lazy("Name (Chinese)"), max_length=200, widget=forms.TextInput(attrs=TEXT)
+    )
+
+
+def name_en_field() -> forms.CharField:
+    """Its optional English name (`BilingualNameModel.name_en`)."""
+    return forms.CharField(
+        label=gettext_lazy("Name (English)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+    )
+
+
 class PeriodOpenForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"), choices=PeriodKind.choices, widget=forms.Select(attrs=SELECT)

@@ -12,7 +12,7 @@ from salesalign.core.choices import Role
 from salesalign.core.widgets import DateInput, SearchableSelect
 from salesalign.organization.models import OrgUnit
 from salesalign.performance.choices import KpiDirection, KpiKind, KpiUnit
-from salesalign.performance.forms import SELECT, TEXT
+from salesalign.performance.forms import SELECT, TEXT, name_en_field, name_field
 
 CUSTOM_KIND_CHOICES = [
     (KpiKind.FORMULA.value, KpiKind.FORMULA.label),
@@ -29,15 +29,8 @@ class KpiForm(forms.Form):
         widget=forms.TextInput(attrs=TEXT),
         help_text=gettext_lazy("Letters, digits, - and _; it cannot change once saved."),
     )
-    name = forms.CharField(
-        label=gettext_lazy("Name (Chinese)"), max_length=200, widget=forms.TextInput(attrs=TEXT)
-    )
-    name_en = forms.CharField(
-        label=gettext_lazy("Name (English)"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs=TEXT),
-    )
+    name = name_field()
+    name_en = name_en_field()
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"),
         choices=CUSTOM_KIND_CHOICES,
@@ -85,15 +78,8 @@ class KpiForm(forms.Form):
 class PlanForm(forms.Form):
     """An incentive plan; its definition is JSON as `engines.incentives` reads it."""
 
-    name = forms.CharField(
-        label=gettext_lazy("Name (Chinese)"), max_length=200, widget=forms.TextInput(attrs=TEXT)
-    )
-    name_en = forms.CharField(
-        label=gettext_lazy("Name (English)"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs=TEXT),
-    )
+    name = name_field()
+    name_en = name_en_field()
     role = forms.ChoiceField(
         label=gettext_lazy("Role"),
         choices=[("", "—"), *Role.choices],

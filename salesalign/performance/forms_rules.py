@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from salesalign.core.choices import Role
 from salesalign.performance.choices import PeriodKind
-from salesalign.performance.forms import SELECT, TEXT
+from salesalign.performance.forms import SELECT, TEXT, name_en_field, name_field
 from salesalign.performance.services.rules import MAX_WINDOW, rating_codes
 
 _COUNT = {**TEXT, "min": 1, "max": MAX_WINDOW, "inputmode": "numeric"}
@@ -50,15 +50,8 @@ class PromotionRuleForm(_RatingsForm):
 
     field_order = ["name", "name_en", "ratings", "required", "of_last", "period_kind", "role"]
 
-    name = forms.CharField(
-        label=gettext_lazy("Name (Chinese)"), max_length=200, widget=forms.TextInput(attrs=TEXT)
-    )
-    name_en = forms.CharField(
-        label=gettext_lazy("Name (English)"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs=TEXT),
-    )
+    name = name_field()
+    name_en = name_en_field()
     required = forms.IntegerField(
         label=gettext_lazy("Periods needed"),
         initial=3,
