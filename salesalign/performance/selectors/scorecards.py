@@ -542,14 +542,22 @@ def rule_text(rule: Any, *, lower_is_better: bool = False) -> str:
     return " ".join(words)
 
 
-def distribution_text(distribution: Any) -> str:
+def distribution_text(distribution: Any, bands: Any = None) -> str:
     """A template's forced distribution (`ScorecardTemplate.forced_distribution`) in words, for
-    the people scored: "S at most 10 %, A at most 20 % of the people, within each team."."""
+    the people scored: "S at most 10 %, A at most 20 % of the people, within each team.".
+
+    The ratings come in the order of `bands` (best first): PostgreSQL keeps a JSON object's
+    keys sorted, not in the order they were written."""
     if not isinstance(distribution, dict) or not isinstance(distribution.get("max_percent"), dict):
         return ""
+    order = [band.get("code") for band in bands or () if isinstance(band, dict)]
+    limits = sorted(
+        distribution["max_percent"].items(),
+        key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]),
+    )
     shares = ", ".join(
         _("%(rating)s at most %(percent)s %%") % {"rating": code, "percent": percent}
-        for code, percent in distribution["max_percent"].items()
+        for code, percent in limits
     )
     if not shares:
         return ""
@@ -575,7 +583,7 @@ def template_list(*, user: Any) -> list[ScorecardTemplate]:
     )
     for template in templates:
         template.distribution_words = distribution_text(  # type: ignore[attr-defined]
-            template.forced_distribution
+            template.forced_distribution, template.rating_bands
         )
         for line in template.lines.all():
             line.rule_words = rule_text(  # type: ignore[attr-defined]

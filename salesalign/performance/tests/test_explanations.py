@@ -86,3 +86,15 @@ def test_a_slice_of_a_bonus_names_its_bounds_instead():
         _title, text = statement_explain(line)
     assert "This slice counts the bonus earned above 3,000.00." in text
     assert "Earned at" not in text
+
+
+def test_a_forced_distribution_is_said_in_the_order_of_the_bands():
+    from salesalign.performance.selectors.scorecards import distribution_text
+
+    # As PostgreSQL gives the JSON back: keys sorted, A before S.
+    distribution = {"max_percent": {"A": "20", "S": "10"}, "scope": "team"}
+    bands = [{"code": "S", "min_score": "120"}, {"code": "A", "min_score": "100"}, {"code": "D"}]
+    with translation.override("en"):
+        assert distribution_text(distribution, bands) == (
+            "S at most 10 %, A at most 20 % of the people, within each team."
+        )
