@@ -1,5 +1,9 @@
-"""Numbers as the pages write them: `grouped` is Django's `number_format(..., force_grouping=True)`
-for a Decimal, several times faster in the formats SalesAlign's languages use.
+"""Numbers as the pages write them and as people type them.
+
+`grouped` is Django's `number_format(..., force_grouping=True)` for a Decimal, several
+times faster in the formats SalesAlign's languages use; `plain_text` writes a number
+without trailing zeros or exponent (120, not 120.00 or 1.2E+2); `typed_decimal` reads
+one typed with commas only as thousands separators (1,234.50, not 1,2,3).
 
 A cascade editor or a scorecard table writes a thousand numbers a page; Django's
 `number_format` takes about 20 µs each (it splits and joins the digits in
@@ -9,7 +13,8 @@ Python), Python's own format spec a tenth of that.
 from __future__ import annotations
 
 import functools
-from decimal import ROUND_DOWN, Decimal
+import re
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -59,3 +64,38 @@ def grouped(number: Decimal, places: int) -> str:
     if abs(number) < cutoff:
         number = Decimal(0)
     return format(number.quantize(step, rounding=ROUND_DOWN), spec)
+
+
+#: Commas only as thousands separators: 1,234,567.50, not 1,2,3.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+def typed_decimal(text: str) -> Decimal:
+    """A number as people type it, commas only between groups of three; ValueError when it
+    is not one (nor an infinity or NaN)."""
+    text = text.strip()
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            raise ValueError(text)
+        text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
+
+
+def plain_text(value: Any) -> str:
+    """A number as text without trailing zeros or exponent: 120, not 120.00 or 1.2E+2 ("" for
+    nothing; anything that is not a number as it is)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    return format(number.normalize(), "f")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesalign.core.choices import Role
+from salesalign.core.numbers import plain_text, typed_decimal
 from salesalign.engines import scoring
 from salesalign.organization.forms import BootstrapFormMixin, TreeChoiceField
 from salesalign.organization.models import OrgUnit
@@ -56,8 +57,7 @@ SPARE_RATINGS = 2
 
 # --- numbers as typed ----------------------------------------------------------------------
 
-#: Commas only as thousands separators (1,000.5), as targets are typed; no exponents.
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+#: Digits with an optional point, once the thousands commas are gone: no exponents.
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _LONGEST = 40
 
@@ -74,31 +74,16 @@ def parse_number(text: str) -> Decimal | None:
     value = typed.removesuffix("%").removesuffix("％").strip()
     if not typed:
         return None
-    if len(value) > _LONGEST:
-        raise _not_a_number(typed)
-    if "," in value:
-        if not _GROUPED.fullmatch(value):
-            raise _not_a_number(typed)
-        value = value.replace(",", "")
-    if not _PLAIN.fullmatch(value):
+    if len(value) > _LONGEST or not _PLAIN.fullmatch(value.replace(",", "")):
         raise _not_a_number(typed)
     try:
-        return Decimal(value)
-    except InvalidOperation:
+        return typed_decimal(value)
+    except ValueError:
         raise _not_a_number(typed) from None
 
 
-def number_text(value: Any) -> str:
-    """A number as the rule JSON keeps it and the editor shows it: 120, not 120.00 or 1.2E+2."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if not number.is_finite():
-        return str(value)
-    return format(number.normalize(), "f")
+#: A number as the rule JSON keeps it and the editor shows it: 120, not 120.00 or 1.2E+2.
+number_text = plain_text
 
 
 class NumberField(forms.CharField):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Role
+from salesalign.core.numbers import plain_text
 from salesalign.performance.choices import PeriodKind
 from salesalign.performance.models import ImprovementRule, PromotionRule
 
@@ -33,7 +33,7 @@ def improvement_rule_words(rule: ImprovementRule) -> str:
     """E.g. "Quarterly: a total score below 70 or rated D, 2 closed periods in a row"."""
     values = {
         "kind": PeriodKind(rule.period_kind).label,
-        "score": _score_text(rule.below_score),
+        "score": plain_text(rule.below_score),
         "ratings": _ratings_words(list(rule.ratings or [])),
         "count": rule.consecutive,
     }
@@ -46,12 +46,6 @@ def improvement_rule_words(rule: ImprovementRule) -> str:
     else:
         text = _("%(kind)s: rated %(ratings)s, %(count)s closed periods in a row")
     return text % values
-
-
-def _score_text(score: Decimal | None) -> str:
-    if score is None:
-        return ""
-    return f"{score.normalize():f}"
 
 
 @dataclass(frozen=True)

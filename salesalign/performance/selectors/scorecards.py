@@ -99,13 +99,11 @@ def _number_words(text: str) -> str:
     """A step's number as the pages write numbers: grouped, money's two decimals kept, the
     engine's trailing zeros beyond them dropped (1.0000 → 1, 4.2500 → 4.25)."""
     number = Decimal(text)
-    exponent = number.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    places = -int(number.as_tuple().exponent)  # finite (the pattern matched): an int
     if places > 2:
         number = number.normalize()
-        exponent = number.as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return grouped(number, places)
+        places = -int(number.as_tuple().exponent)
+    return grouped(number, max(0, places))
 
 
 def _formula_words(text: str) -> str:

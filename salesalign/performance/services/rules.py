@@ -10,7 +10,7 @@ Every write is audited (both models are registered with auditlog).
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.core.numbers import typed_decimal
 from salesalign.engines import scoring
 from salesalign.performance.choices import CLOSED_STATUSES, PeriodKind
 from salesalign.performance.models import (
@@ -42,7 +43,7 @@ def can_edit_rules(user: Any) -> bool:
     return can_manage_periods(user)
 
 
-def _require_editor(actor: Any) -> None:
+def require_rules_editor(actor: Any) -> None:
     if not can_edit_rules(actor):
         raise NotAllowed(
             _("Only executives, HR and administrators set promotion and improvement rules.")
@@ -128,7 +129,7 @@ def promotion_rule_save(
     "Rated S or A in at least `required` of the last `of_last` closed periods of a kind",
     for one role or for everyone scored. Saved active, it looks at the latest closed
     period of its kind at once (people already put forward stay as they are)."""
-    _require_editor(actor)
+    require_rules_editor(actor)
     name = clean_text(name, field="name", max_length=200)
     if not name:
         raise DomainError(_("Give the rule a name."), field="name")
@@ -169,7 +170,7 @@ def promotion_rule_save(
 @transaction.atomic
 def promotion_rule_delete(*, actor: Any, rule: PromotionRule) -> None:
     """Delete a rule that has put nobody forward (one that has is switched off instead)."""
-    _require_editor(actor)
+    require_rules_editor(actor)
     if PromotionCandidate.objects.filter(rule=rule).exists():
         raise DomainError(
             _("People were put forward under this rule; switch it off instead of deleting it."),
@@ -182,10 +183,10 @@ def _score(value: Any) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
+        number = typed_decimal(str(value))
+    except ValueError:
         raise DomainError(_("Give a number, e.g. 70."), field="below_score") from None
-    if not number.is_finite() or not Decimal(0) < number <= MAX_SCORE:
+    if not Decimal(0) < number <= MAX_SCORE:
         raise DomainError(
             _("Give a score above 0 and at most %(max)s.") % {"max": MAX_SCORE},
             field="below_score",
@@ -208,7 +209,7 @@ def improvement_rule_save(
 ) -> ImprovementRule:
     """Create or change an improvement rule: a total score below `below_score`, or one of
     `ratings`, in `consecutive` closed periods of a kind in a row flags the person."""
-    _require_editor(actor)
+    require_rules_editor(actor)
     score = _score(below_score)
     codes = _ratings(ratings, field="ratings", required=False)
     if score is None and not codes:
@@ -231,5 +232,5 @@ def improvement_rule_save(
 @transaction.atomic
 def improvement_rule_delete(*, actor: Any, rule: ImprovementRule) -> None:
     """Delete an improvement rule (plans opened on its flags stay: they do not point to it)."""
-    _require_editor(actor)
+    require_rules_editor(actor)
     rule.delete()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from salesalign.core.exceptions import DomainError
+from salesalign.core.numbers import plain_text
 from salesalign.core.types import AuthenticatedHttpRequest
 from salesalign.performance.forms_rules import ImprovementRuleForm, PromotionRuleForm
 from salesalign.performance.models import ImprovementRule, PromotionCandidate, PromotionRule
@@ -35,10 +35,12 @@ def rule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _require_editor(request: AuthenticatedHttpRequest) -> None:
-    if not services.can_edit_rules(request.user):
-        raise PermissionDenied(
-            _("Only executives, HR and administrators set promotion and improvement rules.")
-        )
+    """Anyone else gets a 403 before a form is built (the service would refuse the save)."""
+    try:
+        services.require_rules_editor(request.user)
+    except DomainError as error:
+        refuse_if_not_allowed(error)
+        raise
 
 
 def _promotion_form(request: AuthenticatedHttpRequest, rule: PromotionRule | None) -> HttpResponse:
@@ -130,9 +132,7 @@ def _improvement_form(
         initial: dict[str, Any] | None = None
         if rule is not None:
             initial = {
-                "below_score": (
-                    "" if rule.below_score is None else f"{rule.below_score.normalize():f}"
-                ),
+                "below_score": plain_text(rule.below_score),
                 "ratings": rule.ratings,
                 "consecutive": rule.consecutive,
                 "period_kind": rule.period_kind,

@@ -8,9 +8,8 @@ and approving that version supersedes it. Every version stays readable.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from salesalign.core.batches import refresh_statistics
 from salesalign.core.bulk import chunks, insert_rows
 from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
+from salesalign.core.numbers import typed_decimal
 from salesalign.core.services import notify, settle_notifications
 from salesalign.organization.models import OrgUnit
 from salesalign.strategy.models import TacticalGoal
@@ -355,8 +355,6 @@ MAX_TARGET = Decimal(10) ** 15
 #: The largest level (satisfaction and other metrics that do not add up): ten digits, as the
 #: level columns (14 digits, 4 after the point) hold.
 MAX_LEVEL = Decimal(10) ** 10
-#: Commas only as thousands separators: 1,234,567.50, not 1,2,3.
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 
 def parse_value(
@@ -366,17 +364,12 @@ def parse_value(
     level, when `kind` keeps levels, has fewer digits)."""
     if value is None or value == "":
         raise DomainError(_("Give a number."), field=field)
-    text = str(value).strip()
-    if "," in text and not _GROUPED.fullmatch(text):
-        raise DomainError(_("“%(value)s” is not a number.") % {"value": value}, field=field)
     try:
-        number = Decimal(text.replace(",", ""))
-    except InvalidOperation:
+        number = typed_decimal(str(value))
+    except ValueError:
         raise DomainError(
             _("“%(value)s” is not a number.") % {"value": value}, field=field
         ) from None
-    if not number.is_finite():
-        raise DomainError(_("“%(value)s” is not a number.") % {"value": value}, field=field)
     if number < 0:
         raise DomainError(_("A target cannot be negative."), field=field)
     largest = MAX_LEVEL if kind is not None and kind.is_level else MAX_TARGET
