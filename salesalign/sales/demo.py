@@ -10,7 +10,8 @@ their external ID.
 
 Its shape, so the pages have something to show:
 
-- about 100,000 order lines over 36 months (``context.shared["demo_order_lines"]``,
+- about 100,000 order lines over the last three whole fiscal years and this one up to
+  today, so that trends and seasonality are read from whole years (``context.shared["demo_order_lines"]``,
   `settings.DEMO_ORDER_LINES` or the environment variable ``DEMO_ORDER_LINES`` change
   the volume; the number of customers follows it);
 - customers in one province and segment each, owned by a salesperson of the team
@@ -30,6 +31,7 @@ Its shape, so the pages have something to show:
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import random
@@ -43,6 +45,7 @@ from django.conf import settings
 
 from salesalign.core.choices import Role
 from salesalign.core.management.commands.load_demo import upsert
+from salesalign.engines.periods import fiscal_year_of, year_period
 from salesalign.organization.models import OrgUnit, Person, UnitAssignment
 from salesalign.sales import services
 from salesalign.sales.choices import OrderStatus, SurveyChannel, SurveyScale
@@ -54,7 +57,8 @@ if TYPE_CHECKING:
 
 SOURCE = "demo"
 DEFAULT_ORDER_LINES = 100_000
-MONTHS = 36
+#: Whole fiscal years of history before the current one: the trend checks read three.
+HISTORY_YEARS = 3
 #: Orders written per `orders_upsert` call (the service is built for 10,000 at a time).
 BATCH_ORDERS = 10_000
 
@@ -72,12 +76,12 @@ PRODUCTS: dict[str, tuple[float, float, float, int, int]] = {
 
 #: Growth of the number of orders per year, by region (the parent of a province).
 REGION_GROWTH = {
-    "CN-EAST": 1.12,
-    "CN-NORTH": 1.04,
-    "CN-SOUTH": 1.22,
-    "CN-CENTRAL": 1.35,
-    "CN-SOUTHWEST": 1.40,
-    "CN-NORTHWEST": 1.08,
+    "CN-EAST": 1.06,
+    "CN-NORTH": 0.98,
+    "CN-SOUTH": 1.10,
+    "CN-CENTRAL": 1.16,
+    "CN-SOUTHWEST": 1.20,
+    "CN-NORTHWEST": 1.00,
 }
 
 PROVINCE_REGION = {
@@ -320,6 +324,18 @@ class Staff:
 def _month_start(day: date, months_back: int) -> date:
     index = day.year * 12 + day.month - 1 - months_back
     return date(index // 12, index % 12 + 1, 1)
+
+
+def history_start(today: date) -> date:
+    """The first month of the history: the start of the fiscal year `HISTORY_YEARS` before this one."""
+    start_month = settings.FISCAL_YEAR_START_MONTH
+    return year_period(fiscal_year_of(today, start_month) - HISTORY_YEARS, start_month).start
+
+
+def _months(first: date, today: date) -> list[date]:
+    """The first day of every month from `first` to the month of `today`."""
+    count = (today.year - first.year) * 12 + today.month - first.month + 1
+    return [_month_start(first, -offset) for offset in range(count)]
 
 
 def _month_end(first: date) -> date:
@@ -568,8 +584,23 @@ def plan_customers(
             )
     # Whoever joined a team in the window took over one of its active accounts on arrival:
     # a new hire one of them, a transfer its largest (so that the demo shows them selling
-    # for the new team).
+    # for the new team). A transfer served one of the old team's accounts too, half a year
+    # before the move at the latest, so that the demo shows those sales staying there.
     for employee, seller in staff.sellers.items():
+        for (_joined, old_team), (moved, _team) in itertools.pairwise(seller.teams):
+            served = moved - timedelta(days=182)
+            old_accounts = [
+                index
+                for index, customer in enumerate(customers)
+                if customer.team == old_team
+                and customer.since < served
+                and (customer.lost_on is None or customer.lost_on > moved)
+            ]
+            if old_accounts and not any(
+                customers[index].primary == employee for index in old_accounts
+            ):
+                account = rng.choice(old_accounts)
+                customers[account] = replace(customers[account], primary=employee)
         arrivals = [(arrived, team, True) for arrived, team in seller.teams[1:]]
         if seller.hired > window_start:
             arrivals.append((seller.hired, seller.teams[0][1], False))
@@ -720,7 +751,7 @@ def plan_orders(
     before the days after `today` are dropped, so running again later in the month keeps
     every earlier order as it was.
     """
-    months = [_month_start(window_start, -offset) for offset in range(MONTHS)]
+    months = _months(window_start, today)
     # Scale the intensities so the expected number of lines is `order_lines`.
     expected = 0.0
     for customer in customers:
@@ -862,7 +893,7 @@ def plan_sales(context: DemoContext, people: Sequence[Person]) -> SalesPlan:
     """The whole history, in memory: nothing is written here."""
     today = context.today
     anchor = today.replace(day=1)
-    window_start = _month_start(anchor, MONTHS - 1)
+    window_start = history_start(today)
     order_lines = order_lines_wanted(context)
     by_number = {person.employee_number: person for person in people}
 

@@ -47,17 +47,17 @@ if TYPE_CHECKING:
 
 #: Expected market change per product line (the top of each product tree).
 MARKET: dict[str, str] = {
-    "PL-IOT": "1.10",
-    "PL-VIS": "1.15",
-    "PL-ROB": "1.25",
-    "PL-EMS": "1.05",
-    "PL-SVC": "1.00",
+    "PL-IOT": "1.18",
+    "PL-VIS": "1.12",
+    "PL-ROB": "1.30",
+    "PL-EMS": "1.15",
+    "PL-SVC": "1.08",
 }
 GROWTH = Decimal("1.2")
 REPLAN_GROWTH = Decimal("1.05")
 SATISFACTION = Decimal("4.5")
-#: Whole fiscal years in the demo's 36 months of sales, the seasonality is derived from.
-SEASONALITY_YEARS = 2
+#: Whole fiscal years of the demo's sales history, the seasonality is derived from.
+SEASONALITY_YEARS = 3
 #: How each team's target is split between its people: 70 % history, 30 % capacity.
 PEOPLE_BLEND = AllocationParams(blend={"history": Decimal(70), "capacity": Decimal(30)})
 REPLAN_REASON = "华东新增重点客户项目：第二季度签约两家汽车零部件集团，上调全年收入目标 5%。"
@@ -98,8 +98,8 @@ def load(*, context: DemoContext) -> None:
     factors = _market_factors(shared["product_lines"])
 
     first = plans.plan_create(actor=actor, fiscal_year=year)
-    # The sales history covers the last 36 months, so only the two last fiscal years are
-    # whole; the year before holds a few months and the opening orders of older customers.
+    # The sales history holds three whole fiscal years before this one (and the opening
+    # orders of older customers before them).
     seasonality.seasonality_derive(
         actor=actor, plan=first, years=SEASONALITY_YEARS, today=context.today
     )

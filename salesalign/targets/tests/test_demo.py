@@ -103,10 +103,11 @@ def test_loading_the_demo_twice_adds_no_targets():
 def test_the_demo_phases_by_its_whole_years_and_gives_new_hires_a_real_target():
     load_demo()
     first = TargetPlan.objects.get(fiscal_year=YEAR, version=1)
-    # The 36 months of sales leave YEAR-3 with a few months and older customers' opening
-    # orders only: averaged in, it made December a third of the year.
+    # The sales history holds three whole fiscal years before this one; the year before
+    # them holds only older customers' opening orders: averaged in, it made December a
+    # third of the year.
     profile = SeasonalityProfile.objects.get(plan=first)
-    assert profile.details["years_used"] == [YEAR - 2, YEAR - 1]
+    assert profile.details["years_used"] == [YEAR - 3, YEAR - 2, YEAR - 1]
     weights = profile.weight_values
     assert max(weights) == weights[11] < Decimal("0.25"), "a year-end push, not a third"
     assert min(weights) == weights[1], "the Spring Festival dip"
