@@ -30,6 +30,14 @@ a value exactly at a threshold is not flagged):
   for the line's dimension values (product line × region × segment, as in the
   allocation engine's history-plus-market method) minus 1; the finding fires
   when target growth is further than `market_tolerance` from it, either way.
+- Said once: lines allocated from one parent inherit its growth, so a team far
+  above its trend puts each of its people there too. A line off its trend (or
+  market) as far as the other lines of its parent together — its target over
+  its trend (or last year × market factor), divided by theirs, is within the
+  thresholds of 1 — is not flagged again where the parent shows it (for the
+  market, the parent is given the finding: its lines' growth against their
+  market factors weighted by last year's actuals). A line unlike the rest of its
+  family — the one person raised by hand — keeps its finding.
 - Peers: amount per head (a level is taken as is) inside each peer group;
   median m and median absolute deviation MAD over the group. A line is far
   from its peers when |x - m| is beyond both `peer_mads` MADs and
@@ -352,7 +360,10 @@ def _trend_findings(
     above = Fraction(thresholds.above_trend)
     below = Fraction(thresholds.below_trend)
     findings = []
+    parents: dict[Key, Key | None] = {}
+    families: dict[Key, _Family] = defaultdict(_Family)  # the lines with a trend, by parent
     for line in lines:
+        parents[line.key] = line.parent
         history, amount = line.history, line.amount
         if history is None or amount is None:
             continue
@@ -368,6 +379,8 @@ def _trend_findings(
             # Whole numbers (the usual case): the same exact comparison without a Fraction
             # until something is found. The projection is numerator / scale, see below.
             numerator, scale = _projection_ratio(whole, plan_year)
+            if line.parent is not None:
+                families[line.parent].add(line.key, amount, base, Fraction(numerator, scale))
             excess = amount * scale - numerator  # (target − projection) · scale
             scaled_base = scale * base  # difference = excess / scaled_base
             if excess * above.denominator > above.numerator * scaled_base:
@@ -384,6 +397,8 @@ def _trend_findings(
             exact = trend_projection(history, plan_year=plan_year, years=thresholds.trend_years)
             assert exact is not None  # two points or more
             projection = exact
+            if line.parent is not None:
+                families[line.parent].add(line.key, amount, base, projection)
             target_growth = Fraction(amount) / Fraction(base) - 1
             trend_growth = projection / Fraction(base) - 1
             difference = target_growth - trend_growth
@@ -410,7 +425,76 @@ def _trend_findings(
                 },
             )
         )
-    return findings
+    codes = {finding.key: finding.code for finding in findings}
+    return [
+        finding
+        for finding in findings
+        if not _repeats_parent(finding, parents, codes, families, above, below)
+    ]
+
+
+class _Family:
+    """The lines of one parent measured against the same kind of expectation (their trend,
+    or their market): the sums of their targets, bases and expectations."""
+
+    __slots__ = ("base", "expected", "members", "target")
+
+    def __init__(self) -> None:
+        self.target = self.base = self.expected = Fraction(0)
+        self.members: dict[Key, tuple[Fraction, Fraction, Fraction]] = {}
+
+    def add(self, key: Key, target: Amount, base: Amount | Fraction, expected: Fraction) -> None:
+        member = (Fraction(target), Fraction(base), expected)
+        self.members[key] = member
+        self.target += member[0]
+        self.base += member[1]
+        self.expected += expected
+
+    def deviation(self) -> Fraction | None:
+        """(Σ target − Σ expected) / Σ base: how far the lines together are from what was
+        expected of them, as a growth rate; None without a base."""
+        if self.base <= 0:
+            return None
+        return (self.target - self.expected) / self.base
+
+    def like_the_others(self, key: Key, above: Fraction, below: Fraction) -> bool:
+        """Whether the line `key` is about as far from what was expected of it as the other
+        lines together: (its target ÷ its expectation) ÷ (theirs ÷ theirs) − 1 between
+        `below` and `above`. A ratio, so that a newcomer's lines, each growing some 1,500 %,
+        are alike. False when there is nothing to compare with."""
+        target, _base, expected = self.members[key]
+        others_target = self.target - target
+        others_expected = self.expected - expected
+        if expected <= 0 or others_expected <= 0 or others_target <= 0:
+            return False
+        return below <= (target * others_expected) / (expected * others_target) - 1 <= above
+
+
+def _repeats_parent(
+    finding: Finding,
+    parents: Mapping[Key, Key | None],
+    codes: Mapping[Key | None, FindingCode],
+    families: Mapping[Key, _Family],
+    above: Fraction,
+    below: Fraction,
+) -> bool:
+    """A line off its trend the way the rest of its family is, which its parent's finding
+    says already (or without a trend, like its parent).
+
+    Allocated top down, a team 50 % above its trend makes each of its people about that far
+    above theirs too, and each of their product lines: the parent's finding says it once.
+    A line is shown again when it is further from its trend than the other lines of its
+    parent, or nearer, by more than the threshold (as a ratio of target to trend): the one
+    person raised by hand, whose raise lifts the team; the one whose target is off for a
+    reason of its own; the only line with a trend, whose number makes its parent's.
+    """
+    key = finding.key
+    parent = parents.get(key) if key is not None else None
+    if key is None or parent is None or codes.get(parent) is not finding.code:
+        return False
+    if finding.code is FindingCode.TREND_UNKNOWN:
+        return True  # a newcomer's product lines are as new as the newcomer
+    return families[parent].like_the_others(key, above, below)
 
 
 def _projection_ratio(points: Sequence[tuple[int, int]], plan_year: int) -> tuple[int, int]:
@@ -469,6 +553,8 @@ def _market_findings(
 ) -> list[Finding]:
     tolerance = Fraction(thresholds.market_tolerance)
     findings = []
+    families: dict[Key, _Family] = defaultdict(_Family)  # the lines with a market, by parent
+    axes_of: dict[Key, set[str]] = defaultdict(set)
     for line in lines:
         if not line.dimensions or not market_factors:
             continue
@@ -478,6 +564,9 @@ def _market_findings(
         if base is None or market is None or amount is None:
             continue
         factor, axes = market
+        if line.parent is not None:
+            families[line.parent].add(line.key, amount, base, base * Fraction(factor))
+            axes_of[line.parent].update(axes)
         if type(amount) is int and base.denominator == 1:
             # Whole numbers: difference = amount / base − factor = excess / (base · q)
             # with factor = p / q, compared without a Fraction until something is found.
@@ -518,7 +607,70 @@ def _market_findings(
                 },
             )
         )
-    return findings
+    if not families:
+        return findings
+    return _market_by_family(findings, families, axes_of, plan_year, thresholds)
+
+
+def _market_by_family(
+    findings: list[Finding],
+    families: Mapping[Key, _Family],
+    axes_of: Mapping[Key, set[str]],
+    plan_year: int,
+    thresholds: Thresholds,
+) -> list[Finding]:
+    """Say once, on the parent, that all its lines together grow away from their markets.
+
+    A person whose target grows 100 % makes every product line of theirs grow about that
+    much, far above any market: that is one finding about the person (their growth
+    against the market change of their lines, weighted by last year's sales), not one
+    per line. A line is still shown when it is further from its market than the other lines
+    of its family, or nearer, by more than the tolerance (as a ratio of target to last year
+    × market factor, see `_Family.like_the_others`; when no line repeats the others,
+    the parent says nothing: the lines off their market say it). A family of one line says
+    nothing its line does not.
+    """
+    tolerance = Fraction(thresholds.market_tolerance)
+    flagged = {finding.key: finding.code for finding in findings}
+    dropped: set[Key | None] = set()
+    added = []
+    for parent, family in families.items():
+        deviation = family.deviation()
+        if len(family.members) < 2 or deviation is None:
+            continue
+        if deviation > tolerance:
+            code = FindingCode.GROWTH_ABOVE_MARKET
+        elif deviation < -tolerance:
+            code = FindingCode.GROWTH_BELOW_MARKET
+        else:
+            continue
+        repeated = []
+        for key in family.members:
+            if flagged.get(key) is not code:
+                continue  # within its market, or off it the other way: its own finding stays
+            if family.like_the_others(key, tolerance, -tolerance):
+                repeated.append(key)
+        if not repeated:
+            continue  # one line off its market alone: its own finding says it
+        dropped.update(repeated)
+        if parent in flagged:
+            continue  # the parent has a market of its own, and its own finding
+        added.append(
+            Finding(
+                code,
+                parent,
+                {
+                    "base_year": plan_year - 1,
+                    "target_growth": _rate(family.target / family.base - 1),
+                    "market_growth": _rate(family.expected / family.base - 1),
+                    "difference": _rate(deviation),
+                    "tolerance": thresholds.market_tolerance,
+                    "axes": ",".join(sorted(axes_of[parent])),
+                },
+            )
+        )
+    kept = [finding for finding in findings if finding.key not in dropped]
+    return kept + added
 
 
 # ---------------------------------------------------------------- peers

@@ -179,6 +179,92 @@ def test_whole_numbers_are_judged_on_trend_exactly_as_fractions_are(
     assert whole == exact
 
 
+# ---------------------------------------------------------------- said once, on the parent
+
+FAMILY_YEARS = {2023: 80, 2024: 90, 2025: 100}  # trend: 110 in 2026, +10 %
+
+
+def family(amounts: Mapping[str, Amount], parent_amount: Amount, **fields: Any) -> list[TargetLine]:
+    """A person and their product lines, each with the same steady history."""
+    children = [
+        line(("p", name), amount, parent=("p",), history=FAMILY_YEARS, **fields)
+        for name, amount in amounts.items()
+    ]
+    parent_history = {year: value * len(amounts) for year, value in FAMILY_YEARS.items()}
+    return [line(("p",), parent_amount, history=parent_history), *children]
+
+
+def test_lines_above_their_trend_as_their_parent_is_are_not_flagged_again():
+    # The person grows +100 % on a +10 % trend, and so does each product line: said once.
+    lines = family({"a": 200, "b": 200, "c": 190}, 590)
+    assert codes(check_growth_against_trend(lines, plan_year=PLAN_YEAR)) == [
+        (("p",), FindingCode.GROWTH_ABOVE_TREND)
+    ]
+
+
+def test_a_line_unlike_the_rest_of_its_family_is_still_flagged():
+    # One raised by hand, the others on their trend: the raise is where it was typed.
+    lines = family({"a": 300, "b": 110, "c": 110}, 520)
+    assert codes(check_growth_against_trend(lines, plan_year=PLAN_YEAR)) == [
+        (("p",), FindingCode.GROWTH_ABOVE_TREND),
+        (("p", "a"), FindingCode.GROWTH_ABOVE_TREND),
+    ]
+    # Off the other way from a parent above its trend: below its own, shown.
+    lines = family({"a": 300, "b": 300, "c": 60}, 660)
+    assert (("p", "c"), FindingCode.GROWTH_BELOW_TREND) in codes(
+        check_growth_against_trend(lines, plan_year=PLAN_YEAR)
+    )
+
+
+def test_a_newcomers_lines_do_not_each_say_the_trend_is_unknown():
+    lines = [
+        line(("p",), 500, history={2025: 40}),
+        line(("p", "a"), 300, parent=("p",), history={2025: 30}),
+        line(("p", "b"), 200, parent=("p",), history={2025: 10}),
+    ]
+    assert codes(check_growth_against_trend(lines, plan_year=PLAN_YEAR)) == [
+        (("p",), FindingCode.TREND_UNKNOWN)
+    ]
+
+
+def test_lines_off_their_market_as_their_family_is_are_said_once_on_the_parent():
+    factors = {("product_line", "a"): Decimal("1.10"), ("product_line", "b"): Decimal("1.30")}
+
+    def lines_for(a: int, b: int) -> list[TargetLine]:
+        return [
+            line(("p",), a + b),
+            line(
+                ("p", "a"), a, parent=("p",), history={2025: 100}, dimensions={"product_line": "a"}
+            ),
+            line(
+                ("p", "b"), b, parent=("p",), history={2025: 300}, dimensions={"product_line": "b"}
+            ),
+        ]
+
+    # Both product lines grow 75 points above their markets: one finding on the person,
+    # +100 % against their markets weighted by last year's sales:
+    # (100 × 1.10 + 300 × 1.30) / 400 = 1.25, +25 %.
+    found = check_growth_against_market(
+        lines_for(185, 615), plan_year=PLAN_YEAR, market_factors=factors
+    )
+    assert codes(found) == [(("p",), FindingCode.GROWTH_ABOVE_MARKET)]
+    assert found[0].params["target_growth"] == Decimal("1.0000")
+    assert found[0].params["market_growth"] == Decimal("0.2500")
+    assert found[0].params["difference"] == Decimal("0.7500")
+    # Only "a" far above its market, "b" at it: "a" is flagged, and nothing on the person.
+    found = check_growth_against_market(
+        lines_for(200, 390), plan_year=PLAN_YEAR, market_factors=factors
+    )
+    assert codes(found) == [(("p", "a"), FindingCode.GROWTH_ABOVE_MARKET)]
+    # Both at their markets: nothing at all.
+    assert (
+        check_growth_against_market(
+            lines_for(110, 390), plan_year=PLAN_YEAR, market_factors=factors
+        )
+        == ()
+    )
+
+
 # ---------------------------------------------------------------- market
 
 FACTORS = {("product_line", "A"): Decimal("1.10"), ("region", "north"): Decimal("1.05")}
