@@ -242,12 +242,12 @@ def _scorecard_template(hr: Person) -> None:
 def _development_rules() -> None:
     """A promotion rule for strong quarters and an improvement rule for weak ones in a row."""
     PromotionRule.objects.get_or_create(
-        name="近三个季度两次 S",
+        name="近四个季度三次 A 及以上",
         defaults={
-            "name_en": "S in two of the last three quarters",
-            "ratings": ["S"],
-            "required": 2,
-            "of_last": 3,
+            "name_en": "A or better in 3 of the last 4 quarters",
+            "ratings": ["S", "A"],
+            "required": 3,
+            "of_last": 4,
             "period_kind": PeriodKind.QUARTERLY,
             "role": Role.SALESPERSON,
         },

@@ -112,7 +112,8 @@ def test_late_in_the_year_the_demo_has_scorecards_candidates_and_improvement_pla
     assert candidates.count() <= salespeople.count() // 4  # … not a quarter of the force
     for candidate in candidates:
         ratings = [entry["rating"] for entry in candidate.evidence]
-        assert ratings.count("S") >= 2, ratings  # S in 2 of the last 3
+        # A or better in 3 of the last 4 quarters (three of this year's are closed)
+        assert sum(rating in ("S", "A") for rating in ratings) >= 3, ratings
     plans = ImprovementPlan.objects.all()
     assert plans.count() >= 1
     for plan in plans:
