@@ -219,10 +219,16 @@ def _cascade(
 
 
 def _cascade_level(actor: Any, plan: TargetPlan, root: Target) -> None:
-    """A level goes down unchanged: company → departments → teams."""
+    """A level goes down unchanged: company → departments → teams → salespeople, so that
+    each salesperson's scorecard measures the company's level, not the template's default."""
     allocation.allocation_apply(actor=actor, plan=plan, parent=root, axes=["child"], method="equal")
+    departments = _children(root)
     allocation.allocation_apply_many(
-        actor=actor, plan=plan, parents=_children(root), axes=["child"], method="equal"
+        actor=actor, plan=plan, parents=departments, axes=["child"], method="equal"
+    )
+    teams = [team for department in departments for team in _children(department)]
+    allocation.allocation_apply_many(
+        actor=actor, plan=plan, parents=teams, axes=["child"], method="equal"
     )
 
 
