@@ -95,15 +95,20 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FORMULA_PARAMS = frozenset({"formula", "operand", "denominator", "metric"})
 
 
-def _number_words(text: str) -> str:
+#: The parameters the scorecard's table shows too, with two decimals: said the same way.
+_AS_IN_TABLE = frozenset({"target", "actual"})
+
+
+def _number_words(text: str, *, least_places: int = 0) -> str:
     """A step's number as the pages write numbers: grouped, money's two decimals kept, the
-    engine's trailing zeros beyond them dropped (1.0000 → 1, 4.2500 → 4.25)."""
+    engine's trailing zeros beyond them dropped (1.0000 → 1, 4.2500 → 4.25), and at least
+    `least_places` decimals (4.5 → 4.50 beside a table that writes 4.50)."""
     number = Decimal(text)
     places = -int(number.as_tuple().exponent)  # finite (the pattern matched): an int
     if places > 2:
         number = number.normalize()
         places = -int(number.as_tuple().exponent)
-    return grouped(number, max(0, places))
+    return grouped(number, max(0, places, least_places))
 
 
 def _formula_words(text: str) -> str:
@@ -119,7 +124,7 @@ def _param_words(name: str, value: Any) -> Any:
     if name in _FORMULA_PARAMS:
         return _formula_words(value)
     if _NUMBER.fullmatch(value):
-        return _number_words(value)
+        return _number_words(value, least_places=2 if name in _AS_IN_TABLE else 0)
     return value
 
 

@@ -30,14 +30,33 @@ def test_numbers_are_grouped_and_keep_money_decimals():
         assert "872,842.20" in text and "1,551,283.21" in text
 
 
-def test_the_engines_trailing_zeros_beyond_two_decimals_are_dropped():
+def test_target_and_actual_read_as_the_table_writes_them():
+    # The table writes 1.00 and 4.20: the engine's 1.0000 and 4.2 are said the same way.
     with translation.override("en"):
         assert explain(_attainment("1.0000", "1", "100.00")) == (
-            "Attainment: 1 against 1 = 100.00 %."
+            "Attainment: 1.00 against 1.00 = 100.00 %."
         )
         assert explain(_attainment("4.2500", "4.2", "101.19")) == (
-            "Attainment: 4.25 against 4.2 = 101.19 %."
+            "Attainment: 4.25 against 4.20 = 101.19 %."
         )
+        template_target = {"code": "target_from_template", "params": {"target": "35"}}
+        assert "35.00" in explain(template_target)
+
+
+def test_other_numbers_keep_their_own_places():
+    # Only trailing zeros beyond two decimals go; a count stays a count.
+    step = {
+        "code": "forced_distribution",
+        "params": {
+            "natural": "S",
+            "max_percent": "10.0000",
+            "allowed": "1",
+            "group_size": "12",
+            "rating": "A",
+        },
+    }
+    with translation.override("en"):
+        assert explain(step) == ("The rating S is full (at most 10 %, 1 of 12 people): A.")
 
 
 def test_a_formula_is_said_with_the_metrics_names():
@@ -55,7 +74,7 @@ def test_a_formula_is_said_with_the_metrics_names():
 def test_a_missing_value_still_reads_as_a_dash():
     with translation.override("en"):
         assert explain({"code": "attainment", "params": {"actual": "5"}}) == (
-            "Attainment: 5 against — = — %."
+            "Attainment: 5.00 against — = — %."
         )
 
 
