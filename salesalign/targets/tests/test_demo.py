@@ -127,3 +127,18 @@ def test_the_demo_phases_by_its_whole_years_and_gives_new_hires_a_real_target():
         assert team is not None and team.amount and target.amount is not None
         per_head = team.amount / team.children.count()
         assert target.amount >= per_head / 10, person.display_name
+
+
+def test_the_satisfaction_level_reaches_every_salesperson_with_a_revenue_target():
+    load_demo()
+    first = TargetPlan.objects.get(fiscal_year=YEAR, version=1)
+    satisfaction = Target.objects.filter(plan=first, metric=Metric.CUSTOMER_SATISFACTION)
+    company = satisfaction.get(parent__isnull=True)
+    people = satisfaction.filter(person__isnull=False)
+    with_revenue = set(
+        Target.objects.filter(
+            plan=first, metric=Metric.REVENUE, person__isnull=False, product_line__isnull=True
+        ).values_list("person", flat=True)
+    )
+    assert set(people.values_list("person", flat=True)) == with_revenue
+    assert {target.level for target in people} == {company.level} == {Decimal("4.5")}
