@@ -30,6 +30,8 @@ a value exactly at a threshold is not flagged):
   for the line's dimension values (product line × region × segment, as in the
   allocation engine's history-plus-market method) minus 1; the finding fires
   when target growth is further than `market_tolerance` from it, either way.
+- Trend and market judge a whole year: a salesperson at work only part of the
+  plan year (headcount below 1) is not compared with last year's sales.
 - Said once: lines allocated from one parent inherit its growth, so a team far
   above its trend puts each of its people there too. A line off its trend (or
   market) as far as the other lines of its parent together — its target over
@@ -305,6 +307,12 @@ def _check_unique_keys(lines: Sequence[TargetLine]) -> None:
         seen.add(line.key)
 
 
+def _part_of_the_year(line: TargetLine) -> bool:
+    """A salesperson at work only part of the plan year (joining or leaving): their target
+    covers those months, so it is not compared with a whole year's sales."""
+    return line.person is not None and line.headcount < 1
+
+
 def _base_of(line: TargetLine, plan_year: int) -> Fraction | None:
     """Last year's actual when it is there and above zero: what growth is measured from."""
     if line.history is None or line.amount is None:
@@ -365,7 +373,7 @@ def _trend_findings(
     for line in lines:
         parents[line.key] = line.parent
         history, amount = line.history, line.amount
-        if history is None or amount is None:
+        if history is None or amount is None or _part_of_the_year(line):
             continue
         points = [
             (year, value) for year, value in history.items() if first_year <= year < plan_year
@@ -561,7 +569,7 @@ def _market_findings(
         amount = line.amount
         base = _base_of(line, plan_year)
         market = market_factor_of(line, market_factors)
-        if base is None or market is None or amount is None:
+        if base is None or market is None or amount is None or _part_of_the_year(line):
             continue
         factor, axes = market
         if line.parent is not None:

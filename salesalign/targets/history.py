@@ -116,6 +116,18 @@ def complete_years_only(history: Mapping[int, int], first_complete: int | None) 
     return {year: value for year, value in history.items() if year >= first_complete}
 
 
+def years_at_work(
+    history: Mapping[int, int], hired: date | None, fiscal_start_month: int
+) -> dict[int, int]:
+    """`history` of a person without the fiscal years they joined during: half a year's sales
+    read as a year's make next year's target look like +1,500 %."""
+    if hired is None:
+        return dict(history)
+    return {
+        year: value for year, value in history.items() if date(year, fiscal_start_month, 1) >= hired
+    }
+
+
 def child_token(*, unit_id: int | None = None, person_id: int | None = None) -> str:
     """How a child unit or person is named in allocation keys: "u12" or "p7"."""
     return f"u{unit_id}" if unit_id is not None else f"p{person_id}"

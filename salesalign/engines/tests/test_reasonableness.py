@@ -179,6 +179,29 @@ def test_whole_numbers_are_judged_on_trend_exactly_as_fractions_are(
     assert whole == exact
 
 
+def test_a_salesperson_at_work_part_of_the_plan_year_is_not_compared_with_a_whole_year():
+    factors = {("product_line", "A"): Decimal("1.10")}
+    leaving = [
+        line(("p",), 30, history=STEADY, person=1, headcount=Decimal("0.25")),
+        line(
+            ("p", "A"),
+            30,
+            history={2025: 120},
+            person=1,
+            headcount=Decimal("0.25"),
+            dimensions={"product_line": "A"},
+        ),
+    ]
+    assert check_growth_against_trend(leaving, plan_year=PLAN_YEAR) == ()
+    assert check_growth_against_market(leaving, plan_year=PLAN_YEAR, market_factors=factors) == ()
+    # The same target for someone there all year is a fall of 75 %.
+    whole = [dataclasses.replace(item, headcount=Decimal(1)) for item in leaving]
+    assert codes(check_growth_against_trend(whole, plan_year=PLAN_YEAR)) == [
+        (("p",), FindingCode.GROWTH_BELOW_TREND),
+        (("p", "A"), FindingCode.TREND_UNKNOWN),
+    ]
+
+
 # ---------------------------------------------------------------- said once, on the parent
 
 FAMILY_YEARS = {2023: 80, 2024: 90, 2025: 100}  # trend: 110 in 2026, +10 %

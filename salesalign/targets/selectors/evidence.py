@@ -30,6 +30,7 @@ from salesalign.targets.history import (
     allocation_history,
     child_token,
     first_complete_year,
+    years_at_work,
 )
 from salesalign.targets.metrics import TargetMetric
 from salesalign.targets.models import AllocationRun, Target, TargetPlan
@@ -110,9 +111,12 @@ def targets_history(
                 child_token(unit_id=target.unit_id, person_id=target.person_id),
                 *[getattr(target, f"{name}_id") for name in names],
             )
-            found[target.pk] = {
-                year: to_minor(raw) for year, raw in history.totals.get(key, {}).items()
-            }
+            totals = history.totals.get(key, {})
+            if target.person is not None:
+                # A salesperson's years before they joined, or the one they joined during,
+                # are not theirs to grow from.
+                totals = years_at_work(totals, target.person.hire_date, plan.fiscal_start_month)
+            found[target.pk] = {year: to_minor(raw) for year, raw in totals.items()}
     return found
 
 

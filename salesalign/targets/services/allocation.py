@@ -72,6 +72,7 @@ from salesalign.targets.history import (
     complete_years_only,
     dimension_values_below,
     first_complete_year,
+    years_at_work,
 )
 from salesalign.targets.metrics import TargetMetric
 from salesalign.targets.models import AllocationRun, Target, TargetPeriod, TargetPlan
@@ -955,16 +956,12 @@ def _findings(
         for line in lines:
             child = _child_of_key(setup, line.key)
             dims = {axis: line.key[index] for index, axis in dimension_axes}
-            history = (
-                {
-                    year: to_minor(raw)
-                    for year, raw in complete_years_only(
-                        totals.get(line.key, {}), first_complete
-                    ).items()
-                }
-                if with_history
-                else None
-            )
+            history = None
+            if with_history:
+                years = complete_years_only(totals.get(line.key, {}), first_complete)
+                if child.person_id is not None:
+                    years = years_at_work(years, child.start_on, setup.plan.fiscal_start_month)
+                history = {year: to_minor(raw) for year, raw in years.items()}
             target_lines.append(
                 TargetLine(
                     key=(position, *line.key),
