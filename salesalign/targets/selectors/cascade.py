@@ -328,7 +328,14 @@ def _findings(
                 if target.parent_id in ids and target.pk != root.pk
                 else None,
                 headcount=headcount,
-                peer_group=("person", person.title, *[str(v) for v in dims.values()])
+                # Peers are the people of the same team doing the same job (in the same
+                # product line…): the same whichever part of the tree is on the page.
+                peer_group=(
+                    "person",
+                    person.unit_id or 0,
+                    person.title,
+                    *[str(v) for v in dims.values()],
+                )
                 if person is not None
                 else None,
                 dimensions=dims,

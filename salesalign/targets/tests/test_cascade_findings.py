@@ -241,3 +241,81 @@ def test_a_first_year_the_records_cover_only_in_part_is_not_read_as_growth(world
     trends = [finding for finding in preview.findings if "trend_growth" in finding.params]
     assert trends, "the team's target is far above the history: its trend is judged"
     assert {finding.params["trend_growth"] for finding in trends} == {Decimal("0.0000")}
+
+
+def _findings_of(user, allocated, root, target):
+    tree = cascade_tree(user=user, plan=allocated.plan, root_id=root.pk)
+    node = next(node for node in tree.nodes if node.target.pk == target.pk)
+    return {finding.code: dict(finding.params) for finding in node.findings}
+
+
+def test_peers_are_the_same_whichever_part_of_the_tree_is_open(world):
+    from salesalign.organization.tests.factories import PersonFactory
+
+    cast = world.cast
+    # Two more of the same job in each team; every salesperson gets an equal share of
+    # their team's target, so nobody is far from their peers yet.
+    newcomer = PersonFactory(unit=cast.team, hire_date=datetime.date(2020, 1, 1))
+    PersonFactory(unit=cast.team, hire_date=datetime.date(2020, 1, 1))
+    for _ in range(2):
+        PersonFactory(unit=cast.other_team, hire_date=datetime.date(2020, 1, 1))
+    allocated = allocate_down(world, to_people=False)
+    allocation.allocation_apply_many(
+        actor=cast.executive.user,
+        plan=allocated.plan,
+        parents=[allocated.team, allocated.other_team],
+        axes=["child"],
+        method="equal",
+    )
+    raised = allocated.person_target(newcomer)
+    save(
+        cast.client_for("manager"),
+        allocated,
+        {raised: str((raised.amount or 0) * 5 / 100)},
+        root=allocated.team,
+    )
+    in_team = _findings_of(cast.manager.user, allocated, allocated.team, raised)
+    assert in_team[FindingCode.FAR_ABOVE_PEERS]["group_size"] == 4, "the team's four"
+    # Opened from the department or the company, the other team's people are on the page
+    # too: the same four peers, the same median, the same finding.
+    for root in (allocated.department, allocated.root):
+        assert _findings_of(cast.executive.user, allocated, root, raised) == in_team
+
+
+def test_a_year_a_salesperson_joined_during_is_not_what_they_grow_from(world):
+    cast = world.cast
+    # salesperson2 joined in April 2025: their 2025 is three quarters of a year.
+    cast.salesperson2.hire_date = datetime.date(2025, 4, 1)
+    cast.salesperson2.save()
+    allocated = allocate_down(world)
+    own = allocated.person_target(cast.salesperson2)
+    shown = save(cast.client_for("manager"), allocated, {own: "9,000"}, root=allocated.team)
+    codes = codes_shown(shown, own)
+    # +50 % on the months of 2025 they worked; not a whole year to compare with.
+    assert FindingCode.TREND_UNKNOWN.value in codes
+    assert not {ABOVE_TREND, FindingCode.GROWTH_BELOW_TREND.value} & codes
+    # The allocation wizard's preview reads their history the same way.
+    preview = allocation.allocation_preview(
+        actor=cast.manager.user,
+        plan=allocated.plan,
+        parent=allocated.team,
+        axes=["child"],
+        method="equal",
+    )
+    theirs = {
+        finding.code
+        for finding in preview.findings
+        if finding.key is not None and f"p{cast.salesperson2.pk}" in finding.key
+    }
+    assert theirs == {FindingCode.TREND_UNKNOWN}
+
+
+def test_a_salesperson_leaving_during_the_plan_year_is_not_compared_with_a_whole_year(world):
+    cast = world.cast
+    cast.salesperson2.left_on = datetime.date(2026, 3, 31)
+    cast.salesperson2.save()
+    allocated = allocate_down(world)
+    own = allocated.person_target(cast.salesperson2)
+    # A quarter's target against a whole year of 6,000.00 would read as −75 %.
+    shown = save(cast.client_for("manager"), allocated, {own: "1,500"}, root=allocated.team)
+    assert not {ABOVE_TREND, FindingCode.GROWTH_BELOW_TREND.value} & codes_shown(shown, own)
