@@ -57,7 +57,7 @@ FINDING_TEXTS: dict[FindingCode, Any] = {
         "Grows %(target_growth)s on %(base_year)s, far below its own trend (%(trend_growth)s)."
     ),
     FindingCode.TREND_UNKNOWN: gettext_lazy(
-        "Too little history to judge the trend (%(years)s years with sales)."
+        "Too little history to judge the trend (whole years with sales: %(years)s)."
     ),
     FindingCode.GROWTH_ABOVE_MARKET: gettext_lazy(
         "Grows %(target_growth)s, more than the market change of %(market_growth)s."
