@@ -155,7 +155,8 @@ have a total score; ``team_size`` and ``department_size`` count them.
 
 Explanations
 ------------
-Each KPI's steps, in order: where the target came from (TARGET_FROM_TEMPLATE),
+Each KPI's steps, in order: where the target came from (TARGET_FROM_TEMPLATE, or for a
+unit TARGET_FROM_TEMPLATE_FOR_PEOPLE),
 how the actual was made (FORMULA), what was missing and what was done about it
 (TARGET_MISSING, TARGET_NOT_POSITIVE, ACTUAL_MISSING, RATING_MISSING,
 FORMULA_OPERAND_MISSING, FORMULA_ZERO_DENOMINATOR, then MISSING_EXCLUDED or
@@ -195,7 +196,7 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
 
-from salesalign.engines.metrics import MetricKey
+from salesalign.engines.metrics import MetricKey, RollUp, metric_definition
 
 Number = int | Decimal
 ParamValue = str | int | Decimal
@@ -274,7 +275,10 @@ def ratio_in_hundredths(numerator: Number, denominator: Number) -> int:
 class StepCode(StrEnum):
     """What a step of an explanation did; the caller words it from the code and params."""
 
-    TARGET_FROM_TEMPLATE = "target_from_template"  # target: no personal target, the template's
+    TARGET_FROM_TEMPLATE = "target_from_template"  # target: no target of its own, the template's
+    # target, people, total: a unit without a target of its own, whose KPI sums over its
+    # people: the template's (per person) target once for each of them
+    TARGET_FROM_TEMPLATE_FOR_PEOPLE = "target_from_template_for_people"
     TARGET_MISSING = "target_missing"  # (no target)
     TARGET_NOT_POSITIVE = "target_not_positive"  # target: 0 or less cannot be attained
     ACTUAL_MISSING = "actual_missing"  # metric: no value for it
@@ -754,6 +758,9 @@ class ScorecardInput:
     team: GroupId | None = None
     department: GroupId | None = None
     targets: Mapping[str, Number | None] = field(default_factory=dict)
+    #: A unit's card: the salespeople it stands for. A template's default target is a
+    #: person's, so for a KPI whose metric sums it counts once for each of them.
+    people: int | None = None
     actuals: Mapping[str, Number | None] = field(default_factory=dict)
     ratings: Mapping[str, Number | None] = field(default_factory=dict)
 
@@ -1062,6 +1069,16 @@ def validate_template(template: ScorecardTemplate) -> None:
 # --- one KPI -----------------------------------------------------------------------------
 
 
+def _sums(line: _Line) -> bool:
+    """A KPI measuring a metric that adds up over people (revenue, orders, new customers)."""
+    if line.kind is not KpiKind.METRIC:
+        return False
+    try:
+        return metric_definition(line.metric).roll_up is RollUp.SUM
+    except ValueError:
+        return False
+
+
 def _score_line(
     line: _Line, person: ScorecardInput, policy: MissingPolicy
 ) -> tuple[Number | None, Number | None, int | None, int | None, list[Step]]:
@@ -1071,7 +1088,17 @@ def _score_line(
     target = person.targets.get(line.key)
     if target is None and line.line.default_target is not None:
         target = line.line.default_target
-        steps.append(Step(StepCode.TARGET_FROM_TEMPLATE, {"target": target}))
+        if person.people is not None and _sums(line):
+            each = target
+            target = each * person.people
+            steps.append(
+                Step(
+                    StepCode.TARGET_FROM_TEMPLATE_FOR_PEOPLE,
+                    {"target": each, "people": person.people, "total": target},
+                )
+            )
+        else:
+            steps.append(Step(StepCode.TARGET_FROM_TEMPLATE, {"target": target}))
 
     actual: Number | None
     kind = line.kind

@@ -902,3 +902,27 @@ def test_a_forced_distribution_never_exceeds_a_cap_and_gives_equal_scores_equal_
 def test_a_competition_rank_is_one_plus_the_number_of_strictly_higher_scores(scores):
     ranks = competition_ranks(scores)
     assert ranks == [1 + sum(other > score for other in scores) for score in scores]
+
+
+def test_a_units_default_target_of_a_summing_kpi_counts_once_per_salesperson():
+    # New customers: the template's 2 is a salesperson's; a team of 11 has 22 to reach.
+    # Gross margin is a rate: the template's 30 % is the team's too.
+    tpl = template(
+        ScorecardLine(kpi=NEW_CUSTOMERS, weight=D(50), default_target=D(2)),
+        ScorecardLine(kpi=GROSS_MARGIN, weight=D(50), default_target=D(30)),
+    )
+    actuals = {"new_customers": 11, "revenue": 1_000, "gross_profit": 300}
+    team = score_one(tpl, people=11, actuals=actuals)
+    new = kpi_of(team, "new_customers")
+    assert (new.target, new.attainment) == (D(22), D("50.00"))
+    assert step(new.explanation, StepCode.TARGET_FROM_TEMPLATE_FOR_PEOPLE).params == {
+        "target": D(2),
+        "people": 11,
+        "total": D(22),
+    }
+    margin = kpi_of(team, "gross_margin")
+    assert margin.target == D(30)
+    assert codes(margin.explanation)[0] is StepCode.TARGET_FROM_TEMPLATE
+    # A salesperson's own card: the template's target as it is.
+    one = kpi_of(score_one(tpl, actuals=actuals), "new_customers")
+    assert (one.target, codes(one.explanation)[0]) == (D(2), StepCode.TARGET_FROM_TEMPLATE)

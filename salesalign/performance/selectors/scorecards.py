@@ -43,7 +43,11 @@ from salesalign.performance.models import (
 def _messages() -> dict[str, str]:
     """One sentence per step code of engines.scoring.StepCode, with its numbers."""
     return {
-        "target_from_template": _("No personal target: the template's target %(target)s counts."),
+        "target_from_template": _("No target set: the template's target %(target)s counts."),
+        "target_from_template_for_people": _(
+            "No target set: the template's target %(target)s for each of its "
+            "%(people)s salespeople, %(total)s."
+        ),
         "target_missing": _("There is no target."),
         "target_not_positive": _("The target %(target)s is 0 or less and cannot be attained."),
         "actual_missing": _("There is no actual value of %(metric)s."),
@@ -96,7 +100,7 @@ _FORMULA_PARAMS = frozenset({"formula", "operand", "denominator", "metric"})
 
 
 #: The parameters the scorecard's table shows too, with two decimals: said the same way.
-_AS_IN_TABLE = frozenset({"target", "actual"})
+_AS_IN_TABLE = frozenset({"target", "actual", "total"})
 
 
 def _number_words(text: str, *, least_places: int = 0) -> str:

@@ -730,6 +730,11 @@ def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | Non
                 template=template.key,
                 targets=kpi_targets(unit_targets.get(unit.pk, {})),
                 actuals=dict(unit_actuals.get(unit.pk, {})),
+                people=sum(
+                    1
+                    for _person, role, _unit, path in people
+                    if role == Role.SALESPERSON and path.startswith(unit.path)
+                ),
             )
         )
     engine_templates = {key: template.engine for key, template in by_key.items()}

@@ -195,3 +195,31 @@ def test_an_override_replaces_the_score_with_its_reason_and_is_audited(cast):
     entry = LogEntry.objects.get_for_object(card).get(action=LogEntry.Action.UPDATE)
     assert entry.actor == cast.hr.user
     assert "override_score" in entry.changes_dict
+
+
+def test_a_teams_card_counts_the_templates_new_customer_target_once_per_salesperson(cast):
+    from salesalign.core.choices import Role
+    from salesalign.performance.tests.scorecard_world import SALES_LINES, revenue_targets
+
+    # Every salesperson is to win one new customer a quarter (the template's target); the
+    # team of two has two to win, not one.
+    lines = [
+        {**SALES_LINES[0], "weight": "50"},
+        {**SALES_LINES[1], "weight": "30"},
+        {"kpi": "new_customers", "weight": "20", "rule": {"kind": "linear", "target": "1"}},
+    ]
+    scorecards.template_save(
+        actor=cast.admin.user, name="Sales", role=Role.SALESPERSON, lines=lines
+    )
+    revenue_targets(cast, [cast.salesperson, cast.salesperson2])
+    sell(cast, cast.salesperson, "11500.00", "6900.00", datetime.date(2026, 2, 10))
+    sell(cast, cast.salesperson2, "5000.00", "4000.00", datetime.date(2026, 3, 31))
+    period = close_quarter(cast)
+    cards = _cards(period)
+    team = cards[f"u{cast.team.pk}"]
+    new = next(line for line in team.kpis.all() if line.kpi.key == "new_customers")
+    assert (new.target, new.actual, new.attainment) == (Decimal(2), Decimal(2), Decimal(100))
+    assert new.explanation[0]["code"] == "target_from_template_for_people"
+    own = cards[cast.salesperson.pk]
+    mine = next(line for line in own.kpis.all() if line.kpi.key == "new_customers")
+    assert (mine.target, mine.actual) == (Decimal(1), Decimal(1))
