@@ -96,6 +96,15 @@ class DecisionGroup:
         return self.with_counters - self.children_total
 
 
+@dataclass(frozen=True)
+class EarlierVersion:
+    """A proposed target as the version before had it: what a re-plan changes for its owner."""
+
+    version: int
+    value: Decimal
+    change: Decimal | None  # proposed ÷ earlier − 1; None when the earlier was not above 0
+
+
 @dataclass
 class NegotiationInbox:
     to_answer: list[TargetProposal] = field(default_factory=list)
@@ -129,6 +138,7 @@ def negotiation_inbox(*, user: Any, plan: TargetPlan | None = None) -> Negotiati
                 inbox.to_answer.append(proposal)
             else:
                 inbox.answered.append(proposal)
+        _add_earlier_versions(inbox.to_answer)
     scope = scope_for(user)
     if is_planner(user):
         managed = Q()
@@ -153,6 +163,64 @@ def negotiation_inbox(*, user: Any, plan: TargetPlan | None = None) -> Negotiati
         groups.values(), key=lambda group: (group.parent.plan_id, group.parent.slice_key)
     )
     return inbox
+
+
+def _add_earlier_versions(proposals: list[TargetProposal]) -> None:
+    """Set `earlier` on each proposal of a re-plan: its target in the version before (one
+    query), so that its owner sees what changes before answering."""
+    for proposal in proposals:
+        proposal.earlier = None  # type: ignore[attr-defined]
+    wanted = Q(pk__in=[])
+    for proposal in proposals:
+        plan = proposal.plan
+        if plan.version > 1:
+            wanted |= Q(
+                plan__fiscal_year=plan.fiscal_year,
+                plan__version=plan.version - 1,
+                metric=proposal.target.metric,
+                custom_metric_name=proposal.target.custom_metric_name,
+                slice_key=proposal.target.slice_key,
+            )
+    found = {
+        (year, version, metric, custom, key): (amount, level)
+        for year, version, metric, custom, key, amount, level in Target.objects.filter(
+            wanted
+        ).values_list(
+            "plan__fiscal_year",
+            "plan__version",
+            "metric",
+            "custom_metric_name",
+            "slice_key",
+            "amount",
+            "level",
+        )
+    }
+    for proposal in proposals:
+        plan, target = proposal.plan, proposal.target
+        hit = found.get(
+            (
+                plan.fiscal_year,
+                plan.version - 1,
+                target.metric,
+                target.custom_metric_name,
+                target.slice_key,
+            )
+        )
+        if hit is None:
+            continue
+        kind = target.kind
+        amount, level = hit
+        earlier = level if level is not None else kind.from_minor(amount or 0)
+        proposed = (
+            proposal.proposed_level
+            if proposal.proposed_level is not None
+            else kind.from_minor(proposal.proposed_amount or 0)
+        )
+        proposal.earlier = EarlierVersion(  # type: ignore[attr-defined]
+            version=plan.version - 1,
+            value=earlier,
+            change=proposed / earlier - 1 if earlier > 0 else None,
+        )
 
 
 def _add_totals(groups: list[DecisionGroup]) -> None:

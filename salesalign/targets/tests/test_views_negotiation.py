@@ -3,6 +3,7 @@ decisions, the thread on a target, and errors that name the field and write noth
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -229,3 +230,33 @@ def test_the_inbox_reads_a_constant_number_of_queries_as_proposals_grow(world):
         response = client.get(reverse("targets:negotiation"))
     assert len(response.context["inbox"].to_decide[0].proposals) == 12
     assert len(second) <= len(first)
+
+
+def test_a_replanned_target_shows_its_owner_the_version_before_with_the_change(world):
+    from salesalign.targets.models import Target
+
+    cast = world.cast
+    allocated = allocate_down(world)
+    executive = cast.executive.user
+    plans.plan_submit_for_negotiation(actor=executive, plan=allocated.plan)
+    plans.plan_approve(actor=executive, plan=allocated.plan)
+    second = plans.plan_replan(actor=executive, plan=allocated.plan, reason="A new key account")
+    plans.plan_submit_for_negotiation(actor=executive, plan=second)
+    team = Target.objects.get(plan=second, slice_key=allocated.team.slice_key, metric="revenue")
+    # Version 1 split the team by history (3 : 1); version 2 splits it equally.
+    allocation.allocation_apply(
+        actor=cast.manager.user, plan=second, parent=team, axes=["child"], method="equal"
+    )
+    negotiation.proposal_publish(actor=cast.manager.user, plan=second, parent=team)
+    before = Target.objects.get(plan=allocated.plan, person=cast.salesperson2, product_line=None)
+    after = Target.objects.get(plan=second, person=cast.salesperson2, product_line=None)
+    assert before.amount and after.amount == 2 * before.amount
+
+    response = cast.client_for("salesperson2").get(reverse("targets:negotiation"))
+    page = response.content.decode()
+    [proposal] = response.context["inbox"].to_answer
+    assert proposal.earlier.version == 1 and proposal.earlier.value == before.value
+    shown = re.search(r'<div class="small earlier-version">(.*?)</div>', page, re.S)
+    assert shown is not None
+    assert f"Version 1: {before.value:,.2f}" in shown.group(1)
+    assert "+100.0 %" in shown.group(1)
