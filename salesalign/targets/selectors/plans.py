@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -176,12 +177,21 @@ class DiffRow:
     label: str
     before: Decimal | None
     after: Decimal | None
+    depth: int = 0  # below the metric's company target, as in the cascade
 
     @property
     def change(self) -> Decimal | None:
         if self.before is None or self.after is None:
             return None
         return self.after - self.before
+
+    @property
+    def change_share(self) -> Decimal | None:
+        """The change as a fraction of the earlier value (None without one above zero)."""
+        change = self.change
+        if change is None or self.before is None or self.before <= 0:
+            return None
+        return change / self.before
 
 
 def target_label(target: Target) -> str:
@@ -211,7 +221,7 @@ def version_diff(
 
     old, new = read(before), read(after)
     rows = []
-    for key in sorted(set(old) | set(new)):
+    for key, depth in _in_tree_order(new, old):
         a, b = old.get(key), new.get(key)
         shown = b or a
         assert shown is not None
@@ -222,11 +232,51 @@ def version_diff(
             label=target_label(shown),
             before=a.value if a is not None else None,
             after=b.value if b is not None else None,
+            depth=depth,
         )
         if only_changed and row.before == row.after:
             continue
         rows.append(row)
     return rows
+
+
+DiffKey = tuple[str, str, str]
+
+
+def _in_tree_order(
+    *versions: Mapping[DiffKey, Target],
+) -> list[tuple[DiffKey, int]]:
+    """The slices of the versions as the cascade shows them, with their depth: each metric's
+    company target first, then each unit followed by what is below it (units before people,
+    a person before their product lines…). A slice's parent is taken from the first version
+    that has it."""
+    parent_of: dict[DiffKey, DiffKey | None] = {}
+    shown: dict[DiffKey, Target] = {}
+    for version in versions:
+        key_of = {target.pk: key for key, target in version.items()}
+        for key, target in version.items():
+            if key not in parent_of:
+                parent_of[key] = key_of.get(target.parent_id) if target.parent_id else None
+                shown[key] = target
+    children: dict[DiffKey | None, list[DiffKey]] = defaultdict(list)
+    for key, parent in parent_of.items():
+        children[parent if parent in parent_of else None].append(key)
+
+    def order(key: DiffKey) -> tuple[object, ...]:
+        target = shown[key]
+        sliced = any(
+            getattr(target, f"{name}_id") is not None
+            for name in ("product_line", "region", "segment")
+        )
+        return (key[0], key[1], sliced, target.person_id is not None, target_label(target), key[2])
+
+    ordered: list[tuple[DiffKey, int]] = []
+    stack = [(key, 0) for key in sorted(children[None], key=order, reverse=True)]
+    while stack:
+        key, depth = stack.pop()
+        ordered.append((key, depth))
+        stack.extend((child, depth + 1) for child in sorted(children[key], key=order, reverse=True))
+    return ordered
 
 
 def versions_of(*, user: Any, fiscal_year: int) -> Sequence[TargetPlan]:
