@@ -36,7 +36,7 @@ from salesalign.organization.models import OrgUnit, Person
 from salesalign.targets.metrics import TargetMetric
 from salesalign.targets.models import Target, TargetPeriod, TargetPlan, TargetProposal
 from salesalign.targets.selectors.evidence import targets_history, targets_market_factors
-from salesalign.targets.selectors.plans import TARGET_RELATED, target_label
+from salesalign.targets.selectors.plans import TARGET_RELATED, display_order, target_label
 from salesalign.targets.selectors.visibility import can_manage_target
 
 Key = tuple[str | int, ...]
@@ -144,7 +144,7 @@ def cascade_tree(
     while stack:
         target, depth = stack.pop()
         reachable.append((target, depth))
-        for child in sorted(children_of[target.pk], key=lambda t: t.slice_key, reverse=True):
+        for child in sorted(children_of[target.pk], key=display_order, reverse=True):
             stack.append((child, depth + 1))
     ids = [target.pk for target, _depth in reachable]
     # The subtree's ids are in hand: later reads name them, rather than repeat the subtree's

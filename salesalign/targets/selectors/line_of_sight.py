@@ -29,7 +29,12 @@ from salesalign.organization.models import Person
 from salesalign.strategy.models import StrategicGoal, TacticalGoal
 from salesalign.targets.metrics import TargetMetric, target_metric
 from salesalign.targets.models import Target, TargetPeriod, TargetPlan
-from salesalign.targets.selectors.plans import TARGET_RELATED, plan_in_force, target_label
+from salesalign.targets.selectors.plans import (
+    TARGET_RELATED,
+    display_order,
+    plan_in_force,
+    target_label,
+)
 
 #: More levels than any organisation has; a guard against a broken tree.
 MAX_LEVELS = 12
@@ -120,11 +125,11 @@ def line_of_sight(
     months = fiscal_months(plan.fiscal_year, plan.fiscal_start_month)
     current = month_number(today)
     this_month = current if current in months else None
-    own_targets = list(
+    own_targets = sorted(
         Target.objects.visible_to(user)
         .filter(plan=plan, person=person)
-        .select_related(*TARGET_RELATED)
-        .order_by("metric", "slice_key")
+        .select_related(*TARGET_RELATED),
+        key=lambda target: (target.metric, *display_order(target)),
     )
     by_metric: dict[tuple[str, str], list[Target]] = defaultdict(list)
     for target in own_targets:

@@ -204,6 +204,23 @@ def target_label(target: Target) -> str:
     return " · ".join(parts)
 
 
+def display_order(target: Target) -> tuple[object, ...]:
+    """Where a target sits among its siblings on every page: units in the organisation's
+    order, then people by name, then their slices in the order of the product-line (region,
+    segment) tree. `target` comes with `TARGET_RELATED` read."""
+    unit, person = target.unit, target.person
+    return (
+        unit is None,
+        unit.path if unit is not None else "",
+        person.display_name if person is not None else "",
+        *(
+            getattr(target, name).path if getattr(target, f"{name}_id") is not None else ""
+            for name in ("product_line", "region", "segment")
+        ),
+        target.slice_key,
+    )
+
+
 def version_diff(
     *, user: Any, before: TargetPlan, after: TargetPlan, only_changed: bool = True
 ) -> list[DiffRow]:
@@ -247,9 +264,8 @@ def _in_tree_order(
     *versions: Mapping[DiffKey, Target],
 ) -> list[tuple[DiffKey, int]]:
     """The slices of the versions as the cascade shows them, with their depth: each metric's
-    company target first, then each unit followed by what is below it (units before people,
-    a person before their product lines…). A slice's parent is taken from the first version
-    that has it."""
+    company target first, then each unit followed by what is below it, siblings in their
+    `display_order`. A slice's parent is taken from the first version that has it."""
     parent_of: dict[DiffKey, DiffKey | None] = {}
     shown: dict[DiffKey, Target] = {}
     for version in versions:
@@ -263,12 +279,7 @@ def _in_tree_order(
         children[parent if parent in parent_of else None].append(key)
 
     def order(key: DiffKey) -> tuple[object, ...]:
-        target = shown[key]
-        sliced = any(
-            getattr(target, f"{name}_id") is not None
-            for name in ("product_line", "region", "segment")
-        )
-        return (key[0], key[1], sliced, target.person_id is not None, target_label(target), key[2])
+        return (key[0], key[1], *display_order(shown[key]))
 
     ordered: list[tuple[DiffKey, int]] = []
     stack = [(key, 0) for key in sorted(children[None], key=order, reverse=True)]

@@ -319,3 +319,37 @@ def test_a_salesperson_leaving_during_the_plan_year_is_not_compared_with_a_whole
     # A quarter's target against a whole year of 6,000.00 would read as −75 %.
     shown = save(cast.client_for("manager"), allocated, {own: "1,500"}, root=allocated.team)
     assert not {ABOVE_TREND, FindingCode.GROWTH_BELOW_TREND.value} & codes_shown(shown, own)
+
+
+def test_product_lines_come_in_the_same_order_on_every_page(world):
+    from salesalign.organization.tests.factories import ProductLineFactory
+    from salesalign.targets.selectors.line_of_sight import line_of_sight
+
+    # Created last, first in the product-line tree (ordered by code): its id sorts last.
+    first = ProductLineFactory(code="AA", name="咨询", name_en="Advisory")
+    cast = world.cast
+    allocated = allocate_down(world)
+    allocation.allocation_apply(
+        actor=cast.manager.user,
+        plan=allocated.plan,
+        parent=allocated.person_target(cast.salesperson),
+        axes=["product_line"],
+        method="equal",
+    )
+    expected = [first.pk, world.hardware.pk, world.software.pk]
+    tree = cascade_tree(
+        user=cast.manager.user,
+        plan=allocated.plan,
+        root_id=allocated.person_target(cast.salesperson).pk,
+    )
+    assert [node.target.product_line_id for node in tree.nodes[1:]] == expected
+    sight = line_of_sight(
+        user=cast.manager.user,
+        person_id=cast.salesperson.pk,
+        today=datetime.date(2026, 5, 1),
+        plan=allocated.plan,
+    )
+    [revenue] = [item for item in sight.metrics if item.metric.metric == "revenue"]
+    assert [
+        target.product_line_id for target in revenue.slices if target.product_line_id
+    ] == expected

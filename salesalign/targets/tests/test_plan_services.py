@@ -183,12 +183,14 @@ def test_approving_the_new_version_supersedes_the_old_and_the_diff_shows_the_cha
     assert len(rows) == 4
     assert all(row.change == (row.after or 0) - (row.before or 0) for row in rows)
     # In the order of the cascade: the company, its department, then the department's
-    # teams (by name), each a level further in; the change as a share of version 1.
+    # teams in the organisation's order, each a level further in; the change as a share
+    # of version 1.
     cast = world.cast
     assert [(row.label, row.depth) for row in rows] == [
         (cast.company.display_name, 0),
         (cast.department.display_name, 1),
-        *sorted((team.display_name, 2) for team in (cast.team, cast.other_team)),
+        (cast.team.display_name, 2),
+        (cast.other_team.display_name, 2),
     ]
     assert rows[0].change_share == Decimal("0.2")
 
