@@ -109,6 +109,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "salesalign.core.context_processors.navigation",
             ],
+            # A label's colon and a list's commas differ between Chinese and English.
+            "builtins": ["salesalign.core.templatetags.punctuation"],
         },
     },
 ]

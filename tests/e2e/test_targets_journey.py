@@ -156,7 +156,7 @@ def test_targets_from_the_company_to_a_salesperson_and_back(page, live_server, d
     expect(chain).to_contain_text(root.unit.name_en)
     expect(chain).to_contain_text(goal.title)
     expect(chain.locator(".strategic-goal").first).to_be_visible()
-    expect(chain.locator(".share").first).to_contain_text("carries")
+    expect(chain.locator(".share").first).to_contain_text("own share")
 
 
 def test_a_cell_typed_in_the_cascade_brings_back_the_sums_and_warnings(page, live_server, demo):

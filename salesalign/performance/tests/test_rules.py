@@ -313,9 +313,10 @@ def test_the_rules_read_in_chinese(cast):
     rule = PromotionRule(name="x", ratings=["S", "A"], required=2, of_last=3)
     improvement = ImprovementRule(below_score=Decimal("70.50"), ratings=["D"], consecutive=2)
     with translation.override("zh-hans"):
-        assert promotion_rule_words(rule) == "季度：最近 3 个已关闭周期中至少 2 次评为 S / A"
+        assert promotion_rule_words(rule) == "季度：最近 3 个已关闭考核期中至少 2 次评为 S / A"
         assert (
-            improvement_rule_words(improvement) == "季度：连续 2 个已关闭周期总分低于 70.5 或评为 D"
+            improvement_rule_words(improvement)
+            == "季度：连续 2 个已关闭考核期总分低于 70.5 或评为 D"
         )
 
 

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Metric
+from salesalign.core.templatetags.punctuation import joined
 from salesalign.engines.periods import month_start
 from salesalign.engines.phasing import fiscal_months
 from salesalign.organization.models import ProductLine
@@ -44,7 +45,7 @@ class ProfileRow:
         used = details["years_used"]
         if not used:
             return _("No sales in these years: equal months.")
-        words = [_("From %(years)s.") % {"years": ", ".join(str(year) for year in used)}]
+        words = [_("From %(years)s.") % {"years": joined(used)}]
         if details.get("skipped_year") is not None:
             words.append(
                 _("%(year)s left out: its records begin after its first month.")

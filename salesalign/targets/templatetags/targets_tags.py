@@ -11,6 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from salesalign.core.numbers import grouped
+from salesalign.core.templatetags.punctuation import joined
 from salesalign.engines.reasonableness import Finding
 from salesalign.targets.metrics import TargetMetric, target_metric
 from salesalign.targets.texts import finding_text, percent, severity_label, step_text
@@ -101,7 +102,7 @@ def step_words(step: Any, metric: Any, names: Mapping[Any, str] | None = None) -
         }
     for name in _LISTS:
         if isinstance(params.get(name), str):
-            params[name] = ", ".join(part.strip() for part in params[name].split(","))
+            params[name] = joined(part.strip() for part in params[name].split(","))
     return step_text({**data, "params": params}, kind, names)
 
 

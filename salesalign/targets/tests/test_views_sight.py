@@ -37,7 +37,7 @@ def test_my_targets_shows_the_year_and_the_chain_up_to_the_strategy_with_shares(
     ]
     company = sight.chain[-1]
     assert company.share == (own.value / allocated.root.value).quantize(company.share)
-    assert f"carries {company.share * 100:.1f} %" in page
+    assert f"own share {company.share * 100:.1f} %" in page
     assert world.goal.title in page
     assert world.goal.strategic_goals.get().title in page
     assert sum(value for value in sight.month_values) == own.value

@@ -1,0 +1,41 @@
+"""Punctuation that differs between the page's languages: a built-in template library.
+
+Chinese writes a label's colon and a list's commas full width, with no space ("总分：
+123.43", "2023、2024"); English writes ": " and ", ". The translators choose them, like
+any other text, so a template writes `{% translate "Total score" %}{% colon %}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.utils.translation import pgettext
+
+register = template.Library()
+
+
+def colon_text() -> str:
+    return pgettext("punctuation after a label", ": ")
+
+
+def list_separator() -> str:
+    return pgettext("punctuation between the items of a list", ", ")
+
+
+def joined(items: Iterable[Any]) -> str:
+    """Items as a list in the page's language: "2023, 2024" or "2023、2024"."""
+    return list_separator().join(str(item) for item in items)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label, as the page's language writes it."""
+    return colon_text()
+
+
+@register.simple_tag
+def comma() -> str:
+    """The separator between the items of a list, as the page's language writes it."""
+    return list_separator()
