@@ -51,19 +51,21 @@ STEP_TEXTS: dict[str, Any] = {
 
 FINDING_TEXTS: dict[FindingCode, Any] = {
     FindingCode.GROWTH_ABOVE_TREND: gettext_lazy(
-        "Grows %(target_growth)s on %(base_year)s, far above its own trend (%(trend_growth)s)."
+        "Grows %(target_growth)s on %(base_year)s, %(gap)s points above its own trend "
+        "(%(trend_growth)s)."
     ),
     FindingCode.GROWTH_BELOW_TREND: gettext_lazy(
-        "Grows %(target_growth)s on %(base_year)s, far below its own trend (%(trend_growth)s)."
+        "Grows %(target_growth)s on %(base_year)s, %(gap)s points below its own trend "
+        "(%(trend_growth)s)."
     ),
     FindingCode.TREND_UNKNOWN: gettext_lazy(
         "Too little history to judge the trend (whole years with sales: %(years)s)."
     ),
     FindingCode.GROWTH_ABOVE_MARKET: gettext_lazy(
-        "Grows %(target_growth)s, more than the market change of %(market_growth)s."
+        "Grows %(target_growth)s, %(gap)s points more than the market change of %(market_growth)s."
     ),
     FindingCode.GROWTH_BELOW_MARKET: gettext_lazy(
-        "Grows %(target_growth)s, less than the market change of %(market_growth)s."
+        "Grows %(target_growth)s, %(gap)s points less than the market change of %(market_growth)s."
     ),
     FindingCode.FAR_ABOVE_PEERS: gettext_lazy(
         "%(per_head)s per head, far above the median of %(group_size)s peers (%(median)s)."
@@ -111,6 +113,15 @@ _SHARES = (
     "trend_growth",
     "market_growth",
     "difference_rate",
+)
+#: Findings that say how far a growth is from its trend or market ("gap", in points).
+_GAPS = frozenset(
+    {
+        FindingCode.GROWTH_ABOVE_TREND,
+        FindingCode.GROWTH_BELOW_TREND,
+        FindingCode.GROWTH_ABOVE_MARKET,
+        FindingCode.GROWTH_BELOW_MARKET,
+    }
 )
 #: Parameters that are rates with a sign (growth).
 _SIGNED = ("target_growth", "trend_growth", "market_growth")
@@ -167,6 +178,17 @@ def _params(
             shown[name] = amount_text(value, kind)
         else:
             shown[name] = value
+    if code in _GAPS:
+        # How far from the trend or the market, in percentage points (12.0, not −0.1200).
+        expected = params.get("trend_growth", params.get("market_growth"))
+        difference = params.get("difference")
+        try:
+            if difference is None and expected is not None:
+                difference = Decimal(str(params["target_growth"])) - Decimal(str(expected))
+            if difference is not None:
+                shown["gap"] = number_format(abs(Decimal(str(difference))) * 100, 1)
+        except (InvalidOperation, KeyError):
+            pass
     return shown
 
 

@@ -76,7 +76,8 @@ def test_a_target_80_percent_above_a_flat_trend_is_flagged_as_typed_and_cleared_
     raised = save(client, allocated, {own: "32,400"}, root=team)  # +80 % on a flat trend
     assert ABOVE_TREND in codes_shown(raised, own)
     words = findings_row(raised, own)
-    assert "+80.0 %" in words and "far above its own trend" in words and "2025" in words
+    assert "+80.0 %" in words and "2025" in words
+    assert "80.0 points above its own trend (0.0 %)" in words
     node = next(node for node in raised.context["tree"].nodes if node.target.pk == own.pk)
     [finding] = [f for f in node.findings if f.code == ABOVE_TREND]
     assert finding.params["target_growth"] == Decimal("0.8000")
@@ -135,7 +136,7 @@ def test_a_product_line_slice_is_judged_against_the_market_factor_of_its_run(wor
 
     page = client.get(editor_url(allocated, team))
     assert FindingCode.GROWTH_ABOVE_MARKET.value in codes_shown(page, hardware)
-    assert "more than the market change of +5.0 %" in findings_row(page, hardware)
+    assert "points more than the market change of +5.0 %" in findings_row(page, hardware)
     assert not MARKET & codes_shown(page, software), "no factor entered for software"
     assert not MARKET & codes_shown(page, others[world.hardware])
     # The grid shows a row's product-line cells' findings under the row, named by the line.

@@ -60,7 +60,7 @@ def test_growth_is_shown_with_a_sign():
     )
     with translation.override("en"):
         assert finding_text(finding, REVENUE) == (
-            "Grows +40.0 % on 2025, far above its own trend (-5.0 %)."
+            "Grows +40.0 % on 2025, 45.0 points above its own trend (-5.0 %)."
         )
 
 
