@@ -595,12 +595,10 @@ def _market_findings(
             target_growth = Fraction(amount) / base - 1
             market_growth = Fraction(factor) - 1
             difference = target_growth - market_growth
-            if difference > tolerance:
-                code = FindingCode.GROWTH_ABOVE_MARKET
-            elif difference < -tolerance:
-                code = FindingCode.GROWTH_BELOW_MARKET
-            else:
+            found_code = _market_code(difference, tolerance)
+            if found_code is None:
                 continue
+            code = found_code
         findings.append(
             Finding(
                 code,
@@ -618,6 +616,15 @@ def _market_findings(
     if not families:
         return findings
     return _market_by_family(findings, families, axes_of, plan_year, thresholds)
+
+
+def _market_code(difference: Fraction, tolerance: Fraction) -> FindingCode | None:
+    """Above or below the market by more than the tolerance (None within it)."""
+    if difference > tolerance:
+        return FindingCode.GROWTH_ABOVE_MARKET
+    if difference < -tolerance:
+        return FindingCode.GROWTH_BELOW_MARKET
+    return None
 
 
 def _market_by_family(
@@ -646,11 +653,8 @@ def _market_by_family(
         deviation = family.deviation()
         if len(family.members) < 2 or deviation is None:
             continue
-        if deviation > tolerance:
-            code = FindingCode.GROWTH_ABOVE_MARKET
-        elif deviation < -tolerance:
-            code = FindingCode.GROWTH_BELOW_MARKET
-        else:
+        code = _market_code(deviation, tolerance)
+        if code is None:
             continue
         repeated = []
         for key in family.members:

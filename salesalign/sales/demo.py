@@ -588,14 +588,7 @@ def plan_customers(
     # before the move at the latest, so that the demo shows those sales staying there.
     for employee, seller in staff.sellers.items():
         for (_joined, old_team), (moved, _team) in itertools.pairwise(seller.teams):
-            served = moved - timedelta(days=182)
-            old_accounts = [
-                index
-                for index, customer in enumerate(customers)
-                if customer.team == old_team
-                and customer.since < served
-                and (customer.lost_on is None or customer.lost_on > moved)
-            ]
+            old_accounts = _accounts(customers, old_team, moved - timedelta(days=182), moved)
             if old_accounts and not any(
                 customers[index].primary == employee for index in old_accounts
             ):
@@ -605,13 +598,7 @@ def plan_customers(
         if seller.hired > window_start:
             arrivals.append((seller.hired, seller.teams[0][1], False))
         for arrived, team, transfer in arrivals:
-            active = [
-                index
-                for index, customer in enumerate(customers)
-                if customer.team == team
-                and customer.since < arrived
-                and (customer.lost_on is None or customer.lost_on > arrived)
-            ]
+            active = _accounts(customers, team, arrived, arrived)
             if not active or any(customers[index].primary == employee for index in active):
                 continue
             if transfer:
@@ -620,6 +607,19 @@ def plan_customers(
                 account = rng.choice(active)
             customers[account] = replace(customers[account], primary=employee)
     return customers
+
+
+def _accounts(
+    customers: Sequence[PlannedCustomer], team: str, won_before: date, kept_after: date
+) -> list[int]:
+    """The indexes of the team's customers won before one day and not lost by another."""
+    return [
+        index
+        for index, customer in enumerate(customers)
+        if customer.team == team
+        and customer.since < won_before
+        and (customer.lost_on is None or customer.lost_on > kept_after)
+    ]
 
 
 def _order_intensity(customer: PlannedCustomer, first: date, window_start: date) -> float:
