@@ -23,7 +23,7 @@ Which template scores whom (the most specific wins):
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -717,6 +717,13 @@ def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | Non
                 ratings=ratings.get(person_id, {}),
             )
         )
+    # Each unit's salespeople, counted once up each person's chain (not once per unit).
+    salespeople_below: Counter[str] = Counter(
+        path[:end]
+        for _person, role, _unit, path in people
+        if role == Role.SALESPERSON
+        for end in range(OrgUnit.steplen, len(path) + 1, OrgUnit.steplen)
+    )
     unit_inputs: list[scoring.ScorecardInput] = []
     for unit in scored_units:
         template = template_for_unit(compiled.values(), unit_path=unit.path)
@@ -730,11 +737,7 @@ def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | Non
                 template=template.key,
                 targets=kpi_targets(unit_targets.get(unit.pk, {})),
                 actuals=dict(unit_actuals.get(unit.pk, {})),
-                people=sum(
-                    1
-                    for _person, role, _unit, path in people
-                    if role == Role.SALESPERSON and path.startswith(unit.path)
-                ),
+                people=salespeople_below[unit.path],
             )
         )
     engine_templates = {key: template.engine for key, template in by_key.items()}

@@ -181,23 +181,24 @@ def _add_earlier_versions(proposals: list[TargetProposal]) -> None:
                 custom_metric_name=proposal.target.custom_metric_name,
                 slice_key=proposal.target.slice_key,
             )
+    # The version before's targets, read as targets: their value is `Target.value`.
     found = {
-        (year, version, metric, custom, key): (amount, level)
-        for year, version, metric, custom, key, amount, level in Target.objects.filter(
-            wanted
-        ).values_list(
-            "plan__fiscal_year",
-            "plan__version",
+        (t.plan.fiscal_year, t.plan.version, t.metric, t.custom_metric_name, t.slice_key): t
+        for t in Target.objects.filter(wanted)
+        .select_related("plan")
+        .only(
             "metric",
             "custom_metric_name",
             "slice_key",
             "amount",
             "level",
+            "plan__fiscal_year",
+            "plan__version",
         )
     }
     for proposal in proposals:
         plan, target = proposal.plan, proposal.target
-        hit = found.get(
+        earlier_target = found.get(
             (
                 plan.fiscal_year,
                 plan.version - 1,
@@ -206,15 +207,13 @@ def _add_earlier_versions(proposals: list[TargetProposal]) -> None:
                 target.slice_key,
             )
         )
-        if hit is None:
+        earlier = earlier_target.value if earlier_target is not None else None
+        if earlier is None:
             continue
-        kind = target.kind
-        amount, level = hit
-        earlier = level if level is not None else kind.from_minor(amount or 0)
         proposed = (
             proposal.proposed_level
             if proposal.proposed_level is not None
-            else kind.from_minor(proposal.proposed_amount or 0)
+            else target.kind.from_minor(proposal.proposed_amount or 0)
         )
         proposal.earlier = EarlierVersion(  # type: ignore[attr-defined]
             version=plan.version - 1,
