@@ -51,6 +51,15 @@ def api_user(request: HttpRequest) -> User:
     return user
 
 
+def kept(is_active: bool | None, existing: Any) -> bool:
+    """`is_active` as a PUT or POST gave it; left out (None), a new record is active and a
+    changed one keeps its state, so a client that does not know the field cannot switch a
+    retired record back on."""
+    if is_active is not None:
+        return is_active
+    return True if existing is None else bool(existing.is_active)
+
+
 class PageIn(Schema):
     """`?limit=&offset=` of a list that can grow with the company: at most 1,000 items a call."""
 

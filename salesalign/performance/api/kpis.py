@@ -8,7 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 
-from salesalign.core.api import api_user
+from salesalign.core.api import api_user, kept
 from salesalign.performance.models import EvaluationPeriod, ManagerRating
 from salesalign.performance.selectors import kpis as selectors
 from salesalign.performance.services import kpis as services
@@ -44,7 +44,8 @@ class KpiIn(Schema):
     decimals: int | None = 2
     scale_min: Decimal | None = None
     scale_max: Decimal | None = None
-    is_active: bool = True
+    #: Left out: a new KPI is active, a changed one keeps its state.
+    is_active: bool | None = None
 
 
 class RatingIn(Schema):
@@ -76,14 +77,16 @@ def kpi_list(request: HttpRequest) -> Any:
     summary="Add a custom KPI: a formula over metrics or a rating on a scale",
 )
 def kpi_create(request: HttpRequest, payload: KpiIn) -> Any:
-    return Status(201, services.kpi_save(actor=api_user(request), **payload.dict()))
+    fields = {**payload.dict(), "is_active": kept(payload.is_active, None)}
+    return Status(201, services.kpi_save(actor=api_user(request), **fields))
 
 
 @router.put("/kpis/{kpi_id}", response=KpiOut, summary="Change a custom KPI")
 def kpi_update(request: HttpRequest, kpi_id: int, payload: KpiIn) -> Any:
     user = api_user(request)
     kpi = selectors.kpi_get(user=user, pk=kpi_id)
-    return services.kpi_save(actor=user, kpi=kpi, **payload.dict())
+    fields = {**payload.dict(), "is_active": kept(payload.is_active, kpi)}
+    return services.kpi_save(actor=user, kpi=kpi, **fields)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from salesalign.core.api import api_user
+from salesalign.core.api import api_user, kept
 from salesalign.performance.choices import PeriodKind
 from salesalign.performance.models import ImprovementRule, PromotionRule
 from salesalign.performance.selectors.rules import improvement_rule_words, promotion_rule_words
@@ -45,7 +45,8 @@ class PromotionRuleIn(Schema):
     of_last: int
     period_kind: str = PeriodKind.QUARTERLY
     role: str = ""
-    is_active: bool = True
+    #: Left out: a new rule is active, a changed one keeps its state.
+    is_active: bool | None = None
 
 
 class PromotionRuleSaved(Schema):
@@ -73,7 +74,8 @@ class ImprovementRuleIn(Schema):
     ratings: list[str] = []
     consecutive: int = 2
     period_kind: str = PeriodKind.QUARTERLY
-    is_active: bool = True
+    #: Left out: a new rule is active, a changed one keeps its state.
+    is_active: bool | None = None
 
 
 @router.get("/promotion-rules", response=list[PromotionRuleOut], summary="List the promotion rules")
@@ -85,9 +87,8 @@ def promotion_rule_list(request: HttpRequest) -> Any:
 def _promotion_saved(
     request: HttpRequest, payload: PromotionRuleIn, rule: PromotionRule | None = None
 ) -> dict[str, Any]:
-    saved, put_forward = services.promotion_rule_save(
-        actor=api_user(request), rule=rule, **payload.model_dump()
-    )
+    fields = {**payload.model_dump(), "is_active": kept(payload.is_active, rule)}
+    saved, put_forward = services.promotion_rule_save(actor=api_user(request), rule=rule, **fields)
     return {"rule": saved, "put_forward": put_forward}
 
 
@@ -134,7 +135,8 @@ def improvement_rule_list(request: HttpRequest) -> Any:
     "/improvement-rules", response={201: ImprovementRuleOut}, summary="Create an improvement rule"
 )
 def improvement_rule_create(request: HttpRequest, payload: ImprovementRuleIn) -> Any:
-    rule = services.improvement_rule_save(actor=api_user(request), **payload.model_dump())
+    fields = {**payload.model_dump(), "is_active": kept(payload.is_active, None)}
+    rule = services.improvement_rule_save(actor=api_user(request), **fields)
     return Status(201, rule)
 
 
@@ -145,9 +147,8 @@ def improvement_rule_create(request: HttpRequest, payload: ImprovementRuleIn) ->
 )
 def improvement_rule_update(request: HttpRequest, rule_id: int, payload: ImprovementRuleIn) -> Any:
     rule = get_object_or_404(ImprovementRule, pk=rule_id)
-    return services.improvement_rule_save(
-        actor=api_user(request), rule=rule, **payload.model_dump()
-    )
+    fields = {**payload.model_dump(), "is_active": kept(payload.is_active, rule)}
+    return services.improvement_rule_save(actor=api_user(request), rule=rule, **fields)
 
 
 @router.delete(

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from salesalign.core.api import PageIn, api_user, page_of
+from salesalign.core.api import PageIn, api_user, kept, page_of
 from salesalign.core.exceptions import DomainError
 from salesalign.organization.models import OrgUnit
 from salesalign.performance.models import ScorecardTemplate
@@ -69,7 +69,8 @@ class TemplateIn(Schema):
     rating_bands: list[dict[str, Any]] | None = None
     forced_distribution: dict[str, Any] | None = None
     missing: str = "exclude"
-    is_active: bool = True
+    #: Left out: a new template is active, a changed one keeps its state.
+    is_active: bool | None = None
 
 
 class TemplateOut(Schema):
@@ -203,7 +204,7 @@ def _template_saved(
         rating_bands=payload.rating_bands,
         forced_distribution=payload.forced_distribution,
         missing=payload.missing,
-        is_active=payload.is_active,
+        is_active=kept(payload.is_active, template),
         template=template,
     )
 

@@ -483,6 +483,17 @@ def test_the_api_adds_a_kpi_and_saves_ratings_with_the_pages_rules(cast):
         content_type="application/json",
     )
     assert made.status_code == 201, made.content
+    assert made.json()["is_active"] is True
+    kpi_url = f"/api/v1/performance/kpis/{made.json()['id']}"
+    fields = {key: made.json()[key] for key in ("key", "name", "kind", "unit", "formula")}
+    off = admin.put(kpi_url, {**fields, "is_active": False}, content_type="application/json")
+    assert off.status_code == 200 and off.json()["is_active"] is False
+    renamed = admin.put(kpi_url, {**fields, "name": "单均毛利额"}, content_type="application/json")
+    assert renamed.status_code == 200, renamed.content
+    assert Kpi.objects.filter(key="margin_per_order").values_list("name", "is_active").get() == (
+        "单均毛利额",
+        False,
+    )  # left out, is_active kept its state
     refused = cast.client_for("salesperson").post(
         "/api/v1/performance/kpis",
         {

@@ -283,6 +283,27 @@ def test_the_api_creates_changes_lists_and_deletes_rules(cast):
     assert changed.json()["rule"]["ratings"] == ["S", "A"]  # best first, as the bands
     listed = client.get("/api/v1/performance/promotion-rules").json()
     assert [(item["id"], item["of_last"]) for item in listed] == [(rule_id, 2)]
+    switched_off = client.put(
+        f"/api/v1/performance/promotion-rules/{rule_id}",
+        json.dumps(
+            {
+                "name": "S or A",
+                "ratings": ["A", "S"],
+                "required": 1,
+                "of_last": 2,
+                "is_active": False,
+            }
+        ),
+        content_type="application/json",
+    )
+    assert switched_off.json()["rule"]["is_active"] is False
+    renamed = client.put(
+        f"/api/v1/performance/promotion-rules/{rule_id}",
+        json.dumps({"name": "S/A", "ratings": ["A", "S"], "required": 1, "of_last": 2}),
+        content_type="application/json",
+    )
+    assert renamed.status_code == 200
+    assert PromotionRule.objects.values_list("name", "is_active").get() == ("S/A", False)
 
     improvement = client.post(
         "/api/v1/performance/improvement-rules",

@@ -300,6 +300,27 @@ def test_the_api_switches_a_template_off_as_the_page_does(cast):
     assert template.is_active is False
 
 
+def test_a_put_that_leaves_out_is_active_keeps_a_template_switched_off(cast):
+    template = sales_template(cast)
+    template.is_active = False
+    template.save(update_fields=["is_active"])
+    client = cast.client_for("hr")
+    answer = client.put(
+        f"/api/v1/performance/scorecard-templates/{template.pk}",
+        {"name": "Sales (renamed)", "lines": [{"kpi": "revenue", "weight": "100"}]},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200 and answer.json()["is_active"] is False
+    template.refresh_from_db()
+    assert (template.name, template.is_active) == ("Sales (renamed)", False)
+    made = client.post(
+        "/api/v1/performance/scorecard-templates",
+        {"name": "New", "lines": [{"kpi": "revenue", "weight": "100"}]},
+        content_type="application/json",
+    )
+    assert made.status_code == 201 and made.json()["is_active"] is True
+
+
 # --- refusals, where they belong, and nothing written ---------------------------------------
 
 REVENUE = {"kpi": "revenue", "weight": "60"}
