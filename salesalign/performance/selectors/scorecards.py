@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from salesalign.core.choices import Metric, Role
 from salesalign.core.numbers import grouped
 from salesalign.core.roles import role_of
+from salesalign.core.templatetags.punctuation import joined
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit
-from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection
+from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection, KpiUnit
 from salesalign.performance.models import (
     EvaluationPeriod,
     Kpi,
@@ -101,6 +102,27 @@ _FORMULA_PARAMS = frozenset({"formula", "operand", "denominator", "metric"})
 
 #: The parameters the scorecard's table shows too, with two decimals: said the same way.
 _AS_IN_TABLE = frozenset({"target", "actual", "total"})
+#: The parameters that are values of the KPI itself: written in its unit, as the table does.
+_KPI_VALUES = frozenset({"target", "actual", "total", "value"})
+
+
+def kpi_number(value: Any, kpi: Kpi | None) -> str:
+    """A KPI's target or actual as the pages write it, by the KPI's unit: money with two
+    decimals, a count whole (with decimals only when a split credit made a part), a percent
+    with its sign, anything else with the KPI's decimals; "—" for none."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(value)
+    unit = kpi.unit if kpi is not None else None
+    if unit == KpiUnit.CURRENCY or kpi is None:
+        return grouped(number, 2)
+    if unit == KpiUnit.COUNT:
+        whole = number == number.to_integral_value()
+        return grouped(number, 0) if whole else grouped(number.normalize(), 2)
+    written = grouped(number, kpi.decimals)
+    if unit == KpiUnit.PERCENT:
+        return f"{written} %"  # as every page writes a percent
+    return written
 
 
 def _number_words(text: str, *, least_places: int = 0) -> str:
@@ -122,24 +144,27 @@ def _formula_words(text: str) -> str:
     return words.replace("*", "×").replace("/", "÷")
 
 
-def _param_words(name: str, value: Any) -> Any:
+def _param_words(name: str, value: Any, kpi: Kpi | None = None) -> Any:
     if not isinstance(value, str):
         return value
     if name in _FORMULA_PARAMS:
         return _formula_words(value)
     if _NUMBER.fullmatch(value):
+        if kpi is not None and name in _KPI_VALUES:
+            return kpi_number(value, kpi)
         return _number_words(value, least_places=2 if name in _AS_IN_TABLE else 0)
     return value
 
 
-def explain(step: dict[str, Any]) -> str:
+def explain(step: dict[str, Any], kpi: Kpi | None = None) -> str:
     """A stored step ({"code", "params"}) as a translated sentence with its numbers grouped
-    as the pages write them and its formula in words."""
+    as the pages write them (the KPI's own values in its unit, when it is given) and its
+    formula in words."""
     message = _messages().get(str(step.get("code")))
     if message is None:
         return str(step.get("code"))
     params = _Params(
-        {name: _param_words(name, value) for name, value in (step.get("params") or {}).items()}
+        {name: _param_words(name, value, kpi) for name, value in (step.get("params") or {}).items()}
     )
     return message % params
 
@@ -184,7 +209,10 @@ def _with_lines(queryset: Any) -> Any:
 def card_view(user: Any, card: Scorecard) -> CardView:
     return CardView(
         card=card,
-        lines=[(line, [explain(step) for step in line.explanation]) for line in card.kpis.all()],
+        lines=[
+            (line, [explain(step, line.kpi) for step in line.explanation])
+            for line in card.kpis.all()
+        ],
         steps=[explain(step) for step in card.explanation],
         show_ranks=shows_ranks(user),
     )
@@ -511,8 +539,9 @@ def scorecard_changes(
 # --- templates -----------------------------------------------------------------------------
 
 
-def rule_text(rule: Any, *, lower_is_better: bool = False) -> str:
-    """A template line's scoring rule (`TemplateKpi.rule`) in words, for the people scored."""
+def rule_text(rule: Any, *, lower_is_better: bool = False, kpi: Kpi | None = None) -> str:
+    """A template line's scoring rule (`TemplateKpi.rule`) in words, for the people scored
+    (its default target in the unit of `kpi`, when it is given)."""
     if not isinstance(rule, dict):
         return str(rule)
     words: list[str] = []
@@ -539,7 +568,8 @@ def rule_text(rule: Any, *, lower_is_better: bool = False) -> str:
         return str(rule)
     if rule.get("target") not in (None, ""):
         words.append(
-            _("Without a personal target, the target is %(target)s.") % {"target": rule["target"]}
+            _("Without a personal target, the target is %(target)s.")
+            % {"target": kpi_number(rule["target"], kpi) if kpi is not None else rule["target"]}
         )
     if lower_is_better:
         words.append(
@@ -547,6 +577,25 @@ def rule_text(rule: Any, *, lower_is_better: bool = False) -> str:
             % {"maximum": rule.get("max_attainment", 200)}
         )
     return " ".join(words)
+
+
+def band_words(bands: Any) -> list[str]:
+    """A template's rating bands (best first) as read: "S ≥ 115", "A ≥ 100", …, and the last
+    one, which takes every lower score, "D < 60"."""
+    words: list[str] = []
+    above: Any = None
+    for band in bands if isinstance(bands, list) else []:
+        if not isinstance(band, dict):
+            continue
+        code, minimum = band.get("code", ""), band.get("min_score")
+        if minimum not in (None, "") and Decimal(str(minimum)) > 0:
+            words.append(f"{code} ≥ {minimum}")
+        elif above is not None:
+            words.append(f"{code} < {above}")
+        else:
+            words.append(str(code))
+        above = minimum
+    return words
 
 
 def distribution_text(distribution: Any, bands: Any = None) -> str:
@@ -562,7 +611,7 @@ def distribution_text(distribution: Any, bands: Any = None) -> str:
         distribution["max_percent"].items(),
         key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]),
     )
-    shares = ", ".join(
+    shares = joined(
         _("%(rating)s at most %(percent)s %%") % {"rating": code, "percent": percent}
         for code, percent in limits
     )
@@ -594,8 +643,9 @@ def template_list(*, user: Any) -> list[ScorecardTemplate]:
         )
         for line in template.lines.all():
             line.rule_words = rule_text(  # type: ignore[attr-defined]
-                line.rule, lower_is_better=line.kpi.direction == KpiDirection.LOWER
+                line.rule, lower_is_better=line.kpi.direction == KpiDirection.LOWER, kpi=line.kpi
             )
+        template.band_words = band_words(template.rating_bands)  # type: ignore[attr-defined]
     return templates
 
 

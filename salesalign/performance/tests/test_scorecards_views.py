@@ -184,9 +184,36 @@ def test_the_templates_page_says_each_scoring_rule_in_words(cast):
     assert "Attainment counts as points, at least 0 and at most 120." in html
     assert (
         "Bands of attainment: from 80 %: 60 points; from 100 %: 100 points; "
-        "from 120 %: 120 points. Without a personal target, the target is 40."
-    ) in html
+        "from 120 %: 120 points. Without a personal target, the target is 40.00 %."
+    ) in html  # the gross margin's target, a percent
+    assert "Rating bands: S ≥ 120, A ≥ 100, B ≥ 80, C ≥ 60, D &lt; 60" in html
     assert "&#x27;kind&#x27;" not in html and "'kind'" not in html
+
+
+def test_a_kpis_target_and_actual_read_in_its_unit_in_the_table_and_the_explanation(cast):
+    build(cast)
+    period = close_quarter(cast)
+    periods.period_publish(actor=cast.hr.user, period=period)
+    html = cast.client_for("salesperson").get(reverse("performance:my_scorecard")).content
+    content = html.decode()
+    # 11,500 sold at a cost of 6,900: a 40 % margin against the template's 40 %.
+    margin = content.split('data-kpi="gross_margin">')[1].split("</tr>")[0]
+    assert re.findall(r'<td class="text-end">([^<]*)</td>', margin)[:2] == ["40.00 %", "40.00 %"]
+    assert "No target set: the template&#x27;s target 40.00 % counts." in content
+    assert "Attainment: 40.00 % against 40.00 % = 100.00 %." in content
+
+
+def test_counts_read_whole_and_money_with_two_decimals():
+    from salesalign.performance.selectors.scorecards import kpi_number
+
+    count, percent = Kpi(unit="count", decimals=2), Kpi(unit="percent", decimals=1)
+    assert kpi_number(Decimal("2.00"), count) == "2"
+    assert kpi_number(Decimal("1234"), count) == "1,234"
+    assert kpi_number(Decimal("1.50"), count) == "1.50"  # half an order's new customer
+    assert kpi_number(Decimal("47.06"), percent) == "47.0 %"
+    assert kpi_number(Decimal("1234.5"), Kpi(unit="currency", decimals=2)) == "1,234.50"
+    assert kpi_number(Decimal("4.25"), Kpi(unit="rating", decimals=1)) == "4.2"
+    assert kpi_number(None, count) == "—"
 
 
 def test_a_lower_is_better_rule_says_so_with_its_ceiling():
