@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from salesalign.core.models import Notification
+from salesalign.core.templatetags.punctuation import joined
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,12 @@ def _words(value: Any, *, record: bool = False) -> str:
         if plain and record:
             return " ".join(str(item) for item in value.values() if item not in (None, ""))
         if plain:
-            return ", ".join(f"{key} {item}" for key, item in value.items() if item is not None)
+            return joined(f"{key} {item}" for key, item in value.items() if item is not None)
         return "; ".join(f"{key}: {_words(item)}" for key, item in value.items() if item)
     if isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
             return " / ".join(str(item) for item in value)
-        return ", ".join(_words(item, record=True) for item in value)
+        return joined(_words(item, record=True) for item in value)
     return str(value)
 
 
@@ -166,7 +167,7 @@ def describe_entries(
             field = _field(model, name)
             label = str(field.verbose_name) if field is not None else name
             if isinstance(change, dict) and change.get("type") == "m2m":
-                objects = ", ".join(str(item) for item in change.get("objects", []))
+                objects = joined(change.get("objects", []))
                 if change.get("operation") == "delete":
                     changes.append(HistoryChange(label, objects, "—"))
                 else:

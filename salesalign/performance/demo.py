@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.template.defaultfilters import pluralize
 
 from salesalign.core.choices import Role
 from salesalign.engines.periods import (
@@ -167,14 +168,16 @@ def load(*, context: DemoContext) -> None:
     demo_statements.load_statements_demo(context=context)
     plans_opened = _improvement_plans(hr, context.today)
     reminded = actions.actions_notify_due(today=context.today)
+    candidates = PromotionCandidate.objects.count()
     context.stdout.write(
         f"Performance {quarter.key}: closed and published; feedback for "
         f"{1 + min(3, len(colleagues))} people; two 360° rounds (7 answers shown, 2 hidden); "
-        f"the {team.code} retrospective; {reminded} actions due soon, their owners reminded; "
+        f"the {team.code} retrospective; {reminded} action{pluralize(reminded)} due soon, "
+        "their owners reminded; "
         f"{Scorecard.objects.filter(period=quarter).count()} scorecards, "
         f"{Statement.objects.filter(period=quarter).count()} statements, "
-        f"{PromotionCandidate.objects.count()} promotion candidates, "
-        f"{plans_opened} improvement plans."
+        f"{candidates} promotion candidate{pluralize(candidates)}, "
+        f"{plans_opened} improvement plan{pluralize(plans_opened)}."
     )
 
 
