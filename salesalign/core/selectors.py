@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import QuerySet
@@ -18,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from salesalign.core.models import Notification
+from salesalign.core.numbers import grouped
 from salesalign.core.templatetags.punctuation import joined
 
 
@@ -78,13 +80,18 @@ def _raw_values(change: Any) -> tuple[str | None, str | None]:
 
 
 def _date_text(field: Any, raw: str | None) -> str | None:
-    """A logged date as the pages write dates (ISO), a time in the reader's time zone."""
+    """A logged date as the pages write dates (ISO), a time in the reader's time zone.
+
+    auditlog logs a time without its zone, in UTC (with USE_TZ): read as such, not as the
+    reader's local time, or it sits eight hours off the entry's own time in Shanghai."""
     if raw is None:
         return None
     if isinstance(field, models.DateTimeField):
         moment = parse_datetime(raw)
         if moment is None:
             return raw
+        if timezone.is_naive(moment) and settings.USE_TZ:
+            moment = moment.replace(tzinfo=UTC)
         if timezone.is_aware(moment):
             moment = timezone.localtime(moment)
         return moment.strftime("%Y-%m-%d %H:%M")
@@ -92,12 +99,21 @@ def _date_text(field: Any, raw: str | None) -> str | None:
 
 
 def _decimal_text(field: Any, raw: str | None) -> str | None:
+    """A logged number as the pages write numbers: grouped, with the field's decimals up to
+    two (70.00); a field kept to more places drops its trailing zeros (120,000,000, not
+    120000000.0000)."""
     if raw is None:
         return None
     try:
-        return str(Decimal(raw).quantize(Decimal(1).scaleb(-field.decimal_places)))
+        number = Decimal(raw)
+        places = int(field.decimal_places)
+        if not number.is_finite():
+            return raw
     except (InvalidOperation, TypeError, ValueError):
         return raw
+    if places > 2:
+        places = min(places, max(0, -int(number.normalize().as_tuple().exponent)))
+    return grouped(number, places)
 
 
 def _json_words(raw: str | None) -> str | None:

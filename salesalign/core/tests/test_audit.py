@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
@@ -111,3 +113,30 @@ def test_a_templates_bands_and_distribution_read_as_words():
     distribution = '{"max_percent": {"S": "10", "A": "20"}, "scope": "team"}'
     assert _json_words(distribution) == "max_percent: S 10, A 20; scope: team"
     assert _json_words("null") is None and _json_words("[]") is None
+
+
+def test_a_logged_time_is_in_utc_and_shown_in_the_readers_time_zone(settings):
+    from django.db import models
+
+    from salesalign.core.selectors import _date_text
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    # auditlog writes a time without its zone, in UTC; the entry's own time shows 23:58.
+    assert _date_text(models.DateTimeField(), "2026-11-29 15:58:16.033125") == "2026-11-29 23:58"
+    assert _date_text(models.DateTimeField(), "2026-11-29 15:58:16+00:00") == "2026-11-29 23:58"
+    assert _date_text(models.DateField(), "2026-10-01") == "2026-10-01"
+
+
+def test_a_logged_amount_is_grouped_without_the_fields_padding():
+    from django.db import models
+
+    from salesalign.core.selectors import _decimal_text
+
+    goal_value: models.DecimalField[Any, Any] = models.DecimalField(max_digits=20, decimal_places=4)
+    assert _decimal_text(goal_value, "120000000.0000") == "120,000,000"
+    assert _decimal_text(goal_value, "9.2500") == "9.25"
+    assert _decimal_text(goal_value, "0.1235") == "0.1235"
+    score: models.DecimalField[Any, Any] = models.DecimalField(max_digits=6, decimal_places=2)
+    assert _decimal_text(score, "70") == "70.00"
+    assert _decimal_text(score, "12345.5") == "12,345.50"
+    assert _decimal_text(score, "abc") == "abc"
