@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
@@ -93,7 +93,7 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     Column("employee_number", gettext_lazy("Employee number"), "工号 / Employee number",
            _names("员工编号|员工号|职工号|employee number|employee no|employee id|emp no|staff number"),
            required=True),
-    Column("name", gettext_lazy("Name"), "姓名 / Name",
+    Column("name", pgettext_lazy("a person's name", "Name"), "姓名 / Name",
            _names("名字|中文名|中文姓名|员工姓名|name|full name|chinese name"), required=True),
     Column("name_en", gettext_lazy("English name"), "英文名 / English name",
            _names("英文姓名|english name|name en|name (english)")),

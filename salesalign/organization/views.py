@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from salesalign.core.exceptions import DomainError, NotAllowed
@@ -35,7 +35,7 @@ PEOPLE_PER_PAGE = 50
 
 # The sortable columns of the people list, in display order.
 PERSON_COLUMNS = (
-    ("name", gettext_lazy("Name")),
+    ("name", pgettext_lazy("a person's name", "Name")),
     ("employee_number", gettext_lazy("Employee number")),
     ("unit", gettext_lazy("Unit")),
     ("title", gettext_lazy("Title")),

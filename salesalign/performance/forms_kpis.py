@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from salesalign.core.choices import Role
 from salesalign.core.widgets import DateInput, SearchableSelect
@@ -70,7 +70,9 @@ class KpiForm(forms.Form):
         widget=forms.Select(attrs=SELECT),
     )
     unit = forms.ChoiceField(
-        label=gettext_lazy("Unit"), choices=KpiUnit.choices, widget=forms.Select(attrs=SELECT)
+        label=pgettext_lazy("a unit of measure", "Unit"),
+        choices=KpiUnit.choices,
+        widget=forms.Select(attrs=SELECT),
     )
     is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesalign.core.choices import Metric, Role
 from salesalign.core.models import BilingualNameModel, TimeStampedModel
@@ -666,7 +667,9 @@ class Kpi(BilingualNameModel, TimeStampedModel):
     direction = models.CharField(
         _("direction"), max_length=20, choices=KpiDirection.choices, default=KpiDirection.HIGHER
     )
-    unit = models.CharField(_("unit"), max_length=20, choices=KpiUnit.choices)
+    unit = models.CharField(
+        pgettext_lazy("a unit of measure", "unit"), max_length=20, choices=KpiUnit.choices
+    )
     decimals = models.PositiveSmallIntegerField(_("decimals"), default=2)
     scale_min = models.DecimalField(
         _("lowest rating"), max_digits=6, decimal_places=2, null=True, blank=True
@@ -950,7 +953,10 @@ class Statement(TimeStampedModel):
         "organization.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
     )
     plan = models.ForeignKey(
-        IncentivePlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="+"
+        IncentivePlan,
+        verbose_name=pgettext_lazy("an incentive plan", "plan"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     total_cents = models.BigIntegerField(_("total"))
     computed = models.JSONField(_("how it was computed"), default=dict)

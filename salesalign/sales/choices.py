@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrderStatus(models.TextChoices):
@@ -23,6 +24,6 @@ class SurveyChannel(models.TextChoices):
     LINK = "link", _("Survey link")
     PHONE = "phone", _("Phone call")
     VISIT = "visit", _("Visit")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("a survey channel", "Email")
     IMPORT = "import", _("Import")
     API = "api", _("API")

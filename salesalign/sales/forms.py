@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesalign.core.roles import person_of, sees_company
 from salesalign.core.widgets import DateInput
@@ -473,7 +474,9 @@ class SatisfactionForm(BootstrapFormMixin, forms.Form):
     customer = CustomerCodeField()
     salesperson = PersonChoiceField(queryset=Person.objects.none(), label=_("Salesperson"))
     scale = forms.ChoiceField(label=_("Scale"), choices=SurveyScale.choices)
-    score = forms.IntegerField(label=_("Score"), min_value=0, max_value=10)
+    score = forms.IntegerField(
+        label=pgettext_lazy("a customer's satisfaction score", "Score"), min_value=0, max_value=10
+    )
     channel = forms.ChoiceField(
         label=_("Channel"), choices=MANUAL_CHANNELS, initial=SurveyChannel.PHONE
     )
@@ -533,7 +536,11 @@ class SatisfactionFilterForm(BootstrapFormMixin, forms.Form):
 class SurveyAnswerForm(forms.Form):
     """The customer's answer on the public survey page: a score on the link's scale, a comment."""
 
-    score = forms.TypedChoiceField(label=_("Score"), coerce=int, widget=forms.RadioSelect)
+    score = forms.TypedChoiceField(
+        label=pgettext_lazy("a customer's satisfaction score", "Score"),
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
     comment = forms.CharField(
         label=_("Anything you would like to tell us?"),
         required=False,

@@ -41,7 +41,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from salesalign.core.bulk import chunks
 from salesalign.core.exceptions import DomainError, NotAllowed
@@ -133,7 +133,7 @@ SATISFACTION_COLUMNS: tuple[Column, ...] = (
     Column("salesperson", gettext_lazy("Salesperson"), "销售员 / Salesperson",
            _names("销售|业务员|销售人员|销售代表|负责人|工号|员工编号|salesperson|sales rep|sales person|seller|employee number"),
            required=True),
-    Column("score", gettext_lazy("Score"), "评分 / Score",
+    Column("score", pgettext_lazy("a customer's satisfaction score", "Score"), "评分 / Score",
            _names("分数|得分|打分|满意度|满意度评分|评分值|score|rating|satisfaction"), required=True),
     Column("scale", gettext_lazy("Scale"), "量表 / Scale",
            _names("评分制|分制|评分方式|评分标准|scale|score scale|rating scale")),

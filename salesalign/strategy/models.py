@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesalign.core.choices import Metric
 from salesalign.core.models import TimeStampedModel
@@ -166,7 +167,7 @@ class StrategyDocument(TimeStampedModel):
         _("kind"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.DOCUMENT
     )
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"))
+    body = models.TextField(pgettext_lazy("a document's body", "text"))
     edition = models.ForeignKey(
         StrategyEdition,
         verbose_name=_("strategy edition"),

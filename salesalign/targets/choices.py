@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlanStatus(models.TextChoices):
@@ -63,7 +64,7 @@ class CounterStatus(models.TextChoices):
 class MessageKind(models.TextChoices):
     """One step of the negotiation thread of a target."""
 
-    PUBLISHED = "published", _("Proposed")
+    PUBLISHED = "published", pgettext_lazy("a target sent to its owner", "Proposed")
     ACCEPTED = "accepted", _("Accepted")
     COUNTERED = "countered", _("Counter-proposed")
     RESOLVED = "resolved", _("Decided")

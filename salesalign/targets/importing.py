@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from salesalign.core.exceptions import DomainError
 from salesalign.core.spreadsheets import (
@@ -48,7 +48,7 @@ ID_COLUMN = Column(
 )
 VALUE_COLUMN = Column(
     "value",
-    gettext_lazy("Year"),
+    pgettext_lazy("the whole year's total", "Year"),
     "全年 / Year",
     ("全年目标", "年度目标", "year", "target for the year", "annual target"),
     required=True,

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesalign.core.choices import Metric
 from salesalign.core.models import TimeStampedModel
@@ -213,14 +214,20 @@ class Target(TimeStampedModel):
     )
     tactical_goal = models.ForeignKey(
         "strategy.TacticalGoal",
-        verbose_name=_("serves"),
+        verbose_name=pgettext_lazy("the tactical goal a target serves", "serves"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="targets",
     )
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)
-    level = models.DecimalField(_("level"), max_digits=14, decimal_places=4, null=True, blank=True)
+    level = models.DecimalField(
+        pgettext_lazy("a target level", "level"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
     method = models.CharField(
         _("method"), max_length=20, choices=TargetMethod.choices, default=TargetMethod.SET
     )
@@ -340,7 +347,13 @@ class TargetPeriod(models.Model):
     )
     month = models.PositiveIntegerField(_("month"), help_text="yyyymm")
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)
-    level = models.DecimalField(_("level"), max_digits=14, decimal_places=4, null=True, blank=True)
+    level = models.DecimalField(
+        pgettext_lazy("a target level", "level"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("monthly target")
@@ -380,7 +393,11 @@ class SeasonalityProfile(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    source = models.CharField(_("source"), max_length=20, choices=SeasonalitySource.choices)
+    source = models.CharField(
+        pgettext_lazy("where a seasonality profile comes from", "source"),
+        max_length=20,
+        choices=SeasonalitySource.choices,
+    )
     weights = models.JSONField(_("weights"), default=list)
     details = models.JSONField(_("details"), default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -495,7 +512,13 @@ class Counterproposal(models.Model):
         related_name="counters",
     )
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)
-    level = models.DecimalField(_("level"), max_digits=14, decimal_places=4, null=True, blank=True)
+    level = models.DecimalField(
+        pgettext_lazy("a target level", "level"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
     reason = models.TextField(_("reason"))
     status = models.CharField(
         _("status"), max_length=20, choices=CounterStatus.choices, default=CounterStatus.OPEN
@@ -559,7 +582,13 @@ class TargetMessage(models.Model):
     )
     text = models.TextField(_("text"), blank=True)
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)
-    level = models.DecimalField(_("level"), max_digits=14, decimal_places=4, null=True, blank=True)
+    level = models.DecimalField(
+        pgettext_lazy("a target level", "level"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
     class Meta:

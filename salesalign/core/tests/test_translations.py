@@ -19,6 +19,10 @@ from django.utils.translation.template import templatize
 
 from salesalign.engines.reasonableness import SEVERITY_OF, Finding, Severity
 from salesalign.performance.choices import KpiUnit
+from salesalign.performance.forms_kpis import KpiForm
+from salesalign.performance.models import Kpi, Statement
+from salesalign.sales.choices import SurveyChannel
+from salesalign.targets.choices import MessageKind
 from salesalign.targets.forms import AnswerForm
 from salesalign.targets.texts import severity_label
 
@@ -156,3 +160,49 @@ def test_one_english_word_with_two_meanings_reads_right_in_chinese_in_each_place
         assert str(KpiUnit.DAYS.label) == "天数"  # a KPI counted in days
         assert translation.gettext("Dates") == "日期"  # the period list's column
         assert translation.pgettext("backtest deviation", "Error") == "误差"
+        # Django merges every app's catalogue into one per language: without a context,
+        # the first app's word would show on the other apps' pages too.
+        assert translation.gettext("Rate") == "汇率"  # an exchange rate
+        assert translation.pgettext("share of people who confirmed", "Rate") == "确认率"
+        assert translation.gettext("Unit") == "组织单元"  # an organisation unit
+        assert str(KpiForm.base_fields["unit"].label) == "单位"  # a KPI's unit of measure
+        assert str(Kpi._meta.get_field("unit").verbose_name) == "单位"
+        assert translation.gettext("Title") == "职位"  # a person's job title
+        assert translation.pgettext("a document's title", "Title") == "标题"
+        assert translation.gettext("Name") == "名称"
+        assert translation.pgettext("a person's name", "Name") == "姓名"
+        assert translation.gettext("Proposed") == "提议中"  # a strategy goal's status
+        assert str(MessageKind.PUBLISHED.label) == "已下达"  # a target sent to its owner
+        assert translation.pgettext("the proposed number", "Proposed") == "建议值"
+        assert translation.gettext("Email") == "邮箱"  # an address
+        assert str(SurveyChannel.EMAIL.label) == "邮件"  # how a survey was sent
+        assert str(Statement._meta.get_field("plan").verbose_name) == "方案"  # incentive plan
+        assert translation.gettext("plan") == "计划"
+        assert translation.gettext("Target") == "目标"
+        assert translation.pgettext("a goal's target value", "Target") == "目标值"
+
+
+CATALOGUES = [
+    *sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")),
+    ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po",
+]
+
+
+def test_a_message_reads_the_same_in_every_app():
+    # Django merges all catalogues into one per language, and for a message the app
+    # listed first in INSTALLED_APPS wins: two apps translating the same English text
+    # differently put one app's word on the other app's pages ("Rate" read as exchange
+    # rate on the dashboard). A second meaning takes a context (pgettext) instead.
+    translations: dict[tuple[str | None, str], dict[str, str]] = {}
+    for path in CATALOGUES:
+        app = path.parents[3].name
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete or not entry.msgstr:
+                continue
+            translations.setdefault((entry.msgctxt, entry.msgid), {})[app] = entry.msgstr
+    conflicts = {
+        message: by_app for message, by_app in translations.items() if len(set(by_app.values())) > 1
+    }
+    assert conflicts == {}, "\n".join(
+        f"{message!r}: {by_app}" for message, by_app in sorted(conflicts.items(), key=str)
+    )

@@ -12,6 +12,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesalign.core.widgets import DateInput, SearchableSelect
 from salesalign.organization.forms import PersonChoiceField
@@ -97,7 +98,7 @@ class StrategyEditionForm(BootstrapMixin, forms.Form):
 class CoreValueForm(BootstrapMixin, forms.Form):
     """One core value: a name and a short explanation."""
 
-    name = forms.CharField(label=_("Value"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("a core value", "Value"), max_length=100)
     explanation = forms.CharField(
         label=_("Explanation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
