@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -58,6 +63,19 @@ class PersonQuerySet(VisibleQuerySet["Person"]):
 
     def active(self) -> PersonQuerySet:
         return self.filter(is_active=True)
+
+
+_Q = TypeVar("_Q", bound=models.QuerySet[Any])
+
+
+def in_name_order(people: _Q, *first: str) -> _Q:
+    """People ordered (after `first`) by the name the page shows: on an English page the
+    English name, or the name where there is none; else the name."""
+    if (get_language() or "").startswith("en"):
+        shown: Any = Coalesce(NullIf("name_en", Value("")), "name")
+    else:
+        shown = F("name")
+    return people.order_by(*first, shown, "pk")
 
 
 class Person(BilingualNameModel, TimeStampedModel):

@@ -22,6 +22,7 @@ from salesalign.organization.models import (
     Person,
     ProductLine,
     Region,
+    in_name_order,
 )
 
 #: The dimension kinds, by the key used in URLs and the API.
@@ -267,7 +268,7 @@ def units_managed_by(*, person: Person) -> list[OrgUnit]:
 
 def manager_choices() -> QuerySet[Person]:
     """People who may be named manager of a unit: everyone still active."""
-    return Person.objects.filter(is_active=True).order_by("name")
+    return in_name_order(Person.objects.filter(is_active=True))
 
 
 # --- dimensions --------------------------------------------------------------------------

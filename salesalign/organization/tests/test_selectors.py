@@ -168,3 +168,23 @@ def test_sorting_by_name_follows_the_name_shown_in_the_page_language(cast):
     # In Chinese the Chinese name decides, in the database's own collation.
     by_name = Person.objects.filter(employee_number__in=["Z1", "Z2"]).order_by("name")
     assert shown == [p.employee_number for p in by_name]
+
+
+def test_people_are_listed_by_the_name_the_page_shows():
+    from django.utils import translation
+
+    from salesalign.organization.models import in_name_order
+
+    unit = OrgUnitFactory(code="AZ")
+    # By the Chinese name, 何 comes before 冯; in English, Feng before He; no English name: 阿.
+    for name, name_en in (("何婷婷", "He Tingting"), ("冯振华", "Feng Zhenhua"), ("阿丽", "")):
+        PersonFactory(unit=unit, name=name, name_en=name_en)
+    people = Person.objects.filter(unit=unit)
+    with translation.override("en"):
+        assert [p.display_name for p in in_name_order(people)] == [
+            "Feng Zhenhua",
+            "He Tingting",
+            "阿丽",
+        ]
+    with translation.override("zh-hans"):
+        assert [p.name for p in in_name_order(people)] == sorted(["何婷婷", "冯振华", "阿丽"])

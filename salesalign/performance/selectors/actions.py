@@ -9,7 +9,7 @@ from django.http import Http404
 
 from salesalign.core.choices import Role
 from salesalign.core.roles import person_of, role_of
-from salesalign.organization.models import OrgUnit, Person
+from salesalign.organization.models import OrgUnit, Person, in_name_order
 from salesalign.performance.models import ImprovementAction
 from salesalign.performance.selectors.access import (
     RETROSPECTIVE_ROLES,
@@ -86,7 +86,7 @@ def owner_choices_for_unit(*, unit: OrgUnit) -> list[tuple[int, str]]:
     seen = {pk for pk, _name in choices}
     choices += [
         (person.pk, person.display_name)
-        for person in members.order_by("name")
+        for person in in_name_order(members)
         if person.pk not in seen
     ]
     return choices

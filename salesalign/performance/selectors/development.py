@@ -18,7 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from salesalign.core.roles import person_of
-from salesalign.organization.models import OrgUnit, Person
+from salesalign.organization.models import OrgUnit, Person, in_name_order
 from salesalign.performance.choices import CLOSED_STATUSES, CandidateStatus, PlanOutcome
 from salesalign.performance.models import (
     CoachingSession,
@@ -165,5 +165,5 @@ def plan_people_choices(*, user: Any) -> list[tuple[int, str]]:
         people = people.exclude(pk=me.pk)
     return [
         (person.pk, f"{person.display_name} · {person.unit.display_name}")
-        for person in people.order_by("name")
+        for person in in_name_order(people)
     ]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.roles import person_of
 from salesalign.core.visibility import scope_for
-from salesalign.organization.models import OrgUnit, Person
+from salesalign.organization.models import OrgUnit, Person, in_name_order
 from salesalign.performance.choices import KpiKind, PeriodStatus
 from salesalign.performance.models import (
     EvaluationPeriod,
@@ -87,7 +87,7 @@ def rateable_people(
         people = people.filter(pk__in=sorted(set(person_ids)))
     if within is not None:
         people = people.filter(unit__path__startswith=within.path)
-    return list(people.select_related("unit").order_by("unit__path", "name", "pk"))
+    return list(in_name_order(people.select_related("unit"), "unit__path"))
 
 
 def rating_kpis_by_person(people: Sequence[Person]) -> dict[int, dict[str, Kpi]]:

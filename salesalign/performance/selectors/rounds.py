@@ -21,7 +21,7 @@ from django.http import Http404
 
 from salesalign.core.roles import person_of
 from salesalign.engines.metrics import MetricKey
-from salesalign.organization.models import OrgUnit, Person
+from salesalign.organization.models import OrgUnit, Person, in_name_order
 from salesalign.performance.anonymity import (
     MIN_ANSWERS,
     Answer,
@@ -360,18 +360,18 @@ def round_subject_choices(*, user: Any) -> list[tuple[int, str]]:
         people = people.filter(condition)
     if me is not None:
         people = people.exclude(pk=me.pk)
-    return [(person.pk, _person_label(person)) for person in people.order_by("unit__path", "name")]
+    return [(person.pk, _person_label(person)) for person in in_name_order(people, "unit__path")]
 
 
 def respondent_choices(*, feedback_round: FeedbackRound) -> list[tuple[int, str]]:
     """Who may still be invited: everyone active but the person and those invited already."""
     invited = RoundInvitation.objects.filter(round=feedback_round).values("respondent_id")
-    people = (
+    people = in_name_order(
         Person.objects.filter(is_active=True)
         .exclude(pk=feedback_round.person_id)
         .exclude(pk__in=invited)
-        .select_related("unit")
-        .order_by("unit__path", "name")
+        .select_related("unit"),
+        "unit__path",
     )
     return [(person.pk, _person_label(person)) for person in people]
 
