@@ -350,6 +350,7 @@ class Component:
     gates: tuple[Gate, ...] = ()
     target_amount: int | None = None  # BONUS: cents paid at 100 % (people may have their own)
     clawback_rate: Decimal | None = None  # COMMISSION: percent charged on a negative net base
+    name_en: str = ""  # what English pages call it (the key is its name in the plan's language)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -39,6 +39,7 @@ DEFINITION = {
     "components": [
         {
             "key": "个人提成",
+            "name_en": "Individual commission",
             "kind": "commission",
             "period_kind": "quarter",
             "tiers": [
@@ -51,6 +52,7 @@ DEFINITION = {
         },
         {
             "key": "团队奖金",
+            "name_en": "Team bonus",
             "kind": "bonus",
             "scope": "team",
             "period_kind": "quarter",

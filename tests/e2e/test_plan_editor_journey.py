@@ -23,6 +23,7 @@ EXPECTED = {
     "components": [
         {
             "key": "commission",
+            "name_en": "Individual commission",
             "kind": "commission",
             "measure": "revenue",
             "scope": "individual",
@@ -73,6 +74,7 @@ def test_hr_builds_a_commission_plan_in_the_editor_and_sees_a_bad_tier_at_its_fi
     component = "definition.components[0]"
     expect(_field(page, f"{component}.key")).to_have_value("commission")
     expect(_field(page, f"{component}.kind")).to_have_value("commission")
+    _field(page, f"{component}.name_en").fill("Individual commission")
     _field(page, f"{component}.period_kind").select_option(label="Quarterly")
     expect(_field(page, f"{component}.tiers[0].from")).to_have_value("0")
     _field(page, f"{component}.tiers[0].rate").fill("2")

@@ -19,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesalign.core.numbers import grouped
@@ -87,10 +88,13 @@ class ExplainedLine:
     def amount(self) -> str:
         return money(self.line.amount_cents)
 
+    #: The part of the plan it belongs to, as the page's language names it.
+    component: str = ""
+
     @property
     def full_title(self) -> str:
         """The title with the part of the plan it belongs to (个人提成 › Tier 1)."""
-        component = self.line.component
+        component = self.component
         return f"{component} › {self.title}" if component else self.title
 
 
@@ -274,8 +278,24 @@ def _counted_orders(
     )
 
 
-def explain_lines(lines: Sequence[StatementLine]) -> list[ExplainedLine]:
-    """The lines explained, orders named by their external ids (one query for all)."""
+def component_names(plan: Any) -> dict[str, str]:
+    """The names of a plan's components in the page's language, by key: on an English page
+    the English name the plan gives, else the key (the name it was written with)."""
+    if not (get_language() or "").startswith("en"):
+        return {}
+    definition = getattr(plan, "definition", None) or {}
+    return {
+        str(component.get("key")): str(component["name_en"])
+        for component in definition.get("components") or ()
+        if isinstance(component, dict) and component.get("name_en")
+    }
+
+
+def explain_lines(
+    lines: Sequence[StatementLine], names: Mapping[str, str] | None = None
+) -> list[ExplainedLine]:
+    """The lines explained, orders named by their external ids (one query for all); each
+    line's part of the plan named by `names` (component_names) where it has a name."""
     order_ids = sorted(
         {
             order
@@ -291,7 +311,16 @@ def explain_lines(lines: Sequence[StatementLine]) -> list[ExplainedLine]:
     for line in lines:
         title, text = explain(line)
         orders = _counted_orders(line.details or {}, external_ids)
-        explained.append(ExplainedLine(line=line, title=title, text=text, orders=orders))
+        component = line.component or ""
+        explained.append(
+            ExplainedLine(
+                line=line,
+                title=title,
+                text=text,
+                orders=orders,
+                component=(names or {}).get(component, component),
+            )
+        )
     return explained
 
 
@@ -363,11 +392,14 @@ def statement_page(*, user: Any, statement: Statement) -> StatementPage:
     )
     me = person_of(user)
     current = statement.version == statement.period.version and statement.period.is_closed
+    names = component_names(statement.plan)
     components = []
     for component in (statement.computed or {}).get("components") or ():
+        key = str(component.get("key"))
         components.append(
             {
                 **component,
+                "name": names.get(key, key),
                 "measure_label": _measure_label(str(component.get("measure"))),
                 "attainment_text": _percent(component.get("attainment")),
                 "payout_text": money(component.get("payout")),
@@ -377,7 +409,7 @@ def statement_page(*, user: Any, statement: Statement) -> StatementPage:
                 ],
             }
         )
-    explained = explain_lines(lines)
+    explained = explain_lines(lines, names)
     # A line is named with its part of the plan: two parts may both have a "Tier 1".
     titles = {item.line.pk: item.full_title for item in explained}
     for question in questions:

@@ -170,6 +170,9 @@ def _component(data: Any, field: str) -> engine.Component:
     key = data.get("key")
     if not isinstance(key, str) or not key.strip() or len(key) > 40:
         raise _field_error(f"{field}.key", _("give a short key (at most 40 characters)"))
+    name_en = data.get("name_en") or ""
+    if not isinstance(name_en, str) or len(name_en) > 80:
+        raise _field_error(f"{field}.name_en", _("give an English name of at most 80 characters"))
     kind = _choice(data.get("kind"), [str(k) for k in engine.ComponentKind], f"{field}.kind", "")
     measure = _choice(data.get("measure"), sorted(MEASURES), f"{field}.measure", "revenue")
     if kind == engine.ComponentKind.COMMISSION and measure != "revenue":
@@ -214,6 +217,7 @@ def _component(data: Any, field: str) -> engine.Component:
         )
     return engine.Component(
         key=key.strip(),
+        name_en=name_en.strip(),
         kind=engine.ComponentKind(kind),
         tiers=tiers,
         measure=measure,
@@ -329,6 +333,7 @@ def definition_json(plan: engine.IncentivePlan) -> dict[str, Any]:
         "components": [
             {
                 "key": component.key,
+                "name_en": component.name_en,
                 "kind": str(component.kind),
                 "measure": component.measure,
                 "scope": str(component.scope),

@@ -26,6 +26,7 @@ EDITOR_DEFINITION: dict[str, Any] = {
     "components": [
         {
             "key": "commission",
+            "name_en": "Commission",
             "kind": "commission",
             "measure": "revenue",
             "scope": "individual",

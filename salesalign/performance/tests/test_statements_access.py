@@ -19,7 +19,12 @@ from salesalign.organization.tests.factories import PersonFactory
 from salesalign.performance.models import Statement
 from salesalign.performance.selectors.statements import money
 from salesalign.performance.services import statements
-from salesalign.performance.tests.statements_world import commission_plan, sell, targets
+from salesalign.performance.tests.statements_world import (
+    COMMISSION,
+    commission_plan,
+    sell,
+    targets,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -270,7 +275,7 @@ def test_the_statement_names_gates_and_the_line_asked_about_in_words_not_codes(c
     html = page.content.decode()
     components = re.search(r'id="statement-components".*?</table>', html, re.S)
     assert components is not None
-    assert "customer satisfaction ≥ 3.5" in components.group(0)
+    assert "Customer satisfaction ≥ 3.5" in components.group(0)
     assert "customer_satisfaction" not in components.group(0)
     asked = re.search(r'data-question="\d+".*?</p>', html, re.S)
     assert asked is not None
@@ -288,3 +293,39 @@ def test_the_statement_names_gates_and_the_line_asked_about_in_words_not_codes(c
     )
     assert 'id="statements-overview-link"' in managed.content.decode()
     assert not managed.context["page"].is_own
+
+
+def test_a_part_of_the_plan_reads_by_its_english_name_on_english_pages(world, settings):
+    cast = world.cast
+    definition = {
+        "components": [
+            {**COMMISSION["components"][0], "key": "个人提成", "name_en": "Individual commission"}
+        ]
+    }
+    plan = commission_plan(cast, definition=definition)
+    assert plan.definition["components"][0]["name_en"] == "Individual commission"
+    targets({cast.salesperson: 10_000_000})
+    sell(cast.salesperson, "50000.00", FEB, external_id="SO-MINE")
+    statements.statements_compute(world.quarter)
+    world.publish()
+    mine = Statement.objects.get(person=cast.salesperson)
+    url = reverse("performance:statement_detail", args=[mine.pk])
+    client = cast.client_for("salesperson")
+    english = client.get(url).content.decode()
+    part = re.search(r'id="statement-components".*?</table>', english, re.S)
+    assert part is not None and "<td>Individual commission</td>" in part.group(0)
+    assert "个人提成" not in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = client.get(url).content.decode()
+    assert "<td>个人提成</td>" in chinese and "Individual commission" not in chinese
+
+
+def test_an_english_name_longer_than_80_characters_is_refused_and_nothing_saved(world):
+    from salesalign.core.exceptions import DomainError
+    from salesalign.performance.models import IncentivePlan
+
+    definition = {"components": [{**COMMISSION["components"][0], "name_en": "x" * 81}]}
+    with pytest.raises(DomainError) as refused:
+        commission_plan(world.cast, definition=definition)
+    assert refused.value.field == "definition.components[0].name_en"
+    assert not IncentivePlan.objects.exists()

@@ -274,6 +274,8 @@ def _editor_labels() -> dict[str, str]:
         "remove": _("Remove"),
         "key": _("Short name"),
         "key_help": _("Unique in the plan, e.g. commission."),
+        "name_en": _("English name"),
+        "name_en_help": _("What English pages call it; left empty, they show the short name."),
         "kind": _("Kind"),
         "measure": _("Measured on"),
         "commission_measure": _("A commission is measured on revenue."),
