@@ -143,6 +143,7 @@ class StepCode(StrEnum):
     NO_MANUAL_AMOUNT = "no_manual_amount"  # nothing entered: 0
     BLEND_PART = "blend_part"  # method, weight (percent); the method's steps follow
     SHARE = "share"  # share: the final share of the total
+    BLENDED_SHARE = "blended_share"  # share: a blend's final share, its parts' shares weighted
     ROUNDED = "rounded"  # delta: the amount less total × share (in minor units, 4 places)
 
 
@@ -776,11 +777,13 @@ def _method_shares(method: Method, context: _Context, steps: Steps) -> tuple[Wei
     shares = _normalised(weights)
     shown: Weights = {}
     share_steps: dict[Decimal, Step] = {}  # keys with the same share share the step
+    # A blend's own share follows its parts' shares: named so that it reads as their result.
+    code = StepCode.BLENDED_SHARE if method is Method.BLEND else StepCode.SHARE
     for key, share in shares.items():
         rounded = shown[key] = _share(share)
         share_step = share_steps.get(rounded)
         if share_step is None:
-            share_step = share_steps[rounded] = Step(StepCode.SHARE, {"share": rounded})
+            share_step = share_steps[rounded] = Step(code, {"share": rounded})
         steps[key].append(share_step)
     return shares, shown
 

@@ -44,9 +44,16 @@ STEP_TEXTS: dict[str, Any] = {
     "prorated": gettext_lazy("At work %(active_months)s of %(months)s months: weighted by that."),
     "manual": gettext_lazy("Entered by hand: %(amount)s."),
     "no_manual_amount": gettext_lazy("Nothing entered: 0."),
-    "blend_part": gettext_lazy("%(weight)s %% by %(method)s:"),
+    "blend_part": gettext_lazy("%(method)s, weighted %(weight)s %%:"),
     "share": gettext_lazy("Share of the total: %(share)s."),
+    "blended_share": gettext_lazy("Blended, the share of the total: %(share)s."),
     "rounded": gettext_lazy("Rounded by %(delta)s so that the parts add up exactly to the cent."),
+    "rounded_to_the_cent": gettext_lazy(
+        "Rounded to the cent, so that the parts add up exactly to the total."
+    ),
+    "rounded_to_whole": gettext_lazy(
+        "Rounded by %(delta)s to a whole number, so that the parts add up exactly to the total."
+    ),
 }
 
 FINDING_TEXTS: dict[FindingCode, Any] = {
@@ -201,6 +208,15 @@ def step_text(
     ("person", id) / ("goal", id) to the names shown.
     """
     code = str(step.get("code", ""))
+    if code == "rounded":
+        # The engine's `delta` is in minor units (4 places): money is always rounded by less
+        # than a cent, which is no number a reader can use; a count by less than one.
+        delta = Decimal(str((step.get("params") or {}).get("delta", 0)))
+        if kind.scale > 1 and abs(delta) < 1:
+            return str(STEP_TEXTS["rounded_to_the_cent"])
+        if kind.scale == 1:
+            signed = ("+" if delta > 0 else "") + number_format(delta, 2)
+            return str(STEP_TEXTS["rounded_to_whole"]) % {"delta": signed}
     template = STEP_TEXTS.get(code)
     if template is None:
         return code

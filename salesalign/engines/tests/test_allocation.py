@@ -471,7 +471,7 @@ def test_a_blend_weights_the_shares_of_its_methods():
         StepCode.BLEND_PART,
         StepCode.CAPACITY,
         StepCode.SHARE,
-        StepCode.SHARE,
+        StepCode.BLENDED_SHARE,  # the parts' shares weighted: said as their result
     ]
     assert step(result, ("a",), StepCode.BLEND_PART).params == {
         "method": "history",

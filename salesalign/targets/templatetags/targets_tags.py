@@ -7,8 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
 
 from salesalign.core.numbers import grouped
 from salesalign.core.templatetags.punctuation import joined
@@ -93,13 +91,6 @@ def step_words(step: Any, metric: Any, names: Mapping[Any, str] | None = None) -
     assert kind is not None
     data = step.as_json() if hasattr(step, "as_json") else dict(step)
     params = dict(data.get("params") or {})
-    if data.get("code") == "rounded":
-        # The engine gives the rounding as `delta` (minor units, 4 places).
-        delta = Decimal(str(params.get("delta", 0))) / kind.scale
-        sign = "+" if delta > 0 else ""
-        return _("Rounded by %(delta)s so that the parts add up exactly to the cent.") % {
-            "delta": sign + number_format(delta, 4 if kind.scale > 1 else 2)
-        }
     for name in _LISTS:
         if isinstance(params.get(name), str):
             params[name] = joined(part.strip() for part in params[name].split(","))

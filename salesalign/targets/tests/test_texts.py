@@ -73,3 +73,22 @@ def test_every_step_code_has_words():
     from salesalign.engines.allocation import StepCode
 
     assert {str(code) for code in StepCode} <= set(STEP_TEXTS)
+
+
+def test_a_blend_names_each_part_and_its_result_and_rounding_says_no_fraction_of_a_cent():
+    with translation.override("en"):
+        part = {"code": "blend_part", "params": {"method": "capacity", "weight": "30"}}
+        assert step_text(part, REVENUE) == "By capacity, weighted 30 %:"
+        blended = {"code": "blended_share", "params": {"share": "0.014"}}
+        assert step_text(blended, REVENUE) == "Blended, the share of the total: 1.4 %."
+        rounded = {"code": "rounded", "params": {"delta": "-0.3600"}}
+        assert step_text(rounded, REVENUE) == (
+            "Rounded to the cent, so that the parts add up exactly to the total."
+        )
+        counted = {"code": "rounded", "params": {"delta": "0.4000"}}
+        assert step_text(counted, target_metric("new_customers")) == (
+            "Rounded by +0.40 to a whole number, so that the parts add up exactly to the total."
+        )
+    with translation.override("zh-hans"):
+        assert step_text(part, REVENUE) == "按产能（权重 30%）："
+        assert "-0.36" not in step_text(rounded, REVENUE)
