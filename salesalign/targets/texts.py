@@ -148,7 +148,15 @@ def percent(value: Any, *, signed: bool = False) -> str:
     number = _decimal(value)
     if number is None:
         return str(value)
-    text = number_format((number * 100).quantize(Decimal("0.1")), 1)
+    scaled = number * 100
+    places = 1
+    if scaled and abs(scaled) < Decimal("0.05"):
+        places = 2  # a change, however small, does not read "+0.0 %"
+    rounded = scaled.quantize(Decimal(1).scaleb(-places))
+    if scaled and not rounded:
+        text = ("-" if scaled < 0 else "") + "<" + number_format(Decimal("0.01"), 2)
+    else:
+        text = number_format(rounded, places)
     if signed and number > 0:
         text = "+" + text
     return f"{text} %"

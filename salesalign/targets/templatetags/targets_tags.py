@@ -108,6 +108,18 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 
 @register.filter
+def month_and_year(month: Any) -> str:
+    """A yyyymm month with its year as the reader's language writes it: 202603 → "March
+    2026", "2026年3月"."""
+    import datetime
+
+    from django.utils.formats import date_format
+
+    number = int(month)
+    return date_format(datetime.date(number // 100, number % 100, 1), "YEAR_MONTH_FORMAT")
+
+
+@register.filter
 def month_name(month: Any) -> str:
     """A yyyymm month as its short name in the reader's language: 202603 → "Mar"."""
     import datetime

@@ -92,3 +92,13 @@ def test_a_blend_names_each_part_and_its_result_and_rounding_says_no_fraction_of
     with translation.override("zh-hans"):
         assert step_text(part, REVENUE) == "按产能（权重 30%）："
         assert "-0.36" not in step_text(rounded, REVENUE)
+
+
+def test_a_small_change_does_not_read_as_none():
+    from salesalign.targets.texts import percent
+
+    with translation.override("en"):
+        assert percent(Decimal("0.000334"), signed=True) == "+0.03 %"  # 3,294.79 on 9.86 m
+        assert percent(Decimal("-0.00002"), signed=True) == "-<0.01 %"
+        assert percent(Decimal("0"), signed=True) == "0.0 %"
+        assert percent(Decimal("0.125")) == "12.5 %"

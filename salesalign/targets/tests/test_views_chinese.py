@@ -42,6 +42,10 @@ def test_every_targets_page_renders_in_chinese(world):
         response = client.get(url)
         assert response.status_code == 200, url
         assert words in response.content.decode(), url
+    detail = client.get(reverse("targets:target_detail", args=[proposal.target.pk])).content
+    months = detail.decode().split('id="target-months"')[1].split("</table>")[0]
+    # A month as Chinese writes it, not "一月 2026".
+    assert "<td>2026年1月</td>" in months and "一月" not in months
     preview = client.post(
         reverse("targets:allocate", args=[plan, team]),
         {"axes": ["child"], "method": "history", "history_years": "3", "prior_strength": "10"},
