@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 #: The bench's scorecard template for salespeople (found again in a reused database).
-TEMPLATE_NAME = "基准销售记分卡"
+TEMPLATE_NAME = "基准销售计分卡"
 PLAN_NAME = "Bench commission"
 TEMPLATE_LINES = [
     {"kpi": "revenue", "weight": "60", "rule": {"kind": "linear", "floor": "0", "cap": "120"}},

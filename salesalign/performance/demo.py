@@ -192,11 +192,11 @@ def _standard_kpis() -> None:
 def _scorecard_template(hr: Person) -> None:
     """The salespeople's scorecard: revenue, new customers, satisfaction and gross margin."""
     _standard_kpis()
-    if ScorecardTemplate.objects.filter(name="销售人员记分卡").exists():
+    if ScorecardTemplate.objects.filter(name="销售人员计分卡").exists():
         return
     scorecards.template_save(
         actor=hr.user,
-        name="销售人员记分卡",
+        name="销售人员计分卡",
         name_en="Salesperson scorecard",
         role=Role.SALESPERSON,
         lines=[
