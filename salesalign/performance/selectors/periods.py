@@ -8,11 +8,29 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from salesalign.performance.choices import FeedbackKind, FeedbackStatus, PeriodKind
+from salesalign.core.visibility import scope_for
+from salesalign.performance.choices import FeedbackKind, FeedbackStatus, PeriodKind, PeriodStatus
 from salesalign.performance.models import EvaluationPeriod, Feedback, PeriodReopening
 from salesalign.performance.selectors.access import can_manage_periods
 
 PERIOD_RELATED = ("opened_by__person", "closed_by__person", "published_by__person")
+
+
+@dataclass(frozen=True)
+class NothingOfYours:
+    """Why a user's own list (scorecards, statements) is empty: whether any period is
+    published yet, and whether they see units' results instead (managers, HR)."""
+
+    published: bool
+    sees_units: bool
+
+
+def nothing_of_yours(*, user: Any) -> NothingOfYours:
+    scope = scope_for(user)
+    return NothingOfYours(
+        published=EvaluationPeriod.objects.filter(status=PeriodStatus.PUBLISHED).exists(),
+        sees_units=scope.everything or bool(scope.unit_paths),
+    )
 
 
 def period_list(

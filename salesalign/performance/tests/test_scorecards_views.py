@@ -59,6 +59,24 @@ def test_a_salesperson_sees_their_own_card_only_once_published(cast):
     assert (listed["count"], listed["items"]) == (0, [])
 
 
+def test_someone_without_a_card_is_told_why_and_a_manager_where_the_teams_are(cast):
+    build(cast)
+    period = close_quarter(cast)
+    client = cast.client_for("manager")
+    before = client.get(reverse("performance:my_scorecard")).content.decode()
+    assert "No scorecard of yours is published yet." in before
+    periods.period_publish(actor=cast.hr.user, period=period)
+    after = client.get(reverse("performance:my_scorecard")).content.decode()
+    # The template scores salespeople: the manager has no card of their own.
+    assert "No published period has a scorecard of yours" in after
+    assert f'href="{reverse("performance:scorecard_list")}"' in after
+    statements = client.get(reverse("performance:statement_list")).content.decode()
+    assert "No published period has a statement of yours" in statements
+    assert f'href="{reverse("performance:statement_overview")}"' in statements
+    salesperson = cast.client_for("salesperson").get(reverse("performance:statement_list"))
+    assert reverse("performance:statement_overview") not in salesperson.content.decode()
+
+
 def test_leaderboards_show_a_salesperson_their_ranks(cast, settings):
     settings.LEADERBOARDS_ENABLED = True
     build(cast)

@@ -7,10 +7,13 @@ decided by `Scorecard.objects.visible_to` in the selectors.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from salesalign.core.types import AuthenticatedHttpRequest
+from salesalign.performance.selectors import periods as period_selectors
 from salesalign.performance.selectors import scorecards as selectors
 from salesalign.performance.views.common import int_param
 
@@ -20,7 +23,10 @@ def my_scorecard(request: AuthenticatedHttpRequest) -> HttpResponse:
     cards, view = selectors.my_scorecard(
         user=request.user, period_pk=int_param(request.GET.get("period"))
     )
-    return render(request, "performance/scorecard_my.html", {"cards": cards, "view": view})
+    context: dict[str, Any] = {"cards": cards, "view": view}
+    if view is None:
+        context["why"] = period_selectors.nothing_of_yours(user=request.user)
+    return render(request, "performance/scorecard_my.html", context)
 
 
 def scorecard_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:

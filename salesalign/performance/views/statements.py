@@ -66,11 +66,11 @@ class StatementAdjustmentForm(forms.Form):
 
 def statement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My statements, newest first."""
-    return render(
-        request,
-        "performance/statement_list.html",
-        {"statements": selectors.my_statements(user=request.user)},
-    )
+    statements = selectors.my_statements(user=request.user)
+    context: dict[str, Any] = {"statements": statements}
+    if not statements:
+        context["why"] = period_selectors.nothing_of_yours(user=request.user)
+    return render(request, "performance/statement_list.html", context)
 
 
 def statement_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
