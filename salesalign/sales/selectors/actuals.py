@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Final
@@ -46,6 +47,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -859,12 +861,15 @@ def actuals_page(
     person_id: int | None = None,
     split: str = "product_line",
     fiscal_start_month: int | None = None,
+    today: date | None = None,
 ) -> ActualsPage:
     """The page of one unit (with its child units and members) or one person, for a fiscal year.
 
     With neither unit nor person: the user's default (their team, the
-    company, themselves). One aggregation for everything on the page.
+    company, themselves). One aggregation for everything on the page. A period that has not
+    begun by `today` has no value ("–"), not a zero that reads as nothing sold.
     """
+    today = today or timezone.localdate()
     metric = MetricKey(metric)
     start_month = fiscal_start_month or settings.FISCAL_YEAR_START_MONTH
     year = year_period(fiscal_year, start_month)
@@ -909,7 +914,12 @@ def actuals_page(
         split_key = subject.pop("split", ())
         return TableRow(
             label=label,
-            values=[result.value(period=period, split=split_key, **subject) for period in periods],
+            values=[
+                result.value(period=period, split=split_key, **subject)
+                if period.start <= today
+                else None
+                for period in periods
+            ],
             total=result.value(period=year, split=split_key, **subject),
             count=result.tally(period=year, split=split_key, **subject).count,
         )

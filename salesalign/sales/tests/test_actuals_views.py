@@ -310,3 +310,22 @@ def test_the_actuals_block_for_a_login_without_a_person_is_empty(cast, sales):
     response = cast.client_for("outsider").get(reverse("sales:actuals_block") + "?year=2024")
     assert "21,315.00" not in response.content.decode()
     assert response.context["summary"].values == []
+
+
+def test_a_month_that_has_not_begun_shows_no_value_not_a_zero(cast, sales):
+    from salesalign.sales.selectors.actuals import actuals_page
+
+    page = actuals_page(
+        user=cast.manager.user,
+        metric="revenue",
+        fiscal_year=2024,
+        unit_id=cast.team.pk,
+        today=datetime.date(2024, 11, 29),
+    )
+    months = page.total.values
+    assert len(months) == 12
+    assert months[2] == Decimal("21010.00")  # March, sold
+    assert months[3] == Decimal(0)  # April: begun, nothing sold
+    assert months[10] == Decimal(0) and months[11] is None  # November begun, December not
+    assert page.total.total == Decimal("21010.00")
+    assert page.chart["series"][0]["data"][11] is None  # a gap in the chart, not a drop to 0
