@@ -43,12 +43,13 @@ def tvalue(value: Any, metric: Any = None) -> str:
 
 @register.filter
 def tinput(value: Any, metric: Any = None) -> str:
-    """A value as an input shows it: no grouping, the metric's places ("1234567.50")."""
+    """A value as an input shows it: grouped as beside it on the page, the metric's places
+    ("1,234,567.50"); the services read commas between groups of three back."""
     if value is None or value == "":
         return ""
     kind = _kind(metric)
     places = kind.decimals if kind is not None else 2
-    return f"{Decimal(str(value)):.{places}f}"
+    return f"{Decimal(str(value)):,.{places}f}"
 
 
 @register.filter

@@ -79,6 +79,8 @@ def test_a_manager_types_a_number_and_the_row_totals_and_remainder_come_back(wor
         'data-code="children_below_parent"' in page or 'data-code="children_above_parent"' in page
     )
     assert "still to place" in page or "more than this target" in page
+    # The typed cell comes back grouped, as the sums beside it are.
+    assert f'name="t{first.pk}" id="cell-{first.pk}" value="500,000.00"' in page
 
 
 @pytest.mark.parametrize("typed", ["abc", "-10", "", "1e30", "1,2,3"])
