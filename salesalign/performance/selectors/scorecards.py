@@ -137,7 +137,7 @@ def _number_words(text: str, *, least_places: int = 0) -> str:
     return grouped(number, max(0, places, least_places))
 
 
-def _formula_words(text: str) -> str:
+def formula_words(text: str) -> str:
     """gross_profit / revenue * 100 → Gross profit ÷ Revenue × 100 (in the page's language)."""
     labels = dict(Metric.choices)
     words = _NAME.sub(lambda match: str(labels.get(match.group(), match.group())), text)
@@ -148,7 +148,7 @@ def _param_words(name: str, value: Any, kpi: Kpi | None = None) -> Any:
     if not isinstance(value, str):
         return value
     if name in _FORMULA_PARAMS:
-        return _formula_words(value)
+        return formula_words(value)
     if _NUMBER.fullmatch(value):
         if kpi is not None and name in _KPI_VALUES:
             return kpi_number(value, kpi)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from salesalign.performance.selectors.scorecards import kpi_number as _kpi_number
+from salesalign.performance.selectors import scorecards
 
 register = template.Library()
 
@@ -14,4 +14,11 @@ register = template.Library()
 @register.filter
 def kpi_number(value: Any, kpi: Any) -> str:
     """A KPI's target or actual written in the KPI's unit (money, count, percent …)."""
-    return _kpi_number(value, kpi)
+    return scorecards.kpi_number(value, kpi)
+
+
+@register.filter
+def formula_words(formula: str) -> str:
+    """A KPI's formula with its metrics named in the page's language: gross_profit / revenue
+    * 100 → Gross profit ÷ Revenue × 100."""
+    return scorecards.formula_words(formula or "")

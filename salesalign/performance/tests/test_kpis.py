@@ -173,6 +173,9 @@ def test_the_kpi_page_names_the_bad_field_and_keeps_standard_kpis_read_only(cast
 
     listing = cast.client_for("salesperson").get(reverse("performance:kpi_list")).content.decode()
     assert 'data-kpi="coaching"' in listing and 'data-kpi="revenue"' in listing
+    margin = listing.split('data-kpi="gross_margin"')[1].split("</tr>")[0]
+    # A formula in words first (the metrics by name), then as it is typed.
+    assert "Gross profit ÷ Revenue × 100<div><code" in margin
     assert reverse("performance:kpi_edit", args=[coaching.pk]) not in listing
     hr_listing = client.get(reverse("performance:kpi_list")).content.decode()
     assert reverse("performance:kpi_edit", args=[coaching.pk]) in hr_listing
