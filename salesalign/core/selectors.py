@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.models import Notification
 from salesalign.core.numbers import grouped
-from salesalign.core.templatetags.punctuation import joined
+from salesalign.core.templatetags.punctuation import clauses, joined
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def _words(value: Any, *, record: bool = False) -> str:
             return " ".join(str(item) for item in value.values() if item not in (None, ""))
         if plain:
             return joined(f"{key} {item}" for key, item in value.items() if item is not None)
-        return "; ".join(f"{key}: {_words(item)}" for key, item in value.items() if item)
+        return clauses(f"{key}: {_words(item)}" for key, item in value.items() if item)
     if isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
             return " / ".join(str(item) for item in value)

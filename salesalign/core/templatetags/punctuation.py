@@ -24,6 +24,16 @@ def list_separator() -> str:
     return pgettext("punctuation between the items of a list", ", ")
 
 
+def clause_separator() -> str:
+    return pgettext("punctuation between the clauses of a sentence", "; ")
+
+
+def clauses(items: Iterable[Any]) -> str:
+    """Clauses of one sentence in the page's language: "from 80 %: 60 points; from 100 %: …"
+    or "80 % 起：60 分；100 % 起：…"."""
+    return clause_separator().join(str(item) for item in items)
+
+
 def joined(items: Iterable[Any]) -> str:
     """Items as a list in the page's language: "2023, 2024" or "2023、2024"."""
     return list_separator().join(str(item) for item in items)

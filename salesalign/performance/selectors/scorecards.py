@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from salesalign.core.choices import Metric, Role
 from salesalign.core.numbers import grouped
 from salesalign.core.roles import role_of
-from salesalign.core.templatetags.punctuation import joined
+from salesalign.core.templatetags.punctuation import clauses, joined
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit
 from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection, KpiUnit
@@ -76,6 +76,8 @@ def _messages() -> dict[str, str]:
         "weighted": _(
             "Weighted: %(score)s × %(weight)s %% / %(weights_counted)s %% = %(weighted_score)s."
         ),
+        # All the weights counted (the usual case): dividing by 100 % says nothing.
+        "weighted_all": _("Weighted: %(score)s × %(weight)s %% = %(weighted_score)s."),
         "total": _(
             "Total: %(total_score)s points from %(kpis_counted)s of %(kpis)s KPIs "
             "(weights counted: %(weights_counted)s %%)."
@@ -156,11 +158,21 @@ def _param_words(name: str, value: Any, kpi: Kpi | None = None) -> Any:
     return value
 
 
+def _is_hundred(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) == 100
+    except (InvalidOperation, ValueError):
+        return False
+
+
 def explain(step: dict[str, Any], kpi: Kpi | None = None) -> str:
     """A stored step ({"code", "params"}) as a translated sentence with its numbers grouped
     as the pages write them (the KPI's own values in its unit, when it is given) and its
     formula in words."""
-    message = _messages().get(str(step.get("code")))
+    code = str(step.get("code"))
+    if code == "weighted" and _is_hundred((step.get("params") or {}).get("weights_counted")):
+        code = "weighted_all"
+    message = _messages().get(code)
     if message is None:
         return str(step.get("code"))
     params = _Params(
@@ -563,7 +575,7 @@ def rule_text(rule: Any, *, lower_is_better: bool = False, kpi: Kpi | None = Non
             for band in rule["bands"]
             if isinstance(band, dict)
         ]
-        words.append(_("Bands of attainment: %(bands)s.") % {"bands": "; ".join(bands)})
+        words.append(_("Bands of attainment: %(bands)s.") % {"bands": clauses(bands)})
     else:
         return str(rule)
     if rule.get("target") not in (None, ""):

@@ -404,3 +404,29 @@ def test_an_attainment_of_zero_reads_zero_not_missing(cast):
     row = detail.split('data-kpi="gross_margin">')[1].split("</tr>")[0]
     assert re.findall(r'<td class="text-end">([^<]*)</td>', row)[2:4] == ["0.00", "0.00"]
     assert "Total score: <strong>0.00</strong>" in detail
+
+
+def test_a_weighted_score_of_all_the_weights_says_no_division_and_chinese_reads_naturally():
+    from django.utils import translation
+
+    from salesalign.performance.selectors.scorecards import explain, rule_text
+
+    params = {
+        "score": "130.00",
+        "weight": "50.00",
+        "weights_counted": "100.00",
+        "weighted_score": "65.00",
+    }
+    step = {"code": "weighted", "params": params}
+    with translation.override("en"):
+        assert explain(step) == "Weighted: 130.00 × 50.00 % = 65.00."
+        part = {"code": "weighted", "params": {**params, "weights_counted": "80.00"}}
+        assert explain(part) == "Weighted: 130.00 × 50.00 % / 80.00 % = 65.00."
+    capped = {"code": "clamped_to_cap", "params": {"unclamped": "156.93", "cap": "130.00"}}
+    bands = {
+        "kind": "bands",
+        "bands": [{"from": "0", "score": "40"}, {"from": "100", "score": "100"}],
+    }
+    with translation.override("zh-hans"):
+        assert explain(capped) == "156.93 分超过上限，按 130.00 分计。"
+        assert "0 % 起：40 分；100 % 起：100 分" in rule_text(bands)
