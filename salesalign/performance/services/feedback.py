@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
-from salesalign.core.services import name_params, notify
+from salesalign.core.services import name_params, notify, settle_notifications
 from salesalign.organization.models import Person
 from salesalign.performance.choices import FeedbackKind, FeedbackStatus
 from salesalign.performance.links import feedback_url, my_feedback_url
@@ -101,6 +101,12 @@ def feedback_save(
 
 def _tell_on_submit(feedback: Feedback, *, period: EvaluationPeriod, person: Person) -> None:
     if feedback.kind == FeedbackKind.MANAGER:
+        # The manager has answered: the person's self-assessment no longer waits for them.
+        settle_notifications(
+            kind=NOTIFY_SELF_ASSESSMENT,
+            people=direct_manager_ids(person),
+            url=feedback_url(period.pk, person.pk),
+        )
         if period.is_published:
             notify(
                 people=[person],

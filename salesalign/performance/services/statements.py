@@ -55,7 +55,7 @@ from salesalign.core.bulk import db_datetime, insert_rows, json_text
 from salesalign.core.choices import COMPANY_WIDE_ROLES, Metric, Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of, role_of
-from salesalign.core.services import name_params, notify
+from salesalign.core.services import name_params, notify, settle_notifications
 from salesalign.core.spreadsheets import Cell, Sheet
 from salesalign.engines import incentives as engine
 from salesalign.engines.metrics import MetricKey
@@ -1030,6 +1030,9 @@ def statement_question_answer(
     question.answered_at = timezone.now()
     question.full_clean()
     question.save()
+    if not statement.questions.filter(answered_at__isnull=True).exists():
+        # Nothing on the statement waits any more: not for this manager, nor for the others.
+        settle_notifications(kind=NOTIFY_QUESTION, url=statement_url(statement.pk))
     notify(
         people=[statement.person_id],
         kind=NOTIFY_ANSWER,

@@ -187,6 +187,18 @@ def test_a_self_assessment_is_read_by_the_manager_once_submitted_and_tells_them(
     told = Notification.objects.get()
     assert told.recipient == cast.manager, "the nearest manager is told, not the department head"
     assert told.url == url
+    assert told.read_at is None
+    services.feedback_save(
+        actor=cast.manager.user,
+        period=world.quarter,
+        person=cast.salesperson,
+        kind=FeedbackKind.MANAGER,
+        rating=4,
+        went_well="Well done",
+        submit=True,
+    )
+    told.refresh_from_db()
+    assert told.read_at is not None, "answered with the manager's feedback, it waits no more"
 
 
 def test_a_manager_does_not_read_their_own_manager_feedback_before_it_is_published(world):

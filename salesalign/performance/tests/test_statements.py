@@ -307,6 +307,9 @@ def test_the_question_thread_tells_each_side(world):
     question = statements.statement_question_ask(
         actor=cast.salesperson.user, statement=statement, text="为什么是2%？", line=line
     )
+    second = statements.statement_question_ask(
+        actor=cast.salesperson.user, statement=statement, text="团队奖金呢？"
+    )
     told = set(
         Notification.objects.filter(kind=statements.NOTIFY_QUESTION).values_list(
             "recipient_id", flat=True
@@ -320,10 +323,16 @@ def test_the_question_thread_tells_each_side(world):
     statements.statement_question_answer(
         actor=cast.manager.user, question=question, text="第一档是2%。"
     )
+    waiting = Notification.objects.unread().filter(kind=statements.NOTIFY_QUESTION)
+    assert waiting.count() == 4  # the second question still waits, for both managers
+    statements.statement_question_answer(actor=world.head.user, question=second, text="见第二行")
+    # Every question answered: nothing about the statement waits for either manager.
+    assert not waiting.exists()
     question.refresh_from_db()
     assert question.answer == "第一档是2%。" and question.answered_at is not None
-    answered = Notification.objects.get(kind=statements.NOTIFY_ANSWER)
-    assert answered.recipient_id == cast.salesperson.pk
+    answered = Notification.objects.filter(kind=statements.NOTIFY_ANSWER).first()
+    assert Notification.objects.filter(kind=statements.NOTIFY_ANSWER).count() == 2
+    assert answered is not None and answered.recipient_id == cast.salesperson.pk
     assert answered.url == statements.statement_url(statement.pk)
 
 
