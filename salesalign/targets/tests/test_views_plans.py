@@ -91,6 +91,8 @@ def test_the_plan_moves_draft_negotiation_approved_then_replan_with_a_reason(wor
     assert plan.status == PlanStatus.APPROVED
     page = client.get(reverse("targets:plan_detail", args=[plan.pk])).content.decode()
     assert 'id="replan-form"' in page and 'id="company-target-form"' not in page
+    # The company's target is owned by the company: not a "Unit" beside "Metric".
+    assert "<th>Metric</th><th>Owner</th>" in page
 
     empty = client.post(reverse("targets:plan_replan", args=[plan.pk]), {"reason": "  "})
     assert empty.status_code == 200
