@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
 
 register = template.Library()
 
@@ -32,6 +32,13 @@ def clauses(items: Iterable[Any]) -> str:
     """Clauses of one sentence in the page's language: "from 80 %: 60 points; from 100 %: …"
     or "80 % 起：60 分；100 % 起：…"."""
     return clause_separator().join(str(item) for item in items)
+
+
+def sentences(items: Iterable[Any]) -> str:
+    """Sentences one after the other: English puts a space between them, Chinese none (its
+    full stop is full width: "达成率 148.25 %。本段计入…")."""
+    separator = "" if (get_language() or "").startswith("zh") else " "
+    return separator.join(str(item) for item in items)
 
 
 def joined(items: Iterable[Any]) -> str:

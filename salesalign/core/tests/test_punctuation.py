@@ -20,3 +20,20 @@ def test_chinese_pages_write_full_width_colons_and_enumeration_commas():
     with translation.override("en"):
         assert render(page, score="122.33", years=[2023, 2024]) == "总分: 122.33 · 2023, 2024"
         assert joined([2023, 2024, 2025]) == "2023, 2024, 2025"
+
+
+def test_sentences_and_clauses_are_joined_as_each_language_writes_them():
+    from salesalign.core.templatetags.punctuation import clauses, sentences
+
+    with translation.override("zh-hans"):
+        assert (
+            sentences(["达成率 148.25 %。", "本段计入收入。"]) == "达成率 148.25 %。本段计入收入。"
+        )
+        assert clauses(["0 % 起：40 分", "100 % 起：100 分"]) == "0 % 起：40 分；100 % 起：100 分"
+    with translation.override("en"):
+        assert sentences(["Attainment 148.25 %.", "This slice counts."]) == (
+            "Attainment 148.25 %. This slice counts."
+        )
+        assert clauses(["from 0 %: 40 points", "from 100 %: 100 points"]) == (
+            "from 0 %: 40 points; from 100 %: 100 points"
+        )

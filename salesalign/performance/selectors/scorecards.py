@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from salesalign.core.choices import Metric, Role
 from salesalign.core.numbers import grouped
 from salesalign.core.roles import role_of
-from salesalign.core.templatetags.punctuation import clauses, joined
+from salesalign.core.templatetags.punctuation import clauses, joined, sentences
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit
 from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection, KpiUnit
@@ -588,7 +588,7 @@ def rule_text(rule: Any, *, lower_is_better: bool = False, kpi: Kpi | None = Non
             _("Lower is better: attainment is at most %(maximum)s %%.")
             % {"maximum": rule.get("max_attainment", 200)}
         )
-    return " ".join(words)
+    return sentences(words)
 
 
 def band_words(bands: Any) -> list[str]:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.numbers import grouped
 from salesalign.core.roles import person_of
+from salesalign.core.templatetags.punctuation import sentences
 from salesalign.performance.models import (
     EvaluationPeriod,
     Statement,
@@ -162,7 +163,7 @@ def _tier_text(params: Mapping[str, Any], line: StatementLine) -> tuple[str, str
         _("%(base)s × %(rate)s = %(amount)s.")
         % {"base": money(line.base_cents), "rate": rate, "amount": money(line.amount_cents)}
     )
-    return title, " ".join(parts)
+    return title, sentences(parts)
 
 
 def explain(line: StatementLine) -> tuple[str, str]:
