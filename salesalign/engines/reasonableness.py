@@ -736,6 +736,8 @@ def _peer_findings(lines: Iterable[TargetLine], thresholds: Thresholds) -> list[
                         "difference": _number(abs(difference)),
                         "group_size": len(members),
                         "peer_group": "/".join(str(part) for part in group),
+                        # One head (a salesperson all year): the amount is the target itself.
+                        "one_head": not isinstance(line.amount, Decimal) and line.headcount == 1,
                     },
                 )
             )

@@ -56,7 +56,7 @@ STEP_TEXTS: dict[str, Any] = {
     ),
 }
 
-FINDING_TEXTS: dict[FindingCode, Any] = {
+FINDING_TEXTS: dict[FindingCode | tuple[FindingCode, str], Any] = {
     FindingCode.GROWTH_ABOVE_TREND: gettext_lazy(
         "Grows %(target_growth)s on %(base_year)s, %(gap)s points above its own trend "
         "(%(trend_growth)s)."
@@ -79,6 +79,13 @@ FINDING_TEXTS: dict[FindingCode, Any] = {
     ),
     FindingCode.FAR_BELOW_PEERS: gettext_lazy(
         "%(per_head)s per head, far below the median of %(group_size)s peers (%(median)s)."
+    ),
+    # A salesperson's target is their own: "per head" says nothing there.
+    (FindingCode.FAR_ABOVE_PEERS, "one_head"): gettext_lazy(
+        "%(per_head)s, far above the median of %(group_size)s peers (%(median)s)."
+    ),
+    (FindingCode.FAR_BELOW_PEERS, "one_head"): gettext_lazy(
+        "%(per_head)s, far below the median of %(group_size)s peers (%(median)s)."
     ),
     FindingCode.CHILDREN_BELOW_PARENT: gettext_lazy(
         "The targets below add up to %(children)s: %(difference)s still to place."
@@ -239,6 +246,8 @@ def finding_text(
 ) -> str:
     """What a reasonableness check found, in words; `names` names people, goals and values."""
     template = FINDING_TEXTS.get(finding.code)
+    if finding.params.get("one_head"):
+        template = FINDING_TEXTS.get((finding.code, "one_head"), template)
     if template is None:
         return str(finding.code)
     try:

@@ -426,6 +426,7 @@ def test_a_target_just_beyond_half_the_median_is_flagged_either_way():
                 "difference": Decimal("51.00"),
                 "group_size": 5,
                 "peer_group": "account_manager",
+                "one_head": True,
             },
         ),
     )

@@ -102,3 +102,16 @@ def test_a_small_change_does_not_read_as_none():
         assert percent(Decimal("-0.00002"), signed=True) == "-<0.01 %"
         assert percent(Decimal("0"), signed=True) == "0.0 %"
         assert percent(Decimal("0.125")) == "12.5 %"
+
+
+def test_a_salespersons_own_target_is_not_said_per_head():
+    params = {"per_head": 400000, "median": 200000, "group_size": 5}
+    with translation.override("en"):
+        person = Finding(FindingCode.FAR_ABOVE_PEERS, ("p1",), {**params, "one_head": True})
+        assert finding_text(person, REVENUE) == (
+            "4,000.00, far above the median of 5 peers (2,000.00)."
+        )
+        team = Finding(FindingCode.FAR_ABOVE_PEERS, ("u1",), {**params, "one_head": False})
+        assert finding_text(team, REVENUE) == (
+            "4,000.00 per head, far above the median of 5 peers (2,000.00)."
+        )
