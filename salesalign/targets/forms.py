@@ -258,10 +258,17 @@ class AllocationForm(forms.Form):
         widget=forms.NumberInput(attrs={**SMALL_TEXT, "step": "any"}),
     )
 
-    def __init__(self, *args: Any, choices: WizardChoices, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        choices: WizardChoices,
+        growth_initial: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.choices = choices
-        raw: Mapping[str, Any] = self.data if self.is_bound else {}
+        # Unbound, the market changes start as `growth_initial` (the ones assumed above).
+        raw: Mapping[str, Any] = self.data if self.is_bound else (growth_initial or {})
         self.growth_errors: set[str] = set()
         self.growth_raw = {
             name: str(raw.get(name, "")).strip()

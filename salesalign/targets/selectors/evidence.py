@@ -138,6 +138,35 @@ def _factors(entered: Any) -> MarketFactors:
     return factors
 
 
+def market_factors_for(parent: Target) -> MarketFactors:
+    """The market factors the allocation wizard of `parent` starts with: those of the latest
+    run that split it (it was allocated before), else those of the run that made it (the
+    market its own target assumed), else the latest ones entered anywhere in its plan for
+    its metric (a plan's market is one); none when nobody entered any. Two queries at most."""
+    runs = list(
+        AllocationRun.objects.filter(Q(parent_id=parent.pk) | Q(pk=parent.allocation_run_id or 0))
+        .order_by("created_at", "pk")
+        .values_list("pk", "params__growth_factors")
+    )
+    own = [entered for pk, entered in runs if pk != parent.allocation_run_id]
+    made = [entered for pk, entered in runs if pk == parent.allocation_run_id]
+    for entered in own[-1:] + made:
+        factors = _factors(entered)
+        if factors:
+            return factors
+    latest = (
+        AllocationRun.objects.filter(plan_id=parent.plan_id, parent__metric=parent.metric)
+        .exclude(params__growth_factors=[])
+        .order_by("-created_at", "-pk")
+        .values_list("params__growth_factors", flat=True)
+    )
+    for entered in latest[:20]:
+        factors = _factors(entered)
+        if factors:
+            return factors
+    return {}
+
+
 def targets_market_factors(
     *, targets: Iterable[Target], within: QuerySet[Target] | Any
 ) -> dict[int, MarketFactors]:

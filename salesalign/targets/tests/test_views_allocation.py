@@ -118,6 +118,42 @@ def test_market_changes_count_along_the_axes_split_along_and_are_explained(world
     }
 
 
+def test_the_wizard_starts_from_the_market_changes_entered_before(world):
+    from salesalign.targets.services import allocation
+
+    allocated = allocate_down(world, to_people=False)
+    cast = world.cast
+    hardware, software = world.hardware.pk, world.software.pk
+    before = cast.client_for("manager").get(wizard_url(allocated)).context["form"]
+    assert before.growth_raw == {} and before["method"].value() == TargetMethod.HISTORY
+    # The team split by person and product line, with a market for each product line.
+    allocation.allocation_apply(
+        actor=cast.executive.user,
+        plan=allocated.plan,
+        parent=allocated.team,
+        axes=["child", "product_line"],
+        method="history_market",
+        params=allocation.AllocationParams(
+            growth_factors=(
+                allocation.GrowthFactor("product_line", hardware, Decimal("1.15")),
+                allocation.GrowthFactor("product_line", software, Decimal("0.9")),
+            )
+        ),
+    )
+    expected = {
+        f"growth__product_line__{hardware}": "15",
+        f"growth__product_line__{software}": "-10",
+    }
+    for target in (allocated.team, allocated.other_team):  # its own split; the plan's market
+        page = cast.client_for("executive").get(wizard_url(allocated, target))
+        form = page.context["form"]
+        assert form.growth_raw == expected
+        assert form["method"].value() == TargetMethod.HISTORY_MARKET
+        html = page.content.decode()
+        assert 'id="market-changes" open' in html
+        assert f'name="growth__product_line__{hardware}"' in html and 'value="15"' in html
+
+
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [

@@ -18,9 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from salesalign.core.exceptions import DomainError
+from salesalign.core.numbers import plain_text
 from salesalign.core.types import AuthenticatedHttpRequest
-from salesalign.targets.forms import AllocationForm
+from salesalign.targets.choices import TargetMethod
+from salesalign.targets.forms import GROWTH_PREFIX, AllocationForm
 from salesalign.targets.selectors import plans as selectors
+from salesalign.targets.selectors.evidence import market_factors_for
 from salesalign.targets.selectors.pages import wizard_choices
 from salesalign.targets.selectors.visibility import can_manage_target
 from salesalign.targets.services import allocation as services
@@ -53,7 +56,19 @@ def allocate(request: AuthenticatedHttpRequest, pk: int, target_pk: int) -> Http
         "axes": ["child"] if parent.unit_id is not None else ["product_line"],
         "method": "history" if parent.kind.has_history else "equal",
     }
-    form = AllocationForm(request.POST or None, choices=choices, initial=initial)
+    growth: dict[str, str] = {}
+    if request.method == "GET":
+        # The market changes assumed above (or at this target's last split) are where a
+        # manager starts: empty boxes made "history plus market change" history alone.
+        growth = {
+            f"{GROWTH_PREFIX}{axis}__{value}": plain_text((factor - 1) * 100)
+            for (axis, value), factor in market_factors_for(parent).items()
+        }
+        if growth and parent.kind.has_history:
+            initial["method"] = TargetMethod.HISTORY_MARKET
+    form = AllocationForm(
+        request.POST or None, choices=choices, initial=initial, growth_initial=growth
+    )
     preview = None
     action = request.POST.get("action", "preview")
     if request.method == "POST" and form.is_valid():
