@@ -202,13 +202,20 @@ def _params(
             shown[name] = value
     if code in _GAPS:
         # How far from the trend or the market, in percentage points (12.0, not −0.1200).
+        # From the two rates as the sentence shows them (to 0.1 %), so that its numbers add
+        # up: "+69.6 %, 49.0 points more than +20.6 %", not 48.9 from the unrounded rates.
         expected = params.get("trend_growth", params.get("market_growth"))
         difference = params.get("difference")
+        tenth = Decimal("0.1")
         try:
-            if difference is None and expected is not None:
-                difference = Decimal(str(params["target_growth"])) - Decimal(str(expected))
+            if expected is not None and "target_growth" in params:
+                difference = (Decimal(str(params["target_growth"])) * 100).quantize(tenth) - (
+                    Decimal(str(expected)) * 100
+                ).quantize(tenth)
+            elif difference is not None:
+                difference = Decimal(str(difference)) * 100
             if difference is not None:
-                shown["gap"] = number_format(abs(Decimal(str(difference))) * 100, 1)
+                shown["gap"] = number_format(abs(Decimal(difference)), 1)
         except (InvalidOperation, KeyError):
             pass
     return shown

@@ -115,3 +115,19 @@ def test_a_salespersons_own_target_is_not_said_per_head():
         assert finding_text(team, REVENUE) == (
             "4,000.00 per head, far above the median of 5 peers (2,000.00)."
         )
+
+
+def test_the_points_between_two_rates_are_those_of_the_rates_as_shown():
+    finding = Finding(
+        FindingCode.GROWTH_ABOVE_MARKET,
+        ("p1",),
+        # 69.555 % and 20.64 % show as +69.6 % and +20.6 %: 49.0 points apart, not 48.9.
+        {
+            "base_year": 2025,
+            "target_growth": Decimal("0.69555"),
+            "market_growth": Decimal("0.2064"),
+        },
+    )
+    with translation.override("en"):
+        text = finding_text(finding, REVENUE)
+    assert "+69.6 %" in text and "+20.6 %" in text and "49.0 points" in text
