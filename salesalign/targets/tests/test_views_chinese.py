@@ -44,6 +44,8 @@ def test_every_targets_page_renders_in_chinese(world):
         assert words in response.content.decode(), url
     detail = client.get(reverse("targets:target_detail", args=[proposal.target.pk])).content
     months = detail.decode().split('id="target-months"')[1].split("</table>")[0]
+    cascade = client.get(reverse("targets:cascade", args=[plan]) + f"?root={team}").content
+    assert "第1季度" in cascade.decode() and ">Q1<" not in cascade.decode()
     # A month as Chinese writes it, not "一月 2026".
     assert "<td>2026年1月</td>" in months and "一月" not in months
     preview = client.post(
