@@ -74,6 +74,19 @@ FINDING_TEXTS: dict[FindingCode | tuple[FindingCode, str], Any] = {
     FindingCode.GROWTH_BELOW_MARKET: gettext_lazy(
         "Grows %(target_growth)s, %(gap)s points less than the market change of %(market_growth)s."
     ),
+    # A target below last year's: "Falls 7.2 %", not "Grows -7.2 %".
+    (FindingCode.GROWTH_ABOVE_TREND, "falls"): gettext_lazy(
+        "Falls %(decline)s on %(base_year)s, %(gap)s points above its own trend (%(trend_growth)s)."
+    ),
+    (FindingCode.GROWTH_BELOW_TREND, "falls"): gettext_lazy(
+        "Falls %(decline)s on %(base_year)s, %(gap)s points below its own trend (%(trend_growth)s)."
+    ),
+    (FindingCode.GROWTH_ABOVE_MARKET, "falls"): gettext_lazy(
+        "Falls %(decline)s, %(gap)s points more than the market change of %(market_growth)s."
+    ),
+    (FindingCode.GROWTH_BELOW_MARKET, "falls"): gettext_lazy(
+        "Falls %(decline)s, %(gap)s points less than the market change of %(market_growth)s."
+    ),
     FindingCode.FAR_ABOVE_PEERS: gettext_lazy(
         "%(per_head)s per head, far above the median of %(group_size)s peers (%(median)s)."
     ),
@@ -121,6 +134,7 @@ _AMOUNTS = {
 #: Parameters that are fractions of 1 shown as percentages.
 _SHARES = (
     "share",
+    "decline",
     "observed",
     "prior",
     "target_growth",
@@ -253,12 +267,17 @@ def finding_text(
 ) -> str:
     """What a reasonableness check found, in words; `names` names people, goals and values."""
     template = FINDING_TEXTS.get(finding.code)
-    if finding.params.get("one_head"):
+    params = finding.params
+    if params.get("one_head"):
         template = FINDING_TEXTS.get((finding.code, "one_head"), template)
+    growth = _decimal(params.get("target_growth"))
+    if growth is not None and growth < 0 and (finding.code, "falls") in FINDING_TEXTS:
+        template = FINDING_TEXTS[(finding.code, "falls")]
+        params = {**params, "decline": -growth}
     if template is None:
         return str(finding.code)
     try:
-        return str(template) % _params(finding.code, finding.params, kind, names or {})
+        return str(template) % _params(finding.code, params, kind, names or {})
     except (KeyError, TypeError, ValueError):
         return str(template)
 

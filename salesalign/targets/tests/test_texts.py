@@ -131,3 +131,17 @@ def test_the_points_between_two_rates_are_those_of_the_rates_as_shown():
     with translation.override("en"):
         text = finding_text(finding, REVENUE)
     assert "+69.6 %" in text and "+20.6 %" in text and "49.0 points" in text
+
+
+def test_a_target_below_last_years_falls_rather_than_grows_by_a_negative_rate():
+    finding = Finding(
+        FindingCode.GROWTH_BELOW_TREND,
+        ("p1",),
+        {"base_year": 2025, "target_growth": Decimal("-0.072"), "trend_growth": Decimal("0.062")},
+    )
+    with translation.override("en"):
+        assert finding_text(finding, REVENUE) == (
+            "Falls 7.2 % on 2025, 13.4 points below its own trend (+6.2 %)."
+        )
+    with translation.override("zh-hans"):
+        assert finding_text(finding, REVENUE).startswith("较 2025 年下降 7.2 %，")
