@@ -11,6 +11,7 @@ phased into months (`TargetPeriod`).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +32,18 @@ from salesalign.targets.choices import (
     TargetMethod,
 )
 from salesalign.targets.metrics import TargetMetric, target_metric
+
+
+def level_field() -> models.DecimalField[Any, Any]:
+    """The level of a metric that does not add up (satisfaction): the same for everyone below,
+    on a target, its months, a counter-proposal and a message alike."""
+    return models.DecimalField(
+        pgettext_lazy("a target level", "level"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
 
 
 class TargetPlan(TimeStampedModel):
@@ -221,13 +234,7 @@ class Target(TimeStampedModel):
         related_name="targets",
     )
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)
-    level = models.DecimalField(
-        pgettext_lazy("a target level", "level"),
-        max_digits=14,
-        decimal_places=4,
-        null=True,
-        blank=True,
-    )
+    level = level_field()
     method = models.CharField(
         _("method"), max_length=20, choices=TargetMethod.choices, default=TargetMethod.SET
     )
@@ -347,13 +354,7 @@ class TargetPeriod(models.Model):
     )
     month = models.PositiveIntegerField(_("month"), help_text="yyyymm")
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)
-    level = models.DecimalField(
-        pgettext_lazy("a target level", "level"),
-        max_digits=14,
-        decimal_places=4,
-        null=True,
-        blank=True,
-    )
+    level = level_field()
 
     class Meta:
         verbose_name = _("monthly target")
@@ -512,13 +513,7 @@ class Counterproposal(models.Model):
         related_name="counters",
     )
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)
-    level = models.DecimalField(
-        pgettext_lazy("a target level", "level"),
-        max_digits=14,
-        decimal_places=4,
-        null=True,
-        blank=True,
-    )
+    level = level_field()
     reason = models.TextField(_("reason"))
     status = models.CharField(
         _("status"), max_length=20, choices=CounterStatus.choices, default=CounterStatus.OPEN
@@ -582,13 +577,7 @@ class TargetMessage(models.Model):
     )
     text = models.TextField(_("text"), blank=True)
     amount = models.BigIntegerField(_("amount"), null=True, blank=True)
-    level = models.DecimalField(
-        pgettext_lazy("a target level", "level"),
-        max_digits=14,
-        decimal_places=4,
-        null=True,
-        blank=True,
-    )
+    level = level_field()
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
     class Meta:
