@@ -66,6 +66,17 @@ def grouped(number: Decimal, places: int) -> str:
     return format(number.quantize(step, rounding=ROUND_DOWN), spec)
 
 
+def readable(number: Decimal, *, least_places: int = 0) -> str:
+    """A finite number as the pages write numbers: grouped, up to two decimals kept as they
+    are, trailing zeros beyond them dropped (1.0000 → 1, 4.2500 → 4.25), and at least
+    `least_places` decimals (4.5 → 4.50 beside a table that writes 4.50)."""
+    places = -int(number.as_tuple().exponent)
+    if places > 2:
+        number = number.normalize()
+        places = -int(number.as_tuple().exponent)
+    return grouped(number, max(0, places, least_places))
+
+
 #: Commas only as thousands separators: 1,234,567.50, not 1,2,3.
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 

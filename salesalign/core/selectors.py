@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from salesalign.core.models import Notification
-from salesalign.core.numbers import grouped
+from salesalign.core.numbers import readable
 from salesalign.core.templatetags.punctuation import clauses, joined
 
 
@@ -105,15 +105,13 @@ def _decimal_text(field: Any, raw: str | None) -> str | None:
     if raw is None:
         return None
     try:
-        number = Decimal(raw)
         places = int(field.decimal_places)
-        if not number.is_finite():
-            return raw
+        number = Decimal(raw).quantize(Decimal(1).scaleb(-places))  # as the field keeps it
     except (InvalidOperation, TypeError, ValueError):
         return raw
-    if places > 2:
-        places = min(places, max(0, -int(number.normalize().as_tuple().exponent)))
-    return grouped(number, places)
+    if not number.is_finite():
+        return raw
+    return readable(number, least_places=places if places <= 2 else 0)
 
 
 def _json_words(raw: str | None) -> str | None:

@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Metric, Role
-from salesalign.core.numbers import grouped
+from salesalign.core.numbers import grouped, readable
 from salesalign.core.roles import role_of
 from salesalign.core.templatetags.punctuation import clauses, joined, sentences
 from salesalign.core.visibility import scope_for
@@ -127,18 +127,6 @@ def kpi_number(value: Any, kpi: Kpi | None) -> str:
     return written
 
 
-def _number_words(text: str, *, least_places: int = 0) -> str:
-    """A step's number as the pages write numbers: grouped, money's two decimals kept, the
-    engine's trailing zeros beyond them dropped (1.0000 → 1, 4.2500 → 4.25), and at least
-    `least_places` decimals (4.5 → 4.50 beside a table that writes 4.50)."""
-    number = Decimal(text)
-    places = -int(number.as_tuple().exponent)  # finite (the pattern matched): an int
-    if places > 2:
-        number = number.normalize()
-        places = -int(number.as_tuple().exponent)
-    return grouped(number, max(0, places, least_places))
-
-
 def formula_words(text: str) -> str:
     """gross_profit / revenue * 100 → Gross profit ÷ Revenue × 100 (in the page's language)."""
     labels = dict(Metric.choices)
@@ -154,7 +142,7 @@ def _param_words(name: str, value: Any, kpi: Kpi | None = None) -> Any:
     if _NUMBER.fullmatch(value):
         if kpi is not None and name in _KPI_VALUES:
             return kpi_number(value, kpi)
-        return _number_words(value, least_places=2 if name in _AS_IN_TABLE else 0)
+        return readable(Decimal(value), least_places=2 if name in _AS_IN_TABLE else 0)
     return value
 
 
