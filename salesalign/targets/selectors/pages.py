@@ -4,7 +4,8 @@
   (no query per node);
 - the cascade against product lines (computed from the tree already read);
 - what the allocation wizard offers for a parent: its children and the
-  dimension values it may split into, with their names.
+  dimension values it may split into, with their names; and the years of sales a preview
+  stands on.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from django.db.models import Count, Q
 from salesalign.core.roles import person_of
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit, Person, ProductLine
-from salesalign.targets.choices import OPEN_PLAN_STATUSES, ProposalStatus
+from salesalign.targets.choices import OPEN_PLAN_STATUSES, ProposalStatus, TargetMethod
 from salesalign.targets.history import DIMENSION_MODELS, child_token, dimension_values_below
 from salesalign.targets.models import Target, TargetPlan, TargetProposal
 from salesalign.targets.selectors.cascade import CascadeNode, CascadeTree
 from salesalign.targets.selectors.visibility import is_planner
-from salesalign.targets.services.allocation import salespeople_during
+from salesalign.targets.services.allocation import AllocationPreview, salespeople_during
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,24 @@ def wizard_choices(*, plan: TargetPlan, parent: Target) -> WizardChoices:
         nodes = {node.pk: node for node in model.objects.filter(pk__in=ids)}
         dimensions[axis] = [Choice(str(pk), nodes[pk].display_name) for pk in ids if pk in nodes]
     return WizardChoices(children=children, dimensions=dimensions)
+
+
+#: The methods that split by the sales of past years.
+_HISTORY_METHODS = frozenset({TargetMethod.HISTORY, TargetMethod.HISTORY_MARKET})
+
+
+def preview_history_years(preview: AllocationPreview) -> list[int]:
+    """The years whose sales the previewed method splits by, oldest first: the plan's last
+    `history_years` years for history and market change (or a blend with one of them), none
+    for the other methods. The service reads one more year for the backtest; the method does
+    not use it, so the wizard does not show it beside the lines."""
+    methods = {preview.method}
+    if preview.method == TargetMethod.BLEND:
+        methods |= set(preview.params.blend)
+    if preview.is_level or not methods & _HISTORY_METHODS:
+        return []
+    year = preview.plan.fiscal_year
+    return list(range(year - preview.params.history_years, year))
 
 
 # --- what waits for the user (the home page) ------------------------------------------------

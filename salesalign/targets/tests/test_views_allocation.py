@@ -75,6 +75,31 @@ def test_the_preview_explains_each_line_shows_the_backtest_and_writes_nothing(wo
     assert (Target.objects.count(), AllocationRun.objects.count()) == before
 
 
+def test_the_preview_shows_the_sales_of_the_years_the_method_splits_by_and_no_other(world):
+    # The service reads one year more than the method uses (for the backtest): 2023 was
+    # shown as "Sold 2023" beside a split by 2024 and 2025 only.
+    allocated = allocate_down(world, to_people=False)
+    client = world.cast.client_for("manager")
+    response = post(client, wizard_url(allocated), htmx=True, history_years="2")
+    page = response.content.decode()
+    assert response.context["years"] == [2024, 2025]
+    assert "Sold 2024" in page and "Sold 2025" in page and "Sold 2023" not in page
+    assert "2024, 2025" in page  # the years the explanation names, the same two
+    blend = post(
+        client,
+        wizard_url(allocated),
+        htmx=True,
+        method="blend",
+        history_years="1",
+        blend_history="50",
+        blend_equal="50",
+    )
+    assert blend.context["years"] == [2025]
+    equal = post(client, wizard_url(allocated), htmx=True, method="equal")
+    assert equal.context["preview"] is not None and equal.context["years"] == []
+    assert "Sold 20" not in equal.content.decode()  # an equal split stands on no year
+
+
 def test_apply_writes_the_lines_records_the_run_and_goes_to_the_cascade(world):
     allocated = allocate_down(world, to_people=False)
     client = world.cast.client_for("manager")

@@ -48,6 +48,8 @@ def test_every_targets_page_renders_in_chinese(world):
     assert "第1季度" in cascade.decode() and ">Q1<" not in cascade.decode()
     # A month as Chinese writes it, not "一月 2026".
     assert "<td>2026年1月</td>" in months and "一月" not in months
+    wizard = client.get(reverse("targets:allocate", args=[plan, team])).content.decode()
+    assert 'id="allocate-title">分解：' in wizard  # not 分解 上海团队
     preview = client.post(
         reverse("targets:allocate", args=[plan, team]),
         {"axes": ["child"], "method": "history", "history_years": "3", "prior_strength": "10"},

@@ -24,7 +24,7 @@ from salesalign.targets.choices import TargetMethod
 from salesalign.targets.forms import GROWTH_PREFIX, AllocationForm
 from salesalign.targets.selectors import plans as selectors
 from salesalign.targets.selectors.evidence import market_factors_for
-from salesalign.targets.selectors.pages import wizard_choices
+from salesalign.targets.selectors.pages import preview_history_years, wizard_choices
 from salesalign.targets.selectors.visibility import can_manage_target
 from salesalign.targets.services import allocation as services
 from salesalign.targets.views.common import add_service_error, is_htmx
@@ -103,9 +103,7 @@ def allocate(request: AuthenticatedHttpRequest, pk: int, target_pk: int) -> Http
         "form": form,
         "preview": preview,
         "kind": parent.kind,
-        "years": sorted({year for line in preview.lines for year in line.history})
-        if preview is not None
-        else [],
+        "years": preview_history_years(preview) if preview is not None else [],
         "has_children": parent.children.exists(),
     }
     template = "targets/_allocation_preview.html" if is_htmx(request) else "targets/allocate.html"
