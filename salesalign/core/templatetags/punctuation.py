@@ -1,8 +1,9 @@
 """Punctuation that differs between the page's languages: a built-in template library.
 
-Chinese writes a label's colon and a list's commas full width, with no space ("总分：
-123.43", "2023、2024"); English writes ": " and ", ". The translators choose them, like
-any other text, so a template writes `{% translate "Total score" %}{% colon %}`.
+Chinese writes a label's colon, a list's commas and parentheses full width, with no space
+("总分：123.43", "2023、2024", "（2028）"); English writes ": ", ", " and " (2028)". The
+translators choose them, like any other text, so a template writes
+`{% translate "Total score" %}{% colon %}`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def sentences(items: Iterable[Any]) -> str:
     return separator.join(str(item) for item in items)
 
 
+def parenthesized(remark: Any) -> str:
+    """A remark after a text, in parentheses as the page's language writes them: English
+    " (2028)" with a space before, Chinese "（2028）" full width, without one."""
+    return pgettext("a remark in parentheses after a text", " (%(remark)s)") % {"remark": remark}
+
+
 def joined(items: Iterable[Any]) -> str:
     """Items as a list in the page's language: "2023, 2024" or "2023、2024"."""
     return list_separator().join(str(item) for item in items)
@@ -50,6 +57,12 @@ def joined(items: Iterable[Any]) -> str:
 def colon() -> str:
     """The colon after a label, as the page's language writes it."""
     return colon_text()
+
+
+@register.filter(name="parenthesized")
+def parenthesized_filter(remark: Any) -> str:
+    """`{{ goal.horizon_year|parenthesized }}`: " (2028)" or "（2028）"."""
+    return parenthesized(remark)
 
 
 @register.simple_tag

@@ -37,3 +37,11 @@ def test_sentences_and_clauses_are_joined_as_each_language_writes_them():
         assert clauses(["from 0 %: 40 points", "from 100 %: 100 points"]) == (
             "from 0 %: 40 points; from 100 %: 100 points"
         )
+
+
+def test_a_remark_is_in_parentheses_as_each_language_writes_them():
+    page = "{{ title }}{{ year|parenthesized }}"
+    with translation.override("zh-hans"):
+        assert render(page, title="市场占有率 15%", year=2028) == "市场占有率 15%（2028）"
+    with translation.override("en"):
+        assert render(page, title="Market share 15 %", year=2028) == "Market share 15 % (2028)"

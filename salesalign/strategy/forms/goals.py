@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from salesalign.core.templatetags.punctuation import parenthesized
 from salesalign.core.widgets import DateInput, SearchableSelect
 from salesalign.organization.forms import PersonChoiceField
 from salesalign.organization.models import OrgUnit, Person
@@ -121,7 +122,7 @@ class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class StrategicGoalChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         if obj.horizon_year:
-            return f"{obj.title} ({obj.horizon_year})"
+            return f"{obj.title}{parenthesized(obj.horizon_year)}"
         return str(obj.title)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,6 +104,29 @@ def test_drafts_are_listed_and_opened_only_by_editors(cast, who):
     assert (reverse("strategy:edition_detail", args=[draft.pk]) in listing) == (who in EDITORS)
     draft_page = client.get(reverse("strategy:edition_detail", args=[draft.pk]))
     assert draft_page.status_code == (200 if who in EDITORS else 404)
+
+
+def test_a_goal_s_year_is_in_parentheses_as_each_language_writes_them(cast):
+    # Chinese writes full-width parentheses with no space before: 9.5 %（2024）, not (2024).
+    strategic = new_strategic_goal(cast)  # from 2024 to 2028
+    tactical = new_tactical_goal(cast, serves=[strategic])  # for 2025
+    client = cast.client_for("admin")
+    pages = {
+        reverse("strategy:goal_list") + "?year=2025": "2024",  # the baseline's year
+        reverse("strategy:strategic_goal_detail", args=[strategic.pk]): "2024",
+        reverse("strategy:tactical_goal_detail", args=[tactical.pk]): "2028",  # the horizon
+        reverse("strategy:strategic_goal_delete", args=[strategic.pk]): "2025",  # goals lost
+        reverse("strategy:tactical_goal_update", args=[tactical.pk]): "2028",  # the choices
+    }
+    for language, written, not_written in [
+        ("en", " ({year})", "（{year}）"),
+        ("zh-hans", "（{year}）", "({year})"),
+    ]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        for url, year in pages.items():
+            page = client.get(url).content.decode()
+            assert written.format(year=year) in page, (language, url)
+            assert not_written.format(year=year) not in page, (language, url)
 
 
 def test_missing_goals_answer_404(cast):
