@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,12 +14,12 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from salesalign.core.models import Notification
+from salesalign.core.models import BilingualNameModel, Notification
 from salesalign.core.numbers import readable
 from salesalign.core.templatetags.punctuation import clauses, joined
 
@@ -163,6 +164,43 @@ def _user_names(entries: Iterable[LogEntry]) -> dict[str, str]:
     }
 
 
+def _bilingual_related(field: Any) -> type[BilingualNameModel] | None:
+    """The model a link field points to, when its records have a name in each language."""
+    related = getattr(field, "related_model", None)
+    if isinstance(related, type) and issubclass(related, BilingualNameModel):
+        return related
+    return None
+
+
+def _linked_names(entries: Iterable[LogEntry]) -> dict[tuple[Any, str], str]:
+    """The names, in the reader's language, of the records that link changes name.
+
+    auditlog logs the records added to or removed from a link as their names in the
+    language of whoever made the change ("East China"); a Chinese reader reads 华东大区.
+    A logged name is matched with the record's name or English name (one query per model,
+    none without); a name that two records share, or no record has any more, stays as it
+    was logged."""
+    wanted: dict[type[BilingualNameModel], set[str]] = defaultdict(set)
+    for entry in entries:
+        model = entry.content_type.model_class()
+        for name, change in (entry.changes_dict or {}).items():
+            if isinstance(change, dict) and change.get("type") == "m2m":
+                related = _bilingual_related(_field(model, name))
+                if related is not None:
+                    wanted[related].update(str(text) for text in change.get("objects", []))
+    names: dict[tuple[Any, str], str] = {}
+    for related, texts in wanted.items():
+        shown: dict[str, set[str]] = defaultdict(set)
+        records = related._default_manager.filter(Q(name__in=texts) | Q(name_en__in=texts))
+        for record in records:
+            for text in {record.name, record.name_en} & texts:
+                shown[text].add(record.display_name)
+        names.update(
+            {(related, text): next(iter(found)) for text, found in shown.items() if len(found) == 1}
+        )
+    return names
+
+
 def describe_entries(
     entries: Iterable[LogEntry], *, primary: type[models.Model] | None = None
 ) -> list[HistoryEntry]:
@@ -172,6 +210,7 @@ def describe_entries(
     """
     entries = list(entries)
     users = _user_names(entries)
+    linked = _linked_names(entries)
     described = []
     for entry in entries:
         model = entry.content_type.model_class()
@@ -181,7 +220,10 @@ def describe_entries(
             field = _field(model, name)
             label = str(field.verbose_name) if field is not None else name
             if isinstance(change, dict) and change.get("type") == "m2m":
-                objects = joined(change.get("objects", []))
+                related = _bilingual_related(field)
+                objects = joined(
+                    linked.get((related, str(text)), text) for text in change.get("objects", [])
+                )
                 if change.get("operation") == "delete":
                     changes.append(HistoryChange(label, objects, "—"))
                 else:

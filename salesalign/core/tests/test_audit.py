@@ -140,3 +140,26 @@ def test_a_logged_amount_is_grouped_without_the_fields_padding():
     assert _decimal_text(score, "70") == "70.00"
     assert _decimal_text(score, "12345.5") == "12,345.50"
     assert _decimal_text(score, "abc") == "abc"
+
+
+def test_a_logged_link_keeps_a_name_no_single_record_has(cast):
+    from django.utils import translation
+
+    from salesalign.core.selectors import history_entries
+    from salesalign.strategy.tests.documents_fixtures import new_document
+
+    gone = OrgUnitFactory(parent=cast.department, code="T7", name="临时组", name_en="Pop-up")
+    twin = OrgUnitFactory(parent=cast.department, code="T6", name="East Team", name_en="")
+    with translation.override("en"):
+        document = new_document(cast, units=[cast.team, gone], publish=False)
+    gone.delete()  # no record has its name any more
+    with translation.override("zh-hans"):
+        changes = [change for entry in history_entries(document) for change in entry.changes]
+    units = next(change for change in changes if change.label == "组织单元")
+    # "East Team" is the English name of one unit and the name of another: as logged.
+    assert units.after == "East Team、Pop-up"
+    twin.delete()
+    with translation.override("zh-hans"):
+        changes = [change for entry in history_entries(document) for change in entry.changes]
+    units = next(change for change in changes if change.label == "组织单元")
+    assert units.after == "华东组、Pop-up"

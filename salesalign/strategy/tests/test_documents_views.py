@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from conftest import MEMBERS
 from salesalign.organization.tests.factories import OrgUnitFactory, PersonFactory
@@ -315,6 +317,23 @@ def test_an_executive_writes_and_publishes_a_document_for_a_team(cast):
     assert document.status == PublicationStatus.PUBLISHED
     history = client.get(url("document_detail", document.pk)).content.decode()
     assert 'id="history-heading"' in history
+
+
+def test_the_history_names_the_units_a_document_is_for_in_the_readers_language(cast):
+    # The link is logged with the unit's name in the writer's language ("East Team");
+    # a Chinese reader reads the unit as the rest of the page names it.
+    with translation.override("en"):
+        document = new_document(cast, units=[cast.team])
+    client = cast.client_for("executive")
+    for language, name, other in [
+        ("zh-hans", "华东组", "East Team"),
+        ("en", "East Team", "华东组"),
+    ]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(url("document_detail", document.pk)).content.decode()
+        history = page[page.index('id="history-heading"') :]
+        assert f"— → {name}" in history, language
+        assert other not in history, language
 
 
 def test_the_form_asks_for_units_when_not_for_the_whole_company(cast):
