@@ -15,6 +15,7 @@ urlpatterns = [
     path("plans/<int:pk>/approve/", plans.plan_approve, name="plan_approve"),
     path("plans/<int:pk>/replan/", plans.plan_replan, name="plan_replan"),
     path("plans/<int:pk>/company-target/", plans.company_target_set, name="company_target_set"),
+    path("targets/<int:pk>/goal/", plans.target_goal_link, name="target_goal_link"),
     path("plans/<int:pk>/diff/", plans.plan_diff, name="plan_diff"),
     # seasonality: the monthly weights that phase the year
     path("plans/<int:pk>/seasonality/", seasonality.seasonality, name="seasonality"),

@@ -32,6 +32,7 @@ from salesalign.targets.api.schemas import (
     SeasonalityOut,
     TargetDetailOut,
     TargetFilters,
+    TargetGoalIn,
     TargetOut,
     TargetPageOut,
     finding_out,
@@ -245,6 +246,20 @@ def target_get(request: HttpRequest, target_id: int) -> Any:
     target.thread = messages  # type: ignore[attr-defined]
     target.explanation = [step_out(step, kind, names) for step in steps]
     return target
+
+
+@router.put(
+    "/targets/{target_id}/goal",
+    response=TargetOut,
+    summary="Link a target to the tactical goal it serves (or unlink it)",
+)
+def target_goal_link(request: HttpRequest, target_id: int, payload: TargetGoalIn) -> Any:
+    user = api_user(request)
+    return services.target_goal_link(
+        actor=user,
+        target=selectors.target_get(user=user, pk=target_id),
+        tactical_goal_id=payload.tactical_goal_id,
+    )
 
 
 @router.get(

@@ -171,6 +171,14 @@ class CompanyTargetIn(Schema):
     custom_metric_name: str = Field("", max_length=100)
 
 
+class TargetGoalIn(Schema):
+    tactical_goal_id: int | None = Field(
+        ...,
+        description="The tactical goal the target serves (owned by its unit or a unit above "
+        "it, of the plan's year and the target's metric); null unlinks it.",
+    )
+
+
 class DiffRowOut(Schema):
     metric: str
     custom_metric_name: str

@@ -12,12 +12,18 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
 from salesalign.core.visibility import scope_for
 from salesalign.strategy.models import StrategicGoal, TacticalGoal
 from salesalign.targets.choices import PlanStatus, ProposalStatus
+from salesalign.targets.metrics import SERVED_BY
 from salesalign.targets.models import Target, TargetPlan, TargetProposal
-from salesalign.targets.selectors.visibility import can_see_drafts, is_planner
+from salesalign.targets.selectors.visibility import (
+    can_manage_target,
+    can_see_drafts,
+    is_planner,
+)
 
 #: Related rows every target display needs (one query with the targets).
 TARGET_RELATED = ("unit", "person", "product_line", "region", "segment", "tactical_goal")
@@ -65,6 +71,14 @@ def plan_in_force(*, user: Any, fiscal_year: int) -> TargetPlan | None:
     return plans.filter(status=PlanStatus.APPROVED).first() or plans.first()
 
 
+@dataclass(frozen=True)
+class GoalCandidate:
+    """A target that could serve an uncovered tactical goal, and whether the reader may link it."""
+
+    target: Target
+    may_link: bool
+
+
 @dataclass
 class PlanDetail:
     """A plan with its company targets (and the goals they serve) and where negotiation stands."""
@@ -77,6 +91,9 @@ class PlanDetail:
     counters_open: int
     can_plan: bool
     uncovered_goals: list[TacticalGoal] = field(default_factory=list)
+    #: For each uncovered goal (by id), the targets that could serve it: those of the unit
+    #: that owns it, in a metric it is measured by, the whole unit's first.
+    goal_candidates: dict[int, list[GoalCandidate]] = field(default_factory=dict)
 
 
 def plan_detail(*, user: Any, plan: TargetPlan) -> PlanDetail:
@@ -113,7 +130,55 @@ def plan_detail(*, user: Any, plan: TargetPlan) -> PlanDetail:
         counters_open=counts["countered"],
         can_plan=is_planner(user),
         uncovered_goals=uncovered,
+        goal_candidates=_goal_candidates(user, plan, uncovered, roots),
     )
+
+
+def _slice_depth(target: Target) -> int:
+    return sum(
+        value is not None for value in (target.product_line_id, target.region_id, target.segment_id)
+    )
+
+
+#: Targets suggested for one goal, at most.
+GOAL_CANDIDATES = 3
+
+
+def _goal_candidates(
+    user: Any, plan: TargetPlan, goals: Sequence[TacticalGoal], roots: Sequence[Target]
+) -> dict[int, list[GoalCandidate]]:
+    """The targets of each goal's owning unit (the company targets for a goal without
+    one) that are measured in a metric the goal is: one query for every goal."""
+    unit_ids = {goal.owning_unit_id for goal in goals if goal.owning_unit_id is not None}
+    found: dict[int, list[Target]] = defaultdict(list)
+    if unit_ids:
+        for target in (
+            Target.objects.visible_to(user)
+            .filter(plan=plan, unit_id__in=unit_ids, person__isnull=True)
+            .select_related(*TARGET_RELATED)
+            .order_by("slice_key")
+        ):
+            found[target.unit_id].append(target)  # type: ignore[index]
+    candidates: dict[int, list[GoalCandidate]] = {}
+    for goal in goals:
+        served_by = SERVED_BY.get(goal.metric, frozenset({goal.metric}))
+        targets = found[goal.owning_unit_id] if goal.owning_unit_id is not None else roots
+        fitting = [
+            target
+            for target in targets
+            if target.metric in served_by
+            and (
+                goal.metric != Metric.CUSTOM or target.custom_metric_name == goal.custom_metric_name
+            )
+        ]
+        # The whole unit's target before its product lines, regions and segments.
+        fitting.sort(key=lambda target: (_slice_depth(target), target.slice_key))
+        if fitting:
+            candidates[goal.pk] = [
+                GoalCandidate(target, not plan.is_locked and can_manage_target(user, target))
+                for target in fitting[:GOAL_CANDIDATES]
+            ]
+    return candidates
 
 
 def target_list(

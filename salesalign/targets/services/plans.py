@@ -42,7 +42,7 @@ from salesalign.targets.models import (
     TargetPlan,
     TargetProposal,
 )
-from salesalign.targets.selectors.plans import target_label
+from salesalign.targets.selectors.plans import TARGET_RELATED, target_label
 from salesalign.targets.services.common import (
     NOTIFY_APPROVED,
     NOTIFY_COUNTERED,
@@ -440,6 +440,41 @@ def company_target_set(
     if not kind.is_level:
         ensure_seasonality(actor=actor, plan=plan, metric=metric)
     phase_targets(plan, [target])
+    return target
+
+
+@transaction.atomic
+def target_goal_link(*, actor: Any, target: Target, tactical_goal_id: int | None) -> Target:
+    """Link a target to the tactical goal it serves, or unlink it (`tactical_goal_id=None`).
+
+    A company target is linked where it is set; a target further down serves a goal that
+    its own unit (or a unit above it) owns: East China's revenue target serves "East
+    China sells 120 million". The line of sight of everyone below then ends at the
+    nearest goal above them. The goal must be of the plan's year and measured by the
+    target's metric. Audited like every change of a target.
+    """
+    from salesalign.targets.selectors.visibility import subject_path
+    from salesalign.targets.services.common import require_manager_of
+
+    plan = lock_plan(target.plan)
+    require_open(plan)
+    target = Target.objects.select_related(*TARGET_RELATED, "person__unit").get(pk=target.pk)
+    require_manager_of(actor, target)
+    goal = _tactical_goal(tactical_goal_id, plan=plan, metric=target.metric)
+    if goal is not None and goal.owning_unit_id is not None:
+        owner = OrgUnit.objects.get(pk=goal.owning_unit_id)
+        if not subject_path(target).startswith(owner.path):
+            raise DomainError(
+                _(
+                    "%(unit)s owns this tactical goal; only a target of %(unit)s or of a unit "
+                    "in it can serve it."
+                )
+                % {"unit": owner.display_name},
+                field="tactical_goal_id",
+            )
+    if target.tactical_goal_id != (goal.pk if goal else None):
+        target.tactical_goal = goal
+        target.save(update_fields=["tactical_goal", "updated_at"])
     return target
 
 

@@ -12,6 +12,7 @@ from salesalign.core.numbers import grouped
 from salesalign.core.templatetags.punctuation import joined
 from salesalign.engines.reasonableness import Finding
 from salesalign.targets.metrics import TargetMetric, target_metric
+from salesalign.targets.selectors.plans import target_label
 from salesalign.targets.texts import finding_text, percent, severity_label, step_text
 
 register = template.Library()
@@ -158,3 +159,9 @@ def subject(target: Any) -> str:
     """Whose a target is: the person's name, or the unit's."""
     holder = target.person if target.person_id is not None else target.unit
     return holder.display_name if holder is not None else ""
+
+
+@register.filter
+def slice_label(target: Any) -> str:
+    """Whose a target is and its slice: "East China · Machine vision"."""
+    return target_label(target)

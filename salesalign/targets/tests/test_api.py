@@ -273,3 +273,37 @@ def test_the_allocation_is_applied_and_the_cascade_answers_through_the_api(world
     assert len(cascade["nodes"][1]["months"]) == 12
     salesperson = cast.client_for("salesperson")
     assert salesperson.get(f"{API}/plans/{plan.pk}/cascade").status_code == 404
+
+
+def test_a_team_target_is_linked_to_its_teams_goal_through_the_api(world):
+    import datetime
+    from decimal import Decimal
+
+    from salesalign.core.choices import Metric
+    from salesalign.strategy.tests.goals_fixtures import new_tactical_goal
+
+    plan = world.plan()
+    _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
+    goal = new_tactical_goal(
+        world.cast,
+        title="East Team sells 500,000",
+        year=YEAR,
+        metric=Metric.REVENUE,
+        target_value=Decimal("500000"),
+        deadline=datetime.date(YEAR, 12, 31),
+        owning_unit_id=world.cast.team.pk,
+    )
+    client = world.cast.client_for("manager")
+    linked = send(client, "put", f"{API}/targets/{team.pk}/goal", {"tactical_goal_id": goal.pk})
+    assert linked.status_code == 200, linked.content
+    assert linked.json()["tactical_goal_id"] == goal.pk
+    # The other team's target cannot serve the East Team's goal: a 400 naming the field.
+    executive = world.cast.client_for("executive")
+    refused = send(
+        executive, "put", f"{API}/targets/{other.pk}/goal", {"tactical_goal_id": goal.pk}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "tactical_goal_id"
+    assert Target.objects.get(pk=other.pk).tactical_goal_id is None
+    unlinked = send(client, "put", f"{API}/targets/{team.pk}/goal", {"tactical_goal_id": None})
+    assert unlinked.status_code == 200 and unlinked.json()["tactical_goal_id"] is None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
+from auditlog.models import LogEntry
 
 from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError, NotAllowed
@@ -209,3 +211,75 @@ def test_a_manual_company_target_records_how_it_was_made(world):
     assert root.method == TargetMethod.SET
     assert root.inputs == {"value": "10"}
     assert root.created_by == world.cast.executive.user
+
+
+# --- a target below the company serving its unit's tactical goal -------------------------
+
+
+def _team_goal(world, **fields):
+    from salesalign.strategy.tests.goals_fixtures import new_tactical_goal
+
+    data = {
+        "title": "East Team sells 500,000",
+        "year": YEAR,
+        "metric": Metric.REVENUE,
+        "target_value": Decimal("500000"),
+        "deadline": datetime.date(YEAR, 12, 31),
+        "owning_unit_id": world.cast.team.pk,
+    }
+    data.update(fields)
+    return new_tactical_goal(world.cast, **data)
+
+
+def test_the_manager_links_the_team_target_to_the_goal_the_team_owns(world, as_admin):
+    plan = world.plan()
+    _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
+    goal = _team_goal(world)
+    linked = plans.target_goal_link(
+        actor=world.cast.manager.user, target=team, tactical_goal_id=goal.pk
+    )
+    assert linked.tactical_goal == goal
+    assert Target.objects.get(pk=team.pk).tactical_goal_id == goal.pk
+    # The change is audited like every change of a target.
+    entry = LogEntry.objects.get_for_object(team).latest("timestamp")
+    assert "tactical_goal" in entry.changes_dict
+    # Unlinking leaves the target serving the goal above it again.
+    plans.target_goal_link(actor=world.cast.manager.user, target=team, tactical_goal_id=None)
+    assert Target.objects.get(pk=team.pk).tactical_goal_id is None
+    assert Target.objects.get(pk=other.pk).tactical_goal_id is None
+
+
+def test_a_goal_owned_by_another_unit_of_another_metric_or_by_someone_elses_team_is_refused(
+    world,
+):
+    plan = world.plan()
+    _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
+    goal = _team_goal(world)
+    executive = world.cast.executive.user
+    with pytest.raises(DomainError) as elsewhere:
+        plans.target_goal_link(actor=executive, target=other, tactical_goal_id=goal.pk)
+    assert elsewhere.value.field == "tactical_goal_id"
+    assert "East Team" in elsewhere.value.message
+    customers_goal = _team_goal(world, title="East Team wins 5", metric=Metric.NEW_CUSTOMERS)
+    with pytest.raises(DomainError) as wrong_metric:
+        plans.target_goal_link(actor=executive, target=team, tactical_goal_id=customers_goal.pk)
+    assert wrong_metric.value.field == "metric"
+    with pytest.raises(NotAllowed):
+        plans.target_goal_link(
+            actor=world.cast.other_manager.user, target=team, tactical_goal_id=goal.pk
+        )
+    with pytest.raises(DomainError):
+        plans.target_goal_link(actor=executive, target=team, tactical_goal_id=999_999)
+    assert not Target.objects.filter(tactical_goal__in=[goal, customers_goal]).exists()
+
+
+def test_a_locked_version_keeps_its_links(world):
+    plan, _root = approved_plan(world)
+    team = Target.objects.get(plan=plan, unit=world.cast.team)
+    goal = _team_goal(world)
+    with pytest.raises(DomainError) as locked:
+        plans.target_goal_link(
+            actor=world.cast.executive.user, target=team, tactical_goal_id=goal.pk
+        )
+    assert locked.value.code == "locked"
+    assert Target.objects.get(pk=team.pk).tactical_goal_id is None

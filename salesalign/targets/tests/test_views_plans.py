@@ -236,3 +236,52 @@ def test_plan_pages_name_who_started_and_approved_by_their_names_not_their_login
     assert f"Started by {executive.user.username} on" not in detail
     listing = client.get(reverse("targets:plan_list")).content.decode()
     assert f" · {executive.name_en}</td>" in listing
+
+
+def test_a_goal_no_target_serves_is_offered_to_its_units_target_and_linked_in_one_click(world):
+    import datetime
+
+    from salesalign.strategy.tests.goals_fixtures import new_tactical_goal
+
+    plan = world.plan()
+    _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
+    goal = new_tactical_goal(
+        world.cast,
+        title="East Team sells 500,000",
+        year=YEAR,
+        metric=Metric.REVENUE,
+        target_value=Decimal("500000"),
+        deadline=datetime.date(YEAR, 12, 31),
+        owning_unit_id=world.cast.team.pk,
+    )
+    url = reverse("targets:plan_detail", args=[plan.pk])
+    link_url = reverse("targets:target_goal_link", args=[team.pk])
+
+    def goal_item(who):
+        page = world.cast.client_for(who).get(url).content.decode()
+        start = page.index(f'data-goal="{goal.pk}"')
+        return page[start : page.index("</li>", start)]
+
+    item = goal_item("manager")
+    assert "East Team · Revenue" in item  # the team's target, not the other team's
+    assert "North Team" not in item
+    assert link_url in item  # the team's manager may link it
+    assert link_url not in goal_item("other_manager")
+
+    # Another team's manager does not even see the target; HR, who reads it, may not link it;
+    # a goal that is not a number is refused by name.
+    assert (
+        world.cast.client_for("other_manager").post(link_url, {"goal": goal.pk}).status_code == 404
+    )
+    assert world.cast.client_for("hr").post(link_url, {"goal": goal.pk}).status_code == 403
+    client = world.cast.client_for("manager")
+    bad = client.post(link_url, {"goal": "east", "next": url}, follow=True)
+    assert "There is no such tactical goal." in bad.content.decode()
+    assert Target.objects.get(pk=team.pk).tactical_goal_id is None
+
+    response = client.post(link_url, {"goal": goal.pk, "next": url})
+    assert response.status_code == 302 and response.url == url
+    assert Target.objects.get(pk=team.pk).tactical_goal_id == goal.pk
+    page = client.get(url).content.decode()
+    assert f'data-goal="{goal.pk}"' not in page  # served now: no longer listed
+    assert Target.objects.get(pk=other.pk).tactical_goal_id is None

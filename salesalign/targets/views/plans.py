@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from salesalign.targets.views.common import (
     add_service_error,
     int_param,
     refuse_if_not_allowed,
+    safe_next,
     this_fiscal_year,
 )
 
@@ -191,6 +193,38 @@ def company_target_set(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return render(
         request, "targets/plan_detail.html", _detail_context(request, plan, target_form=form)
     )
+
+
+@require_POST
+def target_goal_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Link a target to the tactical goal it serves (`goal`), or unlink it (`goal` empty)."""
+    target = selectors.target_get(user=request.user, pk=pk)
+    back = safe_next(request, reverse("targets:plan_detail", args=[target.plan_id]))
+    goal_text = request.POST.get("goal", "").strip()
+    goal_id = int_param(goal_text)
+    if goal_text and goal_id is None:
+        messages.error(request, _("There is no such tactical goal."))
+        return redirect(back)
+    try:
+        target = services.target_goal_link(
+            actor=request.user, target=target, tactical_goal_id=goal_id
+        )
+    except DomainError as error:
+        refuse_if_not_allowed(error)
+        messages.error(request, error.message)
+        return redirect(back)
+    label = f"{selectors.target_label(target)} · {target.metric_label}"
+    if target.tactical_goal is None:
+        messages.success(
+            request, _("%(target)s serves no tactical goal of its own now.") % {"target": label}
+        )
+    else:
+        messages.success(
+            request,
+            _("%(target)s now serves the tactical goal %(goal)s.")
+            % {"target": label, "goal": target.tactical_goal.title},
+        )
+    return redirect(back)
 
 
 def plan_diff(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
