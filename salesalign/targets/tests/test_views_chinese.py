@@ -44,6 +44,8 @@ def test_every_targets_page_renders_in_chinese(world):
         assert words in response.content.decode(), url
     detail = client.get(reverse("targets:target_detail", args=[proposal.target.pk])).content
     months = detail.decode().split('id="target-months"')[1].split("</table>")[0]
+    # What was sold before, a year at a time, without a second colon (以往销售：2023：…).
+    assert "以往销售：2023 年 18,000.00 · 2024 年 18,000.00 · 2025 年" in detail.decode()
     cascade = client.get(reverse("targets:cascade", args=[plan]) + f"?root={team}").content
     assert "第1季度" in cascade.decode() and ">Q1<" not in cascade.decode()
     # A month as Chinese writes it, not "一月 2026".

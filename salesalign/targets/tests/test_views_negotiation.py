@@ -190,6 +190,7 @@ def test_a_target_page_is_shown_to_who_may_see_it(world, who):
     if sees:
         page = response.content.decode()
         assert "Please confirm by Friday." in page  # the published note in the thread
+        assert "Sold before: 18,000.00 in 2023 · 18,000.00 in 2024" in page
         assert ('id="counter"' in page) == (who == "salesperson")
         assert ('id="decide"' in page) == (who in {"admin", "executive", "manager"})
 
