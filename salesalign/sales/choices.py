@@ -27,3 +27,20 @@ class SurveyChannel(models.TextChoices):
     EMAIL = "email", pgettext_lazy("a survey channel", "Email")
     IMPORT = "import", _("Import")
     API = "api", _("API")
+
+
+#: The sources SalesAlign itself gives orders and customers, said in words: typed on a page
+#: (`services.MANUAL_SOURCE`), written by the demo (`demo.SOURCE`), sent through the API
+#: without naming a source. Any other source is the name an import gave it (an ERP's).
+SOURCE_LABELS = {
+    "manual": pgettext_lazy("where an order comes from", "Entered by hand"),
+    "demo": pgettext_lazy("where an order comes from", "Demo data"),
+    "api": pgettext_lazy("where an order comes from", "Through the API"),
+}
+
+
+def source_label(source: str) -> str:
+    """A source as the pages name it: a known one in the reader's language, any other as
+    it was given ("SAP ERP")."""
+    label = SOURCE_LABELS.get(source)
+    return str(label) if label is not None else source

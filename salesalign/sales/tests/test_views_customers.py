@@ -136,6 +136,8 @@ def test_a_customer_page_shows_its_data_first_won_order_and_answers(cast, world)
     assert response.context["page"].first_won_order == world.acme_order
     assert response.context["page"].average_score == 5
     assert 'id="customer-answers"' in html
+    # Typed on a page (source "manual"): said in words, not the stored value.
+    assert '<dd class="col-sm-8">Entered by hand</dd>' in html
 
 
 def test_a_customer_page_hides_answers_about_people_the_viewer_may_not_see(cast, world):

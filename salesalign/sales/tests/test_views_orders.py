@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from conftest import MEMBERS
@@ -148,6 +149,38 @@ def test_the_order_list_shows_each_orders_total_and_credited_people(cast, world)
     html = response.content.decode()
     assert "Sales2" in html and "Sales3" in html  # both people credited on the split order
     assert "60 %" in html and "40 %" in html
+
+
+def test_an_orders_source_is_named_in_words_when_salesalign_gave_it_and_as_given_otherwise(
+    cast, world
+):
+    from salesalign.sales import demo
+    from salesalign.sales.choices import SOURCE_LABELS
+
+    assert {services.MANUAL_SOURCE, demo.SOURCE} <= set(SOURCE_LABELS)
+    for source, external_id in [(demo.SOURCE, "D-1"), ("SAP ERP", "S-1")]:
+        make_order(
+            source=source,
+            external_id=external_id,
+            customer=world.acme,
+            salespeople=cast.salesperson,
+            amounts=["10.00"],
+            product_line=world.product_line,
+        )
+    client = cast.client_for("executive")
+    for language, words in [
+        ("en", {"A-1": "Entered by hand", "D-1": "Demo data", "S-1": "SAP ERP"}),
+        ("zh-hans", {"A-1": "手工录入", "D-1": "演示数据", "S-1": "SAP ERP"}),
+    ]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = client.get(LIST).content.decode()
+        for external_id, word in words.items():
+            row = html.split(f'data-order="{external_id}"')[1].split("</tr>")[0]
+            assert f'<small class="text-body-secondary">{word}</small></td>' in row, row
+        demo_order = Order.objects.get(external_id="D-1")
+        detail = client.get(detail_url(demo_order)).content.decode()
+        assert f'<dd class="col-sm-8">{words["D-1"]}</dd>' in detail
+        assert ">demo<" not in html + detail  # the stored value, never shown
 
 
 def test_the_order_list_filters_by_dates_status_customer_salesperson_and_product_line(cast, world):
