@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesalign.core.choices import Metric
+from salesalign.core.currency import company_currency_name
 from salesalign.engines.allocation import DEFAULT_RAMP
 from salesalign.strategy.models import TacticalGoal
 from salesalign.targets.choices import TargetMethod
@@ -62,7 +63,6 @@ class CompanyTargetForm(forms.Form):
         label=gettext_lazy("Target for the year"),
         max_length=40,
         widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
-        help_text=gettext_lazy("In yuan for money, a count for customers, a score for levels."),
     )
     tactical_goal = forms.TypedChoiceField(
         label=gettext_lazy("Serves the tactical goal"),
@@ -74,6 +74,9 @@ class CompanyTargetForm(forms.Form):
 
     def __init__(self, *args: Any, goals: Sequence[TacticalGoal] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["value"].help_text = _(
+            "In %(currency)s for money, a count for customers, a score for levels."
+        ) % {"currency": company_currency_name()}
         self.fields["tactical_goal"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (goal.pk, goal.title) for goal in goals
         ]

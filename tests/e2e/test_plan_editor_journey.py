@@ -85,19 +85,19 @@ def test_hr_builds_a_commission_plan_in_the_editor_and_sees_a_bad_tier_at_its_fi
     _field(page, f"{component}.gates[0].measure").select_option(label="Customer satisfaction")
     _field(page, f"{component}.gates[0].minimum").fill("3.5")
     _field(page, f"{component}.gates[0].when_missing").select_option(label="Counts as not met")
-    page.get_by_label("Cap (yuan)", exact=True).fill("12,345.29")
+    page.get_by_label("Cap (CNY)", exact=True).fill("12,345.29")
     # A plan cap with three decimals is refused at once, and the form is not sent.
-    page.get_by_label("Plan cap (yuan)").fill("80000.001")
+    page.get_by_label("Plan cap (CNY)").fill("80000.001")
     expect(_field(page, "definition.cap")).to_have_class(INVALID)
     expect(page.locator('[data-error-for="definition.cap"]')).to_have_text(
-        "Give an amount in yuan, with at most two decimals."
+        "Give an amount in CNY, with at most two decimals."
     )
     page.evaluate("window.notReloaded = true")
     page.click("#plan-save")
     expect(_field(page, "definition.cap")).to_be_focused()
     assert page.evaluate("window.notReloaded === true")
     assert IncentivePlan.objects.count() == 0
-    page.get_by_label("Plan cap (yuan)").fill("80,000")
+    page.get_by_label("Plan cap (CNY)").fill("80,000")
 
     expect(page.locator(".plan-component-summary")).to_have_text(
         "Commission on Revenue, Quarterly: 2 % from 0 %, 3 % from 80 %; capped at ¥12,345.29; "

@@ -53,6 +53,7 @@ from django.utils.translation import gettext_noop, pgettext
 
 from salesalign.core.bulk import db_datetime, insert_rows, json_text
 from salesalign.core.choices import COMPANY_WIDE_ROLES, Metric, Role
+from salesalign.core.currency import company_currency_code
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of, role_of
 from salesalign.core.services import name_params, notify, settle_notifications
@@ -1058,6 +1059,7 @@ def payout_sheet(*, user: Any, period: EvaluationPeriod) -> Sheet:
         raise NotAllowed(_("Only HR, executives and administrators export the payout."))
     if not period.is_closed:
         raise DomainError(_("The payout is exported once the period is closed."), code="not_closed")
+    currency = company_currency_code()  # statements are computed in the company currency
     statements = (
         Statement.objects.filter(period=period, version=period.version)
         .select_related("person", "unit", "plan")
@@ -1071,6 +1073,7 @@ def payout_sheet(*, user: Any, period: EvaluationPeriod) -> Sheet:
             statement.unit.display_name,
             period.key,
             Decimal(statement.total_cents) / 100,
+            currency,
             statement.plan.display_name,
         ]
         for statement in statements.iterator(chunk_size=2000)
@@ -1082,6 +1085,7 @@ def payout_sheet(*, user: Any, period: EvaluationPeriod) -> Sheet:
         _("Unit"),
         _("Period"),
         _("Total"),
+        _("Currency"),
         _("Plan"),
     ]
-    return Sheet(_("Payout"), header, rows, (16, 16, 20, 24, 10, 14, 28))
+    return Sheet(_("Payout"), header, rows, (16, 16, 20, 24, 10, 14, 10, 28))

@@ -90,7 +90,8 @@ def test_the_plan_page_gives_the_editor_every_measure_and_its_labels(cast):
         "year",
     ]
     assert data["labels"]["add_tier"] == "Add a tier"
-    assert data["labels"]["cap"] == "Cap (yuan)"
+    assert data["labels"]["cap"] == "Cap (CNY)"  # the company currency, by its code
+    assert data["labels"]["target_amount"] == "Bonus at 100 %% (CNY)"  # %% for the editor
     assert data["errors"] == []
     # Without JavaScript the editor stays hidden and the JSON box open: the page still works.
     assert re.search(r'<section id="plan-editor"[^>]*\bhidden\b', html)
@@ -106,6 +107,7 @@ def test_the_editor_labels_come_in_the_users_language(cast):
     data = _editor_data(page.content.decode())
     assert data["measures"][0] == {"value": "revenue", "label": "销售收入"}
     assert data["labels"]["gates"] == "前提条件"
+    assert data["labels"]["cap"] == "封顶（元）"  # the yuan as Chinese writes it
     assert {"value": "quarter", "label": "季度"} in data["choices"]["period_kind"]
 
 

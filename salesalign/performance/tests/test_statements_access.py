@@ -126,6 +126,8 @@ def test_the_payout_export_is_for_hr_executives_and_admins(computed):
     assert by_number["sales1"][1:3] == (salesperson.name, salesperson.name_en)
     assert by_number["sales1"][4] == "2026-Q1"
     assert by_number["sales1"][5] == 1000
+    assert rows[0][5:7] == ("Total", "Currency")
+    assert by_number["sales1"][6] == "CNY"  # the company currency, for payroll
     assert by_number["sales3"][1] == "'=HYPERLINK(1)"  # neutralised, never a formula
     # In Chinese the name column says 姓名 (a person's name), not 名称 (a thing's).
     client = world.cast.client_for("hr")
@@ -329,3 +331,25 @@ def test_an_english_name_longer_than_80_characters_is_refused_and_nothing_saved(
         commission_plan(world.cast, definition=definition)
     assert refused.value.field == "definition.components[0].name_en"
     assert not IncentivePlan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("currency", "language", "named"),
+    [("CNY", "en", "CNY"), ("CNY", "zh-hans", "元"), ("USD", "zh-hans", "USD")],
+)
+def test_a_statement_says_which_currency_its_amounts_are_in(
+    computed, settings, currency, language, named
+):
+    settings.COMPANY_CURRENCY = currency
+    world = computed
+    client = world.cast.client_for("manager")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    mine = Statement.objects.get(person=world.cast.salesperson)
+    page = client.get(reverse("performance:statement_detail", args=[mine.pk])).content.decode()
+    total = page[page.index('id="statement-total"') :]
+    total = total[: total.index("</p>")]
+    assert total.rstrip().endswith(f"</strong> {named}")
+    header = "Amount (%s)" if language == "en" else "金额（%s）"
+    assert header % named in page
+    overview = client.get(reverse("performance:statement_overview")).content.decode()
+    assert ("Total (%s)" if language == "en" else "合计（%s）") % named in overview

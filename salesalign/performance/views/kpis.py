@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesalign.core.choices import Metric
+from salesalign.core.currency import company_currency_name
 from salesalign.core.exceptions import DomainError
 from salesalign.core.types import AuthenticatedHttpRequest
 from salesalign.engines import incentives as engine
@@ -259,6 +260,11 @@ def _choices(labels: dict[str, str], values: Iterable[str]) -> list[dict[str, st
     return [{"value": str(value), "label": labels[str(value)]} for value in values]
 
 
+def _money(label: str) -> str:
+    """A money label with the company currency named; its `%%` is left for the editor."""
+    return label.replace("%(currency)s", company_currency_name())
+
+
 def _editor_labels() -> dict[str, str]:
     """The editor's words in the user's language: a `%(name)s` is filled in by the editor, a
     `%%` is a percent sign (as in every translated string)."""
@@ -297,9 +303,9 @@ def _editor_labels() -> dict[str, str]:
         "add_band": _("Add a band"),
         "threshold": _("Threshold (%%)"),
         "threshold_help": _("Below this attainment nothing is paid."),
-        "cap": _("Cap (yuan)"),
+        "cap": _money(_("Cap (%(currency)s)")),
         "cap_help": _("The most this component pays on a statement."),
-        "target_amount": _("Bonus at 100 %% (yuan)"),
+        "target_amount": _money(_("Bonus at 100 %% (%(currency)s)")),
         "target_amount_help": _("Empty: each person's own amount."),
         "clawback_rate": _("Clawback rate (%%)"),
         "clawback_rate_help": _("Charged when returns exceed sales. Empty: never below 0."),
@@ -309,15 +315,15 @@ def _editor_labels() -> dict[str, str]:
         "when_missing": _("When there is no value"),
         "add_gate": _("Add a gate"),
         "plan": _("Whole plan"),
-        "plan_cap": _("Plan cap (yuan)"),
+        "plan_cap": _money(_("Plan cap (%(currency)s)")),
         "plan_cap_help": _("The most a statement pays in total. Empty: no cap."),
         "draw": _("Draw or guarantee for new hires"),
         "draw_kind": _("Kind"),
-        "amount_per_month": _("Amount per month (yuan)"),
+        "amount_per_month": _money(_("Amount per month (%(currency)s)")),
         "months": _("Months after hiring"),
         "draw_period_kind": _("Tops up statements"),
         "recovery_percent": _("Paid back, at most (%% of later earnings)"),
-        "money_error": _("Give an amount in yuan, with at most two decimals."),
+        "money_error": _money(_("Give an amount in %(currency)s, with at most two decimals.")),
         "cents_error": _("give a whole number of cents, 0 or more"),
         "json_broken": _(
             "The editor cannot show this JSON, so it is paused. Fix the JSON to go on."
