@@ -134,6 +134,19 @@ def plan_detail(*, user: Any, plan: TargetPlan) -> PlanDetail:
     )
 
 
+def goals_to_serve(target: Target) -> list[TacticalGoal]:
+    """The tactical goals a target may be linked to: of its plan's year, measured by its
+    metric, owned by its unit, a unit above it, or nobody in particular (one query)."""
+    path = str(target.own_unit.path)
+    goals = TacticalGoal.objects.filter(year=target.plan.fiscal_year).select_related("owning_unit")
+    return [
+        goal
+        for goal in goals.order_by("title", "pk")
+        if target.metric in SERVED_BY.get(goal.metric, frozenset({goal.metric}))
+        and (goal.owning_unit is None or path.startswith(goal.owning_unit.path))
+    ]
+
+
 def _slice_depth(target: Target) -> int:
     return sum(
         value is not None for value in (target.product_line_id, target.region_id, target.segment_id)

@@ -285,3 +285,43 @@ def test_a_goal_no_target_serves_is_offered_to_its_units_target_and_linked_in_on
     page = client.get(url).content.decode()
     assert f'data-goal="{goal.pk}"' not in page  # served now: no longer listed
     assert Target.objects.get(pk=other.pk).tactical_goal_id is None
+
+
+def test_a_targets_page_offers_the_goals_its_unit_may_serve_to_its_managers_only(world):
+    import datetime
+
+    from salesalign.strategy.tests.goals_fixtures import new_tactical_goal
+
+    plan = world.plan()
+    _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
+
+    def goal(title, unit, metric=Metric.REVENUE):
+        return new_tactical_goal(
+            world.cast,
+            title=title,
+            year=YEAR,
+            metric=metric,
+            target_value=Decimal("500000"),
+            deadline=datetime.date(YEAR, 12, 31),
+            owning_unit_id=unit.pk,
+        )
+
+    own = goal("East Team sells 500,000", world.cast.team)
+    goal("North Team sells 400,000", world.cast.other_team)
+    goal("East Team wins 5 customers", world.cast.team, metric=Metric.NEW_CUSTOMERS)
+    url = reverse("targets:target_detail", args=[team.pk])
+    page = world.cast.client_for("manager").get(url).content.decode()
+    form = page[
+        page.index('id="goal-link-form"') : page.index("</form>", page.index('id="goal-link-form"'))
+    ]
+    # Its own team's revenue goal and the company's; not another team's, not another metric.
+    assert "East Team sells 500,000" in form and world.goal.title in form
+    assert "North Team" not in form and "wins 5 customers" not in form
+    assert 'id="goal-link-form"' not in world.cast.client_for("hr").get(url).content.decode()
+
+    client = world.cast.client_for("manager")
+    client.post(reverse("targets:target_goal_link", args=[team.pk]), {"goal": own.pk, "next": url})
+    page = client.get(url).content.decode()
+    assert 'id="target-goal"' in page and "East Team sells 500,000" in page
+    assert f'<option value="{own.pk}" selected>' in page
+    assert Target.objects.get(pk=other.pk).tactical_goal_id is None

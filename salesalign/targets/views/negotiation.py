@@ -191,6 +191,7 @@ def _target_context(
     )
     is_recipient = proposal is not None and services.is_recipient(request.user, proposal)
     may_decide = can_manage_target(request.user, target.parent or target)
+    may_link_goal = not target.plan.is_locked and can_manage_target(request.user, target)
     return {
         "target": target,
         "plan": target.plan,
@@ -203,6 +204,7 @@ def _target_context(
         "proposal": proposal,
         "is_recipient": is_recipient,
         "may_decide": may_decide,
+        "goals": selectors.goals_to_serve(target) if may_link_goal else None,
         "children": list(target.children.select_related(*selectors.TARGET_RELATED)),
         "comment_form": comment_form or CommentForm(),
         "answer_form": AnswerForm(prefix=f"a{proposal.pk}") if proposal else None,
