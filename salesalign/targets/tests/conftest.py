@@ -41,6 +41,21 @@ class World:
             actor=self.cast.executive.user, plan=plan, value=Decimal(value), **kwargs
         )
 
+    def unit_goal(
+        self, title: str, unit: Any = None, metric: str = Metric.REVENUE, **fields: Any
+    ) -> Any:
+        """A tactical goal of the plan year owned by `unit` (the cast's team by default)."""
+        fields.setdefault("target_value", Decimal("500000"))
+        return new_tactical_goal(
+            self.cast,
+            title=title,
+            year=YEAR,
+            metric=metric,
+            deadline=datetime.date(YEAR, 12, 31),
+            owning_unit_id=(unit or self.cast.team).pk,
+            **fields,
+        )
+
     def cascade_to_teams(self, plan: Any, root: Any) -> tuple[Any, Any, Any]:
         """company → department (one child) → the two teams, by history; the targets."""
         actor = self.cast.executive.user

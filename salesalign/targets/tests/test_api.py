@@ -276,23 +276,9 @@ def test_the_allocation_is_applied_and_the_cascade_answers_through_the_api(world
 
 
 def test_a_team_target_is_linked_to_its_teams_goal_through_the_api(world):
-    import datetime
-    from decimal import Decimal
-
-    from salesalign.core.choices import Metric
-    from salesalign.strategy.tests.goals_fixtures import new_tactical_goal
-
     plan = world.plan()
     _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
-    goal = new_tactical_goal(
-        world.cast,
-        title="East Team sells 500,000",
-        year=YEAR,
-        metric=Metric.REVENUE,
-        target_value=Decimal("500000"),
-        deadline=datetime.date(YEAR, 12, 31),
-        owning_unit_id=world.cast.team.pk,
-    )
+    goal = world.unit_goal("East Team sells 500,000")
     client = world.cast.client_for("manager")
     linked = send(client, "put", f"{API}/targets/{team.pk}/goal", {"tactical_goal_id": goal.pk})
     assert linked.status_code == 200, linked.content

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -216,25 +215,10 @@ def test_a_manual_company_target_records_how_it_was_made(world):
 # --- a target below the company serving its unit's tactical goal -------------------------
 
 
-def _team_goal(world, **fields):
-    from salesalign.strategy.tests.goals_fixtures import new_tactical_goal
-
-    data = {
-        "title": "East Team sells 500,000",
-        "year": YEAR,
-        "metric": Metric.REVENUE,
-        "target_value": Decimal("500000"),
-        "deadline": datetime.date(YEAR, 12, 31),
-        "owning_unit_id": world.cast.team.pk,
-    }
-    data.update(fields)
-    return new_tactical_goal(world.cast, **data)
-
-
 def test_the_manager_links_the_team_target_to_the_goal_the_team_owns(world, as_admin):
     plan = world.plan()
     _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
-    goal = _team_goal(world)
+    goal = world.unit_goal("East Team sells 500,000")
     linked = plans.target_goal_link(
         actor=world.cast.manager.user, target=team, tactical_goal_id=goal.pk
     )
@@ -254,13 +238,13 @@ def test_a_goal_owned_by_another_unit_of_another_metric_or_by_someone_elses_team
 ):
     plan = world.plan()
     _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
-    goal = _team_goal(world)
+    goal = world.unit_goal("East Team sells 500,000")
     executive = world.cast.executive.user
     with pytest.raises(DomainError) as elsewhere:
         plans.target_goal_link(actor=executive, target=other, tactical_goal_id=goal.pk)
     assert elsewhere.value.field == "tactical_goal_id"
     assert "East Team" in elsewhere.value.message
-    customers_goal = _team_goal(world, title="East Team wins 5", metric=Metric.NEW_CUSTOMERS)
+    customers_goal = world.unit_goal("East Team wins 5", metric=Metric.NEW_CUSTOMERS)
     with pytest.raises(DomainError) as wrong_metric:
         plans.target_goal_link(actor=executive, target=team, tactical_goal_id=customers_goal.pk)
     assert wrong_metric.value.field == "metric"
@@ -276,7 +260,7 @@ def test_a_goal_owned_by_another_unit_of_another_metric_or_by_someone_elses_team
 def test_a_locked_version_keeps_its_links(world):
     plan, _root = approved_plan(world)
     team = Target.objects.get(plan=plan, unit=world.cast.team)
-    goal = _team_goal(world)
+    goal = world.unit_goal("East Team sells 500,000")
     with pytest.raises(DomainError) as locked:
         plans.target_goal_link(
             actor=world.cast.executive.user, target=team, tactical_goal_id=goal.pk

@@ -239,21 +239,9 @@ def test_plan_pages_name_who_started_and_approved_by_their_names_not_their_login
 
 
 def test_a_goal_no_target_serves_is_offered_to_its_units_target_and_linked_in_one_click(world):
-    import datetime
-
-    from salesalign.strategy.tests.goals_fixtures import new_tactical_goal
-
     plan = world.plan()
     _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
-    goal = new_tactical_goal(
-        world.cast,
-        title="East Team sells 500,000",
-        year=YEAR,
-        metric=Metric.REVENUE,
-        target_value=Decimal("500000"),
-        deadline=datetime.date(YEAR, 12, 31),
-        owning_unit_id=world.cast.team.pk,
-    )
+    goal = world.unit_goal("East Team sells 500,000")
     url = reverse("targets:plan_detail", args=[plan.pk])
     link_url = reverse("targets:target_goal_link", args=[team.pk])
 
@@ -288,27 +276,11 @@ def test_a_goal_no_target_serves_is_offered_to_its_units_target_and_linked_in_on
 
 
 def test_a_targets_page_offers_the_goals_its_unit_may_serve_to_its_managers_only(world):
-    import datetime
-
-    from salesalign.strategy.tests.goals_fixtures import new_tactical_goal
-
     plan = world.plan()
     _department, team, other = world.cascade_to_teams(plan, world.company_target(plan))
-
-    def goal(title, unit, metric=Metric.REVENUE):
-        return new_tactical_goal(
-            world.cast,
-            title=title,
-            year=YEAR,
-            metric=metric,
-            target_value=Decimal("500000"),
-            deadline=datetime.date(YEAR, 12, 31),
-            owning_unit_id=unit.pk,
-        )
-
-    own = goal("East Team sells 500,000", world.cast.team)
-    goal("North Team sells 400,000", world.cast.other_team)
-    goal("East Team wins 5 customers", world.cast.team, metric=Metric.NEW_CUSTOMERS)
+    own = world.unit_goal("East Team sells 500,000")
+    world.unit_goal("North Team sells 400,000", world.cast.other_team)
+    world.unit_goal("East Team wins 5 customers", metric=Metric.NEW_CUSTOMERS)
     url = reverse("targets:target_detail", args=[team.pk])
     page = world.cast.client_for("manager").get(url).content.decode()
     form = page[
