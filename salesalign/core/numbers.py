@@ -1,7 +1,8 @@
 """Numbers as the pages write them and as people type them.
 
 `grouped` is Django's `number_format(..., force_grouping=True)` for a Decimal, several
-times faster in the formats SalesAlign's languages use; `plain_text` writes a number
+times faster in the formats SalesAlign's languages use; `percent_text` puts the percent
+sign after a number as the page's language does; `plain_text` writes a number
 without trailing zeros or exponent (120, not 120.00 or 1.2E+2); `typed_decimal` reads
 one typed with commas only as thousands separators (1,234.50, not 1,2,3).
 
@@ -75,6 +76,15 @@ def readable(number: Decimal, *, least_places: int = 0) -> str:
         number = number.normalize()
         places = -int(number.as_tuple().exponent)
     return grouped(number, max(0, places, least_places))
+
+
+def percent_text(number: str) -> str:
+    """A number already written, as a percentage the way the page's language writes one:
+    "3.3 %" in English, "3.3%" in Chinese (no space before the sign). Only for display:
+    what is stored, typed or sent by the API keeps its own form."""
+    if (get_language() or "").startswith("zh"):
+        return f"{number}%"
+    return f"{number} %"
 
 
 #: Commas only as thousands separators: 1,234,567.50, not 1,2,3.

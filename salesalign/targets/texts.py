@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from salesalign.core.numbers import grouped
+from salesalign.core.numbers import grouped, percent_text
 from salesalign.engines.reasonableness import Finding, FindingCode
 from salesalign.targets.choices import TargetMethod
 from salesalign.targets.metrics import TargetMetric
@@ -165,7 +165,8 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def percent(value: Any, *, signed: bool = False) -> str:
-    """A fraction of 1 as a percentage: 0.125 → "12.5 %" (with a sign for growth)."""
+    """A fraction of 1 as a percentage: 0.125 → "12.5 %" ("12.5%" in Chinese; with a sign
+    for growth)."""
     number = _decimal(value)
     if number is None:
         return str(value)
@@ -180,7 +181,7 @@ def percent(value: Any, *, signed: bool = False) -> str:
         text = number_format(rounded, places)
     if signed and number > 0:
         text = "+" + text
-    return f"{text} %"
+    return percent_text(text)
 
 
 def amount_text(value: Any, kind: TargetMetric) -> str:

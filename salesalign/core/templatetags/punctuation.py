@@ -3,7 +3,8 @@
 Chinese writes a label's colon, a list's commas and parentheses full width, with no space
 ("总分：123.43", "2023、2024", "（2028）"); English writes ": ", ", " and " (2028)". The
 translators choose them, like any other text, so a template writes
-`{% translate "Total score" %}{% colon %}`.
+`{% translate "Total score" %}{% colon %}`. A percentage is "3.3 %" in English and "3.3%"
+in Chinese: `{{ value|percent_sign }}`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 from django import template
 from django.utils.translation import get_language, pgettext
+
+from salesalign.core.numbers import percent_text
 
 register = template.Library()
 
@@ -31,13 +34,13 @@ def clause_separator() -> str:
 
 def clauses(items: Iterable[Any]) -> str:
     """Clauses of one sentence in the page's language: "from 80 %: 60 points; from 100 %: …"
-    or "80 % 起：60 分；100 % 起：…"."""
+    or "80% 起：60 分；100% 起：…"."""
     return clause_separator().join(str(item) for item in items)
 
 
 def sentences(items: Iterable[Any]) -> str:
     """Sentences one after the other: English puts a space between them, Chinese none (its
-    full stop is full width: "达成率 148.25 %。本段计入…")."""
+    full stop is full width: "达成率 148.25%。本段计入…")."""
     separator = "" if (get_language() or "").startswith("zh") else " "
     return separator.join(str(item) for item in items)
 
@@ -63,6 +66,12 @@ def colon() -> str:
 def parenthesized_filter(remark: Any) -> str:
     """`{{ goal.horizon_year|parenthesized }}`: " (2028)" or "（2028）"."""
     return parenthesized(remark)
+
+
+@register.filter
+def percent_sign(number: Any) -> str:
+    """`{{ share|floatformat:1|percent_sign }}`: "12.5 %" in English, "12.5%" in Chinese."""
+    return percent_text(str(number))
 
 
 @register.simple_tag

@@ -12,7 +12,7 @@ from django.utils.translation import override
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salesalign.core.numbers import grouped
+from salesalign.core.numbers import grouped, percent_text
 from salesalign.sales.models import Order
 from salesalign.sales.tests.views_world import build_world
 
@@ -54,6 +54,18 @@ def test_another_format_falls_back_to_django():
             Decimal("1234.5"), 2, force_grouping=True
         )
         assert grouped(Decimal("1234.5"), 2) == "1.234,50"
+
+
+def test_chinese_writes_a_percentage_without_a_space_before_the_sign():
+    from django.template import engines
+
+    page = engines["django"].from_string("{{ share|percent_sign }} · {{ 12.5|percent_sign }}")
+    with override("zh-hans"):
+        assert percent_text("3.3") == "3.3%"
+        assert page.render({"share": "+0.03"}) == "+0.03% · 12.5%"
+    with override("en"):
+        assert percent_text("3.3") == "3.3 %"
+        assert page.render({"share": "+0.03"}) == "+0.03 % · 12.5 %"
 
 
 @pytest.mark.django_db

@@ -26,10 +26,8 @@ def test_sentences_and_clauses_are_joined_as_each_language_writes_them():
     from salesalign.core.templatetags.punctuation import clauses, sentences
 
     with translation.override("zh-hans"):
-        assert (
-            sentences(["达成率 148.25 %。", "本段计入收入。"]) == "达成率 148.25 %。本段计入收入。"
-        )
-        assert clauses(["0 % 起：40 分", "100 % 起：100 分"]) == "0 % 起：40 分；100 % 起：100 分"
+        assert sentences(["达成率 148.25%。", "本段计入收入。"]) == "达成率 148.25%。本段计入收入。"
+        assert clauses(["0% 起：40 分", "100% 起：100 分"]) == "0% 起：40 分；100% 起：100 分"
     with translation.override("en"):
         assert sentences(["Attainment 148.25 %.", "This slice counts."]) == (
             "Attainment 148.25 %. This slice counts."

@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Metric, Role
-from salesalign.core.numbers import grouped, readable
+from salesalign.core.numbers import grouped, percent_text, readable
 from salesalign.core.roles import role_of
 from salesalign.core.templatetags.punctuation import clauses, joined, sentences
 from salesalign.core.visibility import scope_for
@@ -123,7 +123,7 @@ def kpi_number(value: Any, kpi: Kpi | None) -> str:
         return grouped(number, 0) if whole else grouped(number.normalize(), 2)
     written = grouped(number, kpi.decimals)
     if unit == KpiUnit.PERCENT:
-        return f"{written} %"  # as every page writes a percent
+        return percent_text(written)  # as every page writes a percent
     return written
 
 

@@ -22,7 +22,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from salesalign.core.numbers import grouped
+from salesalign.core.numbers import grouped, percent_text
 from salesalign.core.roles import person_of
 from salesalign.core.templatetags.punctuation import sentences
 from salesalign.performance.models import (
@@ -49,7 +49,7 @@ def money(cents: int | None) -> str:
 def _percent(value: Any) -> str:
     if value in (None, ""):
         return ""
-    return number_format(Decimal(str(value)), decimal_pos=2) + " %"
+    return percent_text(number_format(Decimal(str(value)), decimal_pos=2))
 
 
 def _measure_label(measure: str) -> str:

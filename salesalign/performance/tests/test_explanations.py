@@ -95,6 +95,9 @@ def test_a_bonus_line_shows_how_the_target_bonus_became_its_base():
     assert "Target bonus at 100 %: 3,000.00." in text
     assert "Earned at 102.86 %: 3,000.00 × 102.86 % = 3,085.80." in text
     assert text.endswith("3,085.80 × 100.00 % = 3,085.80.")
+    with translation.override("zh-hans"):
+        _title, text = statement_explain(line)
+    assert "102.86%" in text and "100.00%" in text and " %" not in text
 
 
 def test_a_slice_of_a_bonus_names_its_bounds_instead():

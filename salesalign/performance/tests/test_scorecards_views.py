@@ -222,6 +222,8 @@ def test_a_kpis_target_and_actual_read_in_its_unit_in_the_table_and_the_explanat
 
 
 def test_counts_read_whole_and_money_with_two_decimals():
+    from django.utils import translation
+
     from salesalign.performance.selectors.scorecards import kpi_number
 
     count, percent = Kpi(unit="count", decimals=2), Kpi(unit="percent", decimals=1)
@@ -229,6 +231,8 @@ def test_counts_read_whole_and_money_with_two_decimals():
     assert kpi_number(Decimal("1234"), count) == "1,234"
     assert kpi_number(Decimal("1.50"), count) == "1.50"  # half an order's new customer
     assert kpi_number(Decimal("47.06"), percent) == "47.0 %"
+    with translation.override("zh-hans"):
+        assert kpi_number(Decimal("47.06"), percent) == "47.0%"  # no space in Chinese
     assert kpi_number(Decimal("1234.5"), Kpi(unit="currency", decimals=2)) == "1,234.50"
     assert kpi_number(Decimal("4.25"), Kpi(unit="rating", decimals=1)) == "4.2"
     assert kpi_number(None, count) == "—"
@@ -429,4 +433,4 @@ def test_a_weighted_score_of_all_the_weights_says_no_division_and_chinese_reads_
     }
     with translation.override("zh-hans"):
         assert explain(capped) == "156.93 分超过上限，按 130.00 分计。"
-        assert "0 % 起：40 分；100 % 起：100 分" in rule_text(bands)
+        assert "0% 起：40 分；100% 起：100 分" in rule_text(bands)

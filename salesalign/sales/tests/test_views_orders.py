@@ -149,6 +149,12 @@ def test_the_order_list_shows_each_orders_total_and_credited_people(cast, world)
     html = response.content.decode()
     assert "Sales2" in html and "Sales3" in html  # both people credited on the split order
     assert "60 %" in html and "40 %" in html
+    client = cast.client_for("manager")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(LIST).content.decode()
+    assert "60%</small>" in html and "40%</small>" in html  # no space before % in Chinese
+    detail = client.get(detail_url(world.beta_order)).content.decode()
+    assert '<td class="text-end">60.00%</td>' in detail
 
 
 def test_an_orders_source_is_named_in_words_when_salesalign_gave_it_and_as_given_otherwise(

@@ -127,6 +127,11 @@ def test_a_goal_s_year_is_in_parentheses_as_each_language_writes_them(cast):
             page = client.get(url).content.decode()
             assert written.format(year=year) in page, (language, url)
             assert not_written.format(year=year) not in page, (language, url)
+    # A goal kept in percent: 9.50 % in English, 9.50% in Chinese.
+    detail = reverse("strategy:strategic_goal_detail", args=[strategic.pk])
+    assert "9.50%（2024）" in client.get(detail).content.decode()  # still in Chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "9.50 % (2024)" in client.get(detail).content.decode()
 
 
 def test_missing_goals_answer_404(cast):

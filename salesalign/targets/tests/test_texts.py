@@ -102,6 +102,10 @@ def test_a_small_change_does_not_read_as_none():
         assert percent(Decimal("-0.00002"), signed=True) == "-<0.01 %"
         assert percent(Decimal("0"), signed=True) == "0.0 %"
         assert percent(Decimal("0.125")) == "12.5 %"
+    with translation.override("zh-hans"):
+        assert percent(Decimal("0.000334"), signed=True) == "+0.03%"
+        assert percent(Decimal("-0.00002"), signed=True) == "-<0.01%"
+        assert percent(Decimal("0.125")) == "12.5%"
 
 
 def test_a_salespersons_own_target_is_not_said_per_head():
@@ -144,4 +148,6 @@ def test_a_target_below_last_years_falls_rather_than_grows_by_a_negative_rate():
             "Falls 7.2 % on 2025, 13.4 points below its own trend (+6.2 %)."
         )
     with translation.override("zh-hans"):
-        assert finding_text(finding, REVENUE).startswith("较 2025 年下降 7.2 %，")
+        assert finding_text(finding, REVENUE) == (
+            "较 2025 年下降 7.2%，比自身趋势（+6.2%）低 13.4 个百分点。"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from conftest import MEMBERS
@@ -58,6 +59,10 @@ def test_a_planner_enters_twelve_weights_and_the_company_target_is_phased_by_the
     text = page.content.decode()
     assert f'data-profile="{profile.pk}"' in text
     assert "12.0 %" in text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    text = client.get(reverse("targets:seasonality", args=[plan.pk])).content.decode()
+    assert ">12.0%</td>" in text and "12.0 %" not in text  # no space before % in Chinese
+    assert 'var percent = "{total}%";' in text  # the running total, written the same way
 
 
 def test_weights_not_totalling_100_are_refused_with_their_total_and_nothing_changes(world):
