@@ -147,6 +147,21 @@ def test_every_translation_fills_the_placeholders_of_its_original(app):
     assert wrong == []
 
 
+@pytest.mark.parametrize("app", APPS, ids=[app.name for app in APPS])
+def test_a_catalogue_defines_each_message_once(app):
+    # GNU msgfmt refuses a catalogue with a message twice; Django's compiler keeps one of them
+    # silently, and which one reads on the page is an accident of order.
+    catalogue_path = app / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    if not catalogue_path.exists():
+        return
+    keys = [
+        (entry.msgctxt, entry.msgid)
+        for entry in polib.pofile(str(catalogue_path))
+        if not entry.obsolete
+    ]
+    assert sorted({key for key in keys if keys.count(key) > 1}, key=str) == []
+
+
 def test_the_placeholder_check_reads_named_positional_and_escaped_percents():
     assert _placeholders("%(count)d of %(total)s, 5 %% and %s") == ({"count", "total"}, 1)
     assert _placeholders("%.2f %%") == (set(), 1)
