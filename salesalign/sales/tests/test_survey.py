@@ -116,6 +116,26 @@ def test_the_answer_form_is_protected_against_cross_site_posts(cast, customer):
     assert SatisfactionResponse.objects.get().score == 5
 
 
+def test_a_browser_may_post_the_answer_under_the_pages_referrer_policy(cast, customer):
+    """Under "no-referrer" a browser posts the form with `Origin: null`, which CSRF refuses.
+
+    The page keeps its token out of other sites' logs with "same-origin" instead, under
+    which the browser sends the page's own origin with the answer.
+    """
+    url = survey_url(cast, customer)
+    client = Client(enforce_csrf_checks=True)
+    html = client.get(url).content.decode()
+    assert 'name="referrer" content="no-referrer"' not in html
+    assert 'name="referrer" content="same-origin"' in html
+    answered = client.post(
+        url,
+        {"score": "4", "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+        HTTP_ORIGIN="http://testserver",
+    )
+    assert answered.status_code == 200
+    assert SatisfactionResponse.objects.get().score == 4
+
+
 def test_a_logged_in_colleague_opening_the_link_sees_the_same_page(cast, customer):
     response = cast.client_for("manager").get(survey_url(cast, customer))
     assert response.status_code == 200
