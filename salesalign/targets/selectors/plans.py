@@ -233,13 +233,29 @@ def target_get(*, user: Any, pk: int) -> Target:
     """One target the user may see, with its plan; "not found" otherwise."""
     target = (
         Target.objects.visible_to(user)
-        .select_related("plan", "parent", "created_by__person", *TARGET_RELATED)
+        .select_related("plan", "parent", "allocation_run", "created_by__person", *TARGET_RELATED)
         .filter(pk=pk)
         .first()
     )
     if target is None:
         raise Http404("No such target.")
     return target
+
+
+def sold_before(target: Target) -> list[tuple[str, str]]:
+    """What the target's owner sold in the years its split was made from, oldest first.
+
+    The allocation keeps every year it read, one more than its method uses (the backtest's);
+    a split by history shows only the years its method took."""
+    history: dict[str, str] = (target.inputs or {}).get("history") or {}
+    run = target.allocation_run
+    years = (run.params or {}).get("history_years") if run is not None else None
+    first = target.plan.fiscal_year - int(years) if years else None
+    return [
+        (year, value)
+        for year, value in sorted(history.items())
+        if first is None or int(year) >= first
+    ]
 
 
 # --- versions ----------------------------------------------------------------------------

@@ -195,6 +195,26 @@ def test_a_target_page_is_shown_to_who_may_see_it(world, who):
         assert ('id="decide"' in page) == (who in {"admin", "executive", "manager"})
 
 
+def test_what_was_sold_before_is_of_the_years_the_split_was_made_from(world):
+    from salesalign.targets.services.allocation import AllocationParams
+
+    allocated = allocate_down(world, to_people=False)
+    allocation.allocation_apply(
+        actor=world.cast.manager.user,
+        plan=allocated.plan,
+        parent=allocated.team,
+        axes=["child"],
+        method="history",
+        params=AllocationParams(history_years=2),
+    )
+    mine = allocated.team.children.get(person=world.cast.salesperson)
+    assert set(mine.inputs["history"]) >= {"2023", "2024", "2025"}  # read for the backtest
+    page = world.cast.client_for("manager").get(reverse("targets:target_detail", args=[mine.pk]))
+    sold = page.content.decode().split('id="sold-before">', 1)[1].split("</p>", 1)[0]
+    assert "in 2024" in sold and "in 2025" in sold
+    assert "2023" not in sold  # the method split by the last two years only
+
+
 def test_a_comment_joins_the_thread_and_an_empty_one_is_refused(world):
     allocated = allocate_down(world)
     proposal = own_proposal(world, negotiate(world, allocated))

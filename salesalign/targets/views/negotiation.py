@@ -197,6 +197,7 @@ def _target_context(
         "plan": target.plan,
         "kind": kind,
         "label": selectors.target_label(target),
+        "sold_before": selectors.sold_before(target),
         "months": months,
         "steps": steps,
         "names": names_for_steps(steps),
