@@ -96,10 +96,15 @@ class DocumentAttachmentForm(forms.Form):
 
     file = forms.FileField(
         label=_("File"),
-        help_text=_("Up to %(limit)s MB. Programs and scripts are refused.")
-        % {"limit": ATTACHMENT_MAX_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"class": "form-control"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Formatted per request: formatted once at import, it stayed in the import's language.
+        self.fields["file"].help_text = _(
+            "Up to %(limit)s MB. Programs and scripts are refused."
+        ) % {"limit": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
 
 
 class DocumentConfirmationForm(forms.Form):

@@ -364,6 +364,19 @@ def attach(cast, document, name="plan.pdf", content=b"%PDF the plan"):
     )
 
 
+def test_the_attachment_limit_reads_in_the_writers_language(cast):
+    # Formatted once at import, the help text stayed English on a Chinese page.
+    document = new_document(cast, publish=False)
+    client = cast.client_for("admin")
+    for language, text, other in [
+        ("zh-hans", "不接受程序和脚本文件", "Programs and scripts are refused"),
+        ("en", "Programs and scripts are refused", "不接受程序和脚本文件"),
+    ]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(url("document_detail", document.pk)).content.decode()
+        assert text in page and other not in page, language
+
+
 @pytest.mark.parametrize("who", MEMBERS)
 def test_an_attachment_downloads_for_those_who_may_open_the_document_only(cast, who):
     document = new_document(cast, units=[cast.team], publish=False)
