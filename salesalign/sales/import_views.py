@@ -54,7 +54,11 @@ def _batch_or_404(
 def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose what to import, upload a file to check; the recent imports below."""
     _require_importer(request)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    # "Upload a corrected file" keeps the source: under another one, its orders would count twice.
+    source = request.GET.get("source", "").strip()
+    form = ImportUploadForm(
+        request.POST or None, request.FILES or None, initial={"source": source} if source else None
+    )
     kind = importing_records.kind_of(request.POST.get("kind") or request.GET.get("kind"))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -523,6 +523,23 @@ def test_the_pages_take_a_file_from_upload_through_mapping_to_commit(world):
     assert "orders.csv" in history and "ERP" in history
 
 
+def test_uploading_a_corrected_file_keeps_the_source_of_the_refused_one(world):
+    # Under the default source the corrected file's orders would be new orders, counted
+    # twice once the next file of the real source brings them again.
+    cast = world.cast
+    batch = check(
+        cast, csv_file("SO-1,2024-13-05,C001,,sales1,,HW,1,100,,,,,,,"), source="金蝶 ERP"
+    )
+    client = cast.client_for("admin")
+    preview = client.get(reverse("sales:import_preview", args=[batch.pk])).content.decode()
+    link = re.search(r'href="([^"]+)" id="upload-corrected"', preview)
+    assert link is not None
+    start = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert re.search(r'id="id_source"[^>]*value="金蝶 ERP"', start)
+    plain = client.get(reverse("sales:import_start")).content.decode()
+    assert re.search(rf'id="id_source"[^>]*value="{importing.DEFAULT_SOURCE}"', plain)
+
+
 def test_the_history_keeps_the_original_file_and_its_error_report(world):
     cast = world.cast
     content = csv_file("SO-1,2024-13-05,C001,,sales1,,HW,1,100,,,,,,,")
