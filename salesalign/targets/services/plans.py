@@ -29,6 +29,7 @@ from salesalign.organization.models import OrgUnit
 from salesalign.strategy.models import TacticalGoal
 from salesalign.targets.choices import (
     OPEN_PLAN_STATUSES,
+    MessageKind,
     PlanStatus,
     ProposalStatus,
     TargetMethod,
@@ -38,6 +39,7 @@ from salesalign.targets.metrics import SERVED_BY, TargetMetric, target_metric
 from salesalign.targets.models import (
     SeasonalityProfile,
     Target,
+    TargetMessage,
     TargetPeriod,
     TargetPlan,
     TargetProposal,
@@ -135,8 +137,9 @@ def _sum_problems(plan: TargetPlan) -> list[str]:
 def plan_approve(*, actor: Any, plan: TargetPlan) -> TargetPlan:
     """Approve a plan in negotiation: it is locked, and the version it replaces is superseded.
 
-    Refused while a counter-proposal waits for a decision or a slice's children
-    do not add up to it. Proposals nobody answered count as accepted.
+    Refused while a counter-proposal waits for a decision or a slice's children do not add
+    up to it. Proposals nobody answered count as accepted; one whose target the manager
+    changed after proposing it is recorded as decided at the new number, on its thread.
     """
     require_planner(actor)
     plan = lock_plan(plan)
@@ -163,12 +166,25 @@ def plan_approve(*, actor: Any, plan: TargetPlan) -> TargetPlan:
             % {"slices": ", ".join(problems[:5])},
             code="remainder",
         )
+    pending = list(plan.proposals.filter(status=ProposalStatus.PENDING).select_related("target"))
     now = timezone.now()
     author = actor_or_none(actor)
-    for proposal in plan.proposals.filter(status=ProposalStatus.PENDING).select_related("target"):
+    for proposal in pending:
+        target = proposal.target
+        if (proposal.proposed_amount, proposal.proposed_level) != (target.amount, target.level):
+            # Changed after it was proposed (the manager placed a remainder on it): the thread
+            # says the approved number was decided, not accepted as proposed.
+            TargetMessage.objects.create(
+                target=target,
+                proposal=proposal,
+                kind=MessageKind.RESOLVED,
+                author=author,
+                amount=target.amount,
+                level=target.level,
+            )
         proposal.status = ProposalStatus.RESOLVED
-        proposal.final_amount = proposal.target.amount
-        proposal.final_level = proposal.target.level
+        proposal.final_amount = target.amount
+        proposal.final_level = target.level
         proposal.resolved_by = author
         proposal.resolved_at = now
         proposal.save()

@@ -154,6 +154,16 @@ def test_the_manager_decides_adjusts_the_others_and_the_plan_is_approved(world, 
     assert approved.status == PlanStatus.APPROVED
     theirs.refresh_from_db()
     assert theirs.status == ProposalStatus.RESOLVED, "an unanswered proposal counts as accepted"
+    # ... at the number the manager set after proposing it, and its thread says so: decided,
+    # not accepted as proposed.
+    other.refresh_from_db()
+    assert theirs.final_amount == other.amount != theirs.proposed_amount
+    last = other.messages.order_by("pk").last()
+    assert (last.kind, last.amount, last.author) == (
+        MessageKind.RESOLVED,
+        other.amount,
+        cast.executive.user,
+    )
     assert [m.kind for m in target.messages.order_by("pk")] == [
         MessageKind.PUBLISHED,
         MessageKind.COUNTERED,
@@ -227,3 +237,16 @@ def test_notifications_belong_to_their_reader_and_are_marked_read(world):
     assert notification_list(user=cast.salesperson.user)[0].text.endswith(
         "2026 wait for your answer."
     )
+
+
+def test_unanswered_proposals_of_unchanged_targets_are_accepted_without_a_decision(
+    world, published
+):
+    plan, _team, mine, theirs = published
+    plans.plan_approve(actor=world.cast.executive.user, plan=plan)
+    for proposal in (mine, theirs):
+        proposal.refresh_from_db()
+        assert proposal.status == ProposalStatus.RESOLVED
+        assert proposal.final_amount == proposal.proposed_amount
+        kinds = list(proposal.target.messages.order_by("pk").values_list("kind", flat=True))
+        assert kinds == [MessageKind.PUBLISHED]
