@@ -27,6 +27,7 @@ customers or statuses is a duplicate.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import logging
 import re
@@ -40,7 +41,7 @@ from typing import Any
 from auditlog.context import set_actor
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -814,6 +815,10 @@ def _parse_rows(
         if salesperson:
             draft.credits.append((row.number, salesperson, share))
 
+    _codes_for_names(
+        [draft for draft in drafts.values() if not (draft.failed or draft.external_id in blocked)],
+        plan,
+    )
     for draft in drafts.values():
         if draft.failed or draft.external_id in blocked:
             continue
@@ -850,6 +855,72 @@ def _parse_rows(
             )
         )
     plan.errors.sort(key=lambda error: error.row or 0)
+
+
+#: The longest customer code (`Customer.code`).
+_CUSTOMER_CODE_LENGTH = 60
+
+
+def _code_made_from(name: str) -> str:
+    """ "C-" and 10 hex digits of the name: the same on every import of the file."""
+    return "C-" + hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:10].upper()
+
+
+def customer_code_for(name: str) -> str:
+    """The code of a customer a file names without one: the name itself when it fits, else a
+    code made from it."""
+    return name if len(name) <= _CUSTOMER_CODE_LENGTH else _code_made_from(name)
+
+
+def _codes_for_names(drafts: Sequence[_Draft], plan: OrderPlan) -> None:
+    """Give a customer code to each order whose file names the customer only by name.
+
+    A file from a system without customer codes is common; such a customer is found by its
+    name (Chinese or English, exactly as written) among the customers (one query), or is
+    new with a code made from the name, so that the next import of the same file finds it
+    again. A name two customers share is an error: only a code tells them apart.
+    """
+    wanted = {
+        draft.values["customer_name"]
+        for draft in drafts
+        if not draft.values["customer_code"] and draft.values["customer_name"]
+    }
+    if not wanted:
+        return
+    codes: dict[str, set[str]] = defaultdict(set)
+    taken: set[str] = set()
+    derived = {customer_code_for(name) for name in wanted}
+    for batch in in_batches(sorted(wanted | derived)):
+        for code, name, name_en in Customer.objects.filter(
+            Q(name__in=batch) | Q(name_en__in=batch) | Q(code__in=batch)
+        ).values_list("code", "name", "name_en"):
+            taken.add(code)
+            for known in {name, name_en} & wanted:
+                codes[known].add(code)
+    for draft in drafts:
+        name = draft.values["customer_name"]
+        if draft.values["customer_code"] or not name:
+            continue
+        found = codes.get(name, set())
+        if len(found) > 1:
+            draft.failed = True
+            plan.errors.append(
+                ImportError_(
+                    draft.value_rows["customer_name"],
+                    plan.column_label("customer_name"),
+                    _(
+                        "%(count)s customers are named %(name)s; add a customer code column "
+                        "to say which one."
+                    )
+                    % {"count": len(found), "name": name},
+                    name,
+                )
+            )
+            continue
+        code = next(iter(found)) if found else customer_code_for(name)
+        if not found and code in taken:
+            code = _code_made_from(name)  # the name is another customer's code
+        draft.values["customer_code"] = code
 
 
 def unknown_error(unknown: UnknownValue, column_label: str, what: str) -> ImportError_:

@@ -269,6 +269,52 @@ def test_a_file_without_either_customer_column_names_both(world):
     assert_refused_and_nothing_written(world.cast, batch, before)
 
 
+def test_a_file_that_names_customers_only_by_name_finds_or_creates_them_by_name(world):
+    from salesalign.sales.tests.factories import CustomerFactory
+
+    known = CustomerFactory(code="K-9", name="华东精密机械有限公司", name_en="East Precision")
+    long_name = "一家名字很长很长的客户" * 7  # longer than a customer code may be
+    rows = (
+        "SO-1,2024-03-05,华东精密机械有限公司,sales1,HW,100",
+        "SO-2,2024-03-06,East Precision,sales1,HW,200",
+        "SO-3,2024-03-07,新客户甲,sales1,HW,300",
+        f"SO-4,2024-03-08,{long_name},sales1,HW,400",
+    )
+    content = csv_file(*rows, header="订单号,日期,客户,销售员,产品线,金额")
+    batch = check(world.cast, content)
+    assert batch.errors == []
+    commit(world.cast, batch)
+    assert Order.objects.get(external_id="SO-1").customer == known
+    assert Order.objects.get(external_id="SO-2").customer == known  # by its English name
+    new = Order.objects.get(external_id="SO-3").customer
+    assert (new.code, new.name) == ("新客户甲", "新客户甲")
+    long = Order.objects.get(external_id="SO-4").customer
+    assert long.name == long_name and long.code.startswith("C-") and len(long.code) == 12
+    # The same file again finds the same customers: nothing changes, nobody is created.
+    customers = Customer.objects.count()
+    again = check(world.cast, content)
+    assert (again.new_count, again.changed_count, again.unchanged_count) == (0, 0, 4)
+    commit(world.cast, again)
+    assert Customer.objects.count() == customers
+
+
+def test_a_name_two_customers_share_needs_a_code(world):
+    from salesalign.sales.tests.factories import CustomerFactory
+
+    CustomerFactory(code="A-1", name="同名公司")
+    CustomerFactory(code="A-2", name="同名公司")
+    before = snapshot()
+    batch = check(
+        world.cast,
+        csv_file(
+            "SO-1,2024-03-05,同名公司,sales1,HW,100", header="订单号,日期,客户,销售员,产品线,金额"
+        ),
+    )
+    assert [(error["row"], error["column"]) for error in batch.errors] == [(2, "客户")]
+    assert "2 customers are named 同名公司" in batch.errors[0]["reason"]
+    assert_refused_and_nothing_written(world.cast, batch, before)
+
+
 def test_an_unknown_salesperson_is_listed_once_with_its_row_count(world):
     before = snapshot()
     rows = [
