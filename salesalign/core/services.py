@@ -85,16 +85,24 @@ def notify(
 
 
 def settle_notifications(
-    *, kind: str, people: Iterable[Any] | None = None, url: str | None = None, **params: Any
+    *,
+    kind: str,
+    people: Iterable[Any] | None = None,
+    url: str | None = None,
+    urls: Iterable[str] | None = None,
+    **params: Any,
 ) -> int:
-    """Mark read the unread notifications of `kind` (to `people`, with this `url` and these
-    `params`, where given) that no longer wait for anyone: a newer proposal replaced them, or
-    the plan they asked about is approved. The bell then counts what still waits."""
+    """Mark read the unread notifications of `kind` (to `people`, with this `url` or one of
+    these `urls`, and these `params`, where given) that no longer wait for anyone: a newer
+    proposal replaced them, or the plan they asked about is approved. The bell then counts
+    what still waits."""
     waiting = Notification.objects.unread().filter(kind=kind)
     if people is not None:
         waiting = waiting.filter(recipient_id__in=[getattr(p, "pk", p) for p in people])
     if url is not None:
         waiting = waiting.filter(url=url)
+    if urls is not None:
+        waiting = waiting.filter(url__in=list(urls))
     for name, value in params.items():
         waiting = waiting.filter(**{f"params__{name}": value})
     return waiting.update(read_at=timezone.now())

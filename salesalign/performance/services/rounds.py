@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
-from salesalign.core.services import name_params, notify
+from salesalign.core.services import name_params, notify, settle_notifications
 from salesalign.organization.models import Person
 from salesalign.performance.anonymity import OTHERS, shown_groups
 from salesalign.performance.choices import INVITED_RELATIONSHIPS, Relationship, RoundStatus
@@ -225,6 +225,8 @@ def round_answer(
     answer.save()
     invitation.answered = True
     invitation.save(update_fields=["answered"])
+    # Answered: the invitation no longer waits for its respondent.
+    settle_notifications(kind=NOTIFY_INVITED, people=[me], url=invitation_url(invitation.pk))
 
 
 @transaction.atomic
@@ -253,6 +255,16 @@ def round_close(*, actor: Any, feedback_round: FeedbackRound) -> FeedbackRound:
     feedback_round.closed_by = actor_or_none(actor)
     feedback_round.full_clean()
     feedback_round.save()
+    # Closed: the invitations nobody answered cannot be answered any more.
+    settle_notifications(
+        kind=NOTIFY_INVITED,
+        urls=[
+            invitation_url(pk)
+            for pk in RoundInvitation.objects.filter(round=feedback_round).values_list(
+                "pk", flat=True
+            )
+        ],
+    )
     if mapping is not None:
         notify(
             people=[feedback_round.person_id],

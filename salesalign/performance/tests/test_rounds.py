@@ -478,3 +478,20 @@ def test_the_api_opens_invites_and_closes(world):
     closed = hr.post(f"/api/v1/performance/rounds/{round_id}/close")
     assert closed.json()["status"] == RoundStatus.CLOSED
     assert FeedbackRound.objects.get(pk=round_id).closed_by == cast.hr.user
+
+
+def test_an_invitation_no_longer_waits_once_answered_or_once_the_round_is_closed(world):
+    feedback_round = open_round(world)
+    mine, theirs, _third = invite(world, feedback_round, peers(world))
+
+    def waiting(invitation):
+        return Notification.objects.unread().filter(
+            kind=services.NOTIFY_INVITED, recipient=invitation.respondent
+        )
+
+    assert waiting(mine).count() == 1 and waiting(theirs).count() == 1
+    answer(mine, 4, 4)
+    assert not waiting(mine).exists()
+    assert waiting(theirs).count() == 1  # the others still wait for their answers
+    close(world, feedback_round)
+    assert not waiting(theirs).exists()  # closed: nothing left to answer

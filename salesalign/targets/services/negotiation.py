@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -184,6 +185,37 @@ def _open_for_answer(proposal: TargetProposal) -> TargetProposal:
     return locked
 
 
+def _settle_answered(proposal: TargetProposal) -> None:
+    """The recipient answered: their "targets wait for your answer" notice is read once no
+    proposal of theirs in the plan waits any more."""
+    recipient = recipient_id(proposal.target)
+    if recipient is None:
+        return
+    theirs = Q(target__person_id=recipient) | Q(
+        target__person__isnull=True, target__unit__manager_id=recipient
+    )
+    if not TargetProposal.objects.filter(
+        theirs, plan_id=proposal.plan_id, status=ProposalStatus.PENDING
+    ).exists():
+        settle_notifications(kind=NOTIFY_PROPOSED, people=[recipient], url=_url(proposal.target))
+
+
+def _settle_decided(counter: Counterproposal, target: Target) -> None:
+    """A counter is decided: "X counter-proposed" is read once none of X's counters in the
+    plan waits for a decision."""
+    author = person_of(counter.created_by) if counter.created_by_id else None
+    if (
+        author is None
+        or Counterproposal.objects.filter(
+            proposal__plan_id=target.plan_id,
+            status=CounterStatus.OPEN,
+            created_by_id=counter.created_by_id,
+        ).exists()
+    ):
+        return
+    settle_notifications(kind=NOTIFY_COUNTERED, url=_url(target), name=author.name)
+
+
 @transaction.atomic
 def proposal_accept(*, actor: Any, proposal: TargetProposal, note: str = "") -> TargetProposal:
     """The recipient accepts the proposed target."""
@@ -195,6 +227,7 @@ def proposal_accept(*, actor: Any, proposal: TargetProposal, note: str = "") -> 
     proposal.answered_by = actor_or_none(actor)
     proposal.answered_at = timezone.now()
     proposal.save()
+    _settle_answered(proposal)
     _message(
         target=proposal.target,
         proposal=proposal,
@@ -237,6 +270,7 @@ def proposal_counter(
     proposal.answered_by = actor_or_none(actor)
     proposal.answered_at = timezone.now()
     proposal.save()
+    _settle_answered(proposal)
     _message(
         target=target,
         proposal=proposal,
@@ -306,6 +340,7 @@ def proposal_resolve(
         counter.decided_by = author
         counter.decided_at = now
         counter.save()
+        _settle_decided(counter, target)
     if (target.amount, target.level) != (amount, level):
         target.amount, target.level = amount, level
         target.method = TargetMethod.MANUAL

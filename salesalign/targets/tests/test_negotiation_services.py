@@ -118,6 +118,16 @@ def test_a_counter_needs_a_reason_reaches_the_manager_and_blocks_approval(world,
     with pytest.raises(DomainError) as refused:
         plans.plan_approve(actor=cast.executive.user, plan=plan)
     assert refused.value.code == "open_counters"
+    # Both answered: neither salesperson's "targets wait for your answer" is unread any more.
+    for person in (cast.salesperson, cast.salesperson2):
+        assert (
+            not Notification.objects.unread()
+            .filter(recipient=person, kind=negotiation.NOTIFY_PROPOSED)
+            .exists()
+        )
+    # Decided: the manager's "counter-proposed" no longer waits either.
+    negotiation.proposal_resolve(actor=cast.manager.user, proposal=mine)
+    assert notification_unread_count(user=cast.manager.user) == 0
 
 
 def test_the_manager_decides_adjusts_the_others_and_the_plan_is_approved(world, published):
