@@ -209,6 +209,10 @@ def test_two_answers_show_nothing_even_once_closed(world):
         assert api.json()["results"]["overall"] is None
         assert "Always helpful" not in api.content.decode()
     assert not Notification.objects.filter(recipient=world.cast.salesperson).exists()
+    # Closed with too few answers: the list says there are not enough, not "not yet".
+    listing = world.cast.client_for("hr").get(reverse("performance:round_list")).content.decode()
+    row = listing[listing.index(f'data-round="{feedback_round.pk}"') :].split("</tr>", 1)[0]
+    assert row.rstrip().endswith('<td class="text-end">No</td>')
 
 
 def test_three_answers_show_the_averages_once_the_round_is_closed(world):
