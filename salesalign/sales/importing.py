@@ -695,6 +695,7 @@ def _parse_rows(
     }
     resolved: dict[tuple[str, str], tuple[str | None, bool]] = {}
     status_of: dict[str, str | None] = {}
+    repeated: dict[str, int] = {}  # order ID → the first row that repeats one of its lines
 
     def dimension(key: str, dimension_name: str) -> str:
         raw = reader.text(key)
@@ -804,14 +805,12 @@ def _parse_rows(
             draft.failed = True
             continue
         if has_line and product_line and amount is not None:
-            draft.lines.append(
-                (
-                    row.number,
-                    LineRow(
-                        product_line, amount, quantity if quantity is not None else Decimal(1), cost
-                    ),
-                )
+            line = LineRow(
+                product_line, amount, quantity if quantity is not None else Decimal(1), cost
             )
+            if any(line == earlier for _row, earlier in draft.lines):
+                repeated.setdefault(current_id, row.number)
+            draft.lines.append((row.number, line))
         if salesperson:
             draft.credits.append((row.number, salesperson, share))
 
@@ -819,6 +818,21 @@ def _parse_rows(
         [draft for draft in drafts.values() if not (draft.failed or draft.external_id in blocked)],
         plan,
     )
+    if repeated:
+        # Legitimate (the same product twice) or a copy by mistake: only a person can tell.
+        first_id, first_row = next(iter(repeated.items()))
+        plan.warnings.append(
+            ngettext(
+                "%(count)s order repeats one of its lines exactly (order %(id)s, row "
+                "%(row)s); each repeated line is imported as one more line of its order. "
+                "If the file lists a line twice by mistake, remove the copy.",
+                "%(count)s orders repeat one of their lines exactly (e.g. order %(id)s, row "
+                "%(row)s); each repeated line is imported as one more line of its order. "
+                "If the file lists a line twice by mistake, remove the copy.",
+                len(repeated),
+            )
+            % {"count": f"{len(repeated):,}", "id": first_id, "row": first_row}
+        )
     for draft in drafts.values():
         if draft.failed or draft.external_id in blocked:
             continue

@@ -298,6 +298,22 @@ def test_a_file_that_names_customers_only_by_name_finds_or_creates_them_by_name(
     assert Customer.objects.count() == customers
 
 
+def test_a_line_repeated_exactly_is_imported_and_the_preview_says_so(world):
+    rows = (
+        "SO-1,2024-03-05,C001,甲公司,sales1,,HW,1,12000,,,,,,,",
+        "SO-1,2024-03-05,C001,甲公司,sales1,,HW,1,12000,,,,,,,",
+        "SO-2,2024-03-06,C001,甲公司,sales1,,HW,1,500,,,,,,,",
+        "SO-2,2024-03-06,C001,甲公司,sales1,,HW,2,500,,,,,,,",
+    )
+    batch = check(world.cast, csv_file(*rows))
+    assert batch.errors == []
+    [warning] = batch.summary["warnings"]
+    assert "1 order repeats one of its lines exactly (order SO-1, row 3)" in warning
+    commit(world.cast, batch)
+    # Both kept: the same product twice is a real order as often as a copy by mistake.
+    assert Order.objects.get(external_id="SO-1").lines.count() == 2
+
+
 def test_a_name_two_customers_share_needs_a_code(world):
     from salesalign.sales.tests.factories import CustomerFactory
 
