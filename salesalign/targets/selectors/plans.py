@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from salesalign.core.bulk import chunks
 from salesalign.core.choices import Metric
 from salesalign.core.exceptions import DomainError
 from salesalign.core.visibility import scope_for
@@ -94,6 +95,8 @@ class PlanDetail:
     #: For each uncovered goal (by id), the targets that could serve it: those of the unit
     #: that owns it, in a metric it is measured by, the whole unit's first.
     goal_candidates: dict[int, list[GoalCandidate]] = field(default_factory=dict)
+    #: In negotiation: the targets whose children do not add up to them (approval waits).
+    unbalanced: list[Target] = field(default_factory=list)
 
 
 def plan_detail(*, user: Any, plan: TargetPlan) -> PlanDetail:
@@ -131,6 +134,39 @@ def plan_detail(*, user: Any, plan: TargetPlan) -> PlanDetail:
         can_plan=is_planner(user),
         uncovered_goals=uncovered,
         goal_candidates=_goal_candidates(user, plan, uncovered, roots),
+        unbalanced=_unbalanced(user, plan),
+    )
+
+
+def _unbalanced(user: Any, plan: TargetPlan) -> list[Target]:
+    """For a plan in negotiation, the targets the user sees whose children do not add up."""
+    if plan.status != PlanStatus.NEGOTIATION:
+        return []
+    found = unbalanced_targets(plan)
+    visible = {
+        pk
+        for batch in chunks([target.pk for target in found])
+        for pk in Target.objects.visible_to(user).filter(pk__in=batch).values_list("pk", flat=True)
+    }
+    return [target for target in found if target.pk in visible]
+
+
+def unbalanced_targets(plan: TargetPlan) -> list[Target]:
+    """Targets (summing metrics) whose children do not add up to them: two queries."""
+    totals = dict(
+        Target.objects.filter(plan=plan, parent__isnull=False, amount__isnull=False)
+        .values("parent")
+        .annotate(total=Sum("amount"))
+        .values_list("parent", "total")
+    )
+    if not totals:
+        return []
+    parents = Target.objects.filter(pk__in=list(totals), amount__isnull=False).select_related(
+        *TARGET_RELATED
+    )
+    return sorted(
+        (parent for parent in parents if totals[parent.pk] != parent.amount),
+        key=lambda parent: (parent.metric_label, target_label(parent)),
     )
 
 

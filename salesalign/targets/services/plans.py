@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -44,7 +44,7 @@ from salesalign.targets.models import (
     TargetPlan,
     TargetProposal,
 )
-from salesalign.targets.selectors.plans import TARGET_RELATED, target_label
+from salesalign.targets.selectors.plans import TARGET_RELATED, target_label, unbalanced_targets
 from salesalign.targets.services.common import (
     NOTIFY_APPROVED,
     NOTIFY_COUNTERED,
@@ -114,23 +114,8 @@ def plan_submit_for_negotiation(*, actor: Any, plan: TargetPlan) -> TargetPlan:
 
 
 def _sum_problems(plan: TargetPlan) -> list[str]:
-    """Slices whose children do not add up to them (summing metrics), as their slice keys."""
-    totals = dict(
-        Target.objects.filter(plan=plan, parent__isnull=False, amount__isnull=False)
-        .values("parent")
-        .annotate(total=Sum("amount"))
-        .values_list("parent", "total")
-    )
-    if not totals:
-        return []
-    parents = Target.objects.filter(pk__in=list(totals), amount__isnull=False).select_related(
-        "unit", "person", "product_line", "region", "segment"
-    )
-    return sorted(
-        f"{parent.metric_label}: {target_label(parent)}"
-        for parent in parents
-        if totals[parent.pk] != parent.amount
-    )
+    """Slices whose children do not add up to them, as people read them."""
+    return [f"{parent.metric_label}: {target_label(parent)}" for parent in unbalanced_targets(plan)]
 
 
 @transaction.atomic
@@ -162,7 +147,10 @@ def plan_approve(*, actor: Any, plan: TargetPlan) -> TargetPlan:
     problems = _sum_problems(plan)
     if problems:
         raise DomainError(
-            _("The targets below these do not add up to them yet: %(slices)s.")
+            _(
+                "The targets below these do not add up to them yet: %(slices)s. Place the "
+                "remainder in the cascade (the plan page links each one), then approve."
+            )
             % {"slices": ", ".join(problems[:5])},
             code="remainder",
         )

@@ -297,3 +297,26 @@ def test_a_targets_page_offers_the_goals_its_unit_may_serve_to_its_managers_only
     assert 'id="target-goal"' in page and "East Team sells 500,000" in page
     assert f'<option value="{own.pk}" selected>' in page
     assert Target.objects.get(pk=other.pk).tactical_goal_id is None
+
+
+def test_a_split_that_no_longer_adds_up_is_named_with_its_cascade_before_approval(world):
+    from salesalign.targets.services import negotiation
+
+    allocated = allocate_down(world)
+    proposals = negotiate(world, allocated)
+    mine = next(p for p in proposals if p.target.person_id == world.cast.salesperson.pk)
+    negotiation.proposal_counter(
+        actor=world.cast.salesperson.user, proposal=mine, value="1000", reason="Too high"
+    )
+    negotiation.proposal_resolve(actor=world.cast.manager.user, proposal=mine)
+    url = reverse("targets:plan_detail", args=[allocated.plan.pk])
+    page = world.cast.client_for("executive").get(url).content.decode()
+    block = page[page.index('id="unbalanced"') :].split("</div>", 1)[0]
+    team = allocated.team
+    assert f"?root={team.pk}&amp;view=months" in block and "East Team · Revenue" in block
+    assert "North Team" not in block  # the other team still adds up
+    refused = world.cast.client_for("executive").post(
+        reverse("targets:plan_approve", args=[allocated.plan.pk]), follow=True
+    )
+    assert "Place the remainder in the cascade" in refused.content.decode()
+    assert TargetPlan.objects.get(pk=allocated.plan.pk).status == PlanStatus.NEGOTIATION
