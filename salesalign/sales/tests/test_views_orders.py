@@ -558,3 +558,16 @@ def test_an_order_with_returns_is_not_deleted(cast, world):
     )
     assert Order.objects.filter(pk=world.acme_order.pk).exists()
     assert "returns" in response.content.decode()
+
+
+def test_the_order_list_offers_the_export_of_what_its_reader_sees(cast, world):
+    client = cast.client_for("manager")
+    html = client.get(LIST).content.decode()
+    xlsx = reverse("sales:order_export", args=["xlsx"])
+    assert 'id="order-export"' in html and xlsx in html
+    response = client.get(reverse("sales:order_export", args=["csv"]))
+    exported = b"".join(response.streaming_content).decode("utf-8-sig")
+    seen = set(ORDERS_SEEN["manager"])
+    assert all(external_id in exported for external_id in seen)
+    hidden = {o.external_id for o in (world.acme_order, world.beta_order, world.gamma_order)} - seen
+    assert not any(external_id in exported for external_id in hidden)
