@@ -1025,6 +1025,10 @@ def _grouped_rows(split: str, rows: list[TableRow], items: dict[int | None, Any]
         top = top_of.get(row.key)
         if top is not None and top in tops:
             row.depth = 1
+            if items[row.key].path == top:
+                # Booked on the group itself, not on a value below it: under the group's sum
+                # its own name alone would read as a second copy of the group.
+                row.label = _("%(name)s, booked on it directly") % {"name": row.label}
             groups[top].append(row)
         else:
             alone.append(row)

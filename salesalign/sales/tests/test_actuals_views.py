@@ -149,6 +149,25 @@ def test_product_lines_of_a_family_are_shown_under_its_sum_as_targets_are_set(ca
     assert not any(row.group for row in counts.split_table_rows)
 
 
+def test_sales_booked_on_a_family_itself_are_named_so_under_its_sum(cast):
+    hardware = ProductLineFactory(code="HW", name_en="Hardware")
+    robots = ProductLineFactory(parent=hardware, code="HW-R", name_en="Robots")
+    make_order(
+        customer=CustomerFactory(code="ACME"),
+        salespeople=cast.salesperson,
+        amounts=["1000.00", "50.00"],
+        product_lines=[robots, hardware],
+        ordered_on=datetime.date(2024, 3, 5),
+    )
+    _response, page = page_of(cast, "manager")
+    table = [(row.label, row.depth, row.total) for row in page.split_table_rows]
+    assert table == [
+        ("Hardware", 0, Decimal("1050.00")),
+        ("Hardware, booked on it directly", 1, Decimal("50.00")),
+        ("Robots", 1, Decimal("1000.00")),
+    ]
+
+
 def test_the_chart_library_comes_from_our_own_static_files(cast, sales):
     html = page_of(cast, "manager")[0].content.decode()
     # static(): the hashed name once collectstatic has run (after `make demo`), else plain.
