@@ -54,7 +54,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
@@ -277,10 +277,12 @@ def _first(decorated: tuple[tuple[object, ...], Finding]) -> tuple[object, ...]:
 
 
 def _decimal(value: Fraction, places: int) -> Decimal:
-    with localcontext() as context:
-        context.prec = 60
-        exact = Decimal(value.numerator) / Decimal(value.denominator)
-        return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    """`value` rounded half away from zero to `places` decimals, in integers: exact, and several
+    times faster than a wide decimal context (a cascade page writes a thousand of them)."""
+    units, remainder = divmod(abs(value.numerator) * 10**places, value.denominator)
+    if 2 * remainder >= value.denominator:
+        units += 1
+    return Decimal((value.numerator < 0 and units != 0, tuple(map(int, str(units))), -places))
 
 
 def _rate(value: Fraction) -> Decimal:

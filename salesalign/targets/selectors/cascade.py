@@ -131,7 +131,10 @@ def cascade_tree(
     subtree = Target.objects.visible_to(user).filter(pk__in=below.values("pk"))
     targets = {
         target.pk: target
-        for target in subtree.select_related(*TARGET_RELATED).order_by("slice_key")
+        for target in subtree.select_related(*TARGET_RELATED)
+        # How each target was made (JSON) is its own page's, not the grid's.
+        .defer("inputs", "explanation", "created_at", "updated_at")
+        .order_by("slice_key")
     }
     targets[root.pk] = root
     children_of: dict[int, list[Target]] = defaultdict(list)
