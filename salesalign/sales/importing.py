@@ -876,7 +876,7 @@ _CUSTOMER_CODE_LENGTH = 60
 
 
 def _code_made_from(name: str) -> str:
-    """ "C-" and 10 hex digits of the name: the same on every import of the file."""
+    """A code made from the name, C- and 10 hex digits: the same on every import."""
     return "C-" + hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:10].upper()
 
 
