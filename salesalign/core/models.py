@@ -204,15 +204,22 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        """The subject in the reader's language, with its details filled in. A person's
-        name is stored as `name` with its English form as `name_en` (when there is one),
-        and read in the reader's language, as `BilingualNameModel.display_name` does."""
+        """The subject in the reader's language, with its details filled in. A name is
+        stored as `name` (or `customer` …) with its English form as `name_en` (`customer_en`)
+        when there is one, and read in the reader's language, as
+        `BilingualNameModel.display_name` does."""
         from django.utils.translation import gettext
 
         message = gettext(self.subject)
         params = self.params
-        if params and params.get("name_en") and (get_language() or "").startswith("en"):
-            params = {**params, "name": params["name_en"]}
+        if params and (get_language() or "").startswith("en"):
+            english = {
+                key.removesuffix("_en"): value
+                for key, value in params.items()
+                if key.endswith("_en") and value
+            }
+            if english:
+                params = {**params, **english}
         try:
             return message % params if params else message
         except (KeyError, TypeError, ValueError):

@@ -21,9 +21,10 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from salesalign.core.batches import refresh_statistics
 from salesalign.core.bulk import CHUNK, chunks, db_datetime, insert_rows, update_rows
@@ -31,6 +32,7 @@ from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import hash_token
 from salesalign.core.roles import is_admin, person_of, role_of
+from salesalign.core.services import name_params, notify
 from salesalign.core.visibility import Scope, scope_for
 from salesalign.organization.models import (
     CustomerSegment,
@@ -1477,12 +1479,16 @@ def survey_invitation_create(
     return raw
 
 
+#: The notification a salesperson and their manager get when a customer answers a survey link.
+NOTIFY_SURVEY_ANSWERED = "sales_survey_answered"
+
+
 @transaction.atomic
 def survey_answer(*, token: str, score: int, comment: str = "") -> SatisfactionResponse:
     """Record the answer behind a survey link, once, before the link expires."""
     invitation = (
         SurveyInvitation.objects.select_for_update()
-        .select_related("customer", "salesperson")
+        .select_related("customer", "salesperson__unit")
         .filter(token_hash=hash_token(token or ""))
         .first()
     )
@@ -1508,4 +1514,18 @@ def survey_answer(*, token: str, score: int, comment: str = "") -> SatisfactionR
     invitation.used_at = now
     invitation.response = response
     invitation.save(update_fields=["used_at", "response", "updated_at"])
+    # The thank-you page says the answer reaches the salesperson and their manager: tell them.
+    salesperson = invitation.salesperson
+    manager_id = salesperson.unit.manager_id if salesperson.unit_id else None
+    notify(
+        people=[salesperson.pk, *([manager_id] if manager_id else [])],
+        kind=NOTIFY_SURVEY_ANSWERED,
+        subject=gettext_noop("%(customer)s answered the satisfaction survey of %(name)s."),
+        params={
+            **name_params(salesperson),
+            "customer": invitation.customer.name,
+            "customer_en": invitation.customer.name_en,
+        },
+        url=reverse("sales:customer_detail", args=[invitation.customer_id]),
+    )
     return response

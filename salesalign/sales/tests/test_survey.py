@@ -140,3 +140,19 @@ def test_a_logged_in_colleague_opening_the_link_sees_the_same_page(cast, custome
     response = cast.client_for("manager").get(survey_url(cast, customer))
     assert response.status_code == 200
     assert 'id="survey-form"' in response.content.decode()
+
+
+def test_an_answer_tells_the_salesperson_and_their_manager_in_their_language(cast, customer):
+    from django.utils import translation
+
+    from salesalign.core.models import Notification
+
+    Client().post(survey_url(cast, customer), {"score": "5"})
+    told = Notification.objects.filter(kind=services.NOTIFY_SURVEY_ANSWERED)
+    assert set(told.values_list("recipient", flat=True)) == {cast.salesperson.pk, cast.manager.pk}
+    notice = told.get(recipient=cast.manager)
+    assert notice.url == reverse("sales:customer_detail", args=[customer.pk])
+    with translation.override("en"):
+        assert notice.text == "Acme answered the satisfaction survey of Sales1."
+    with translation.override("zh-hans"):
+        assert notice.text == "艾克米回答了销售一的满意度调查。"
