@@ -965,7 +965,8 @@ def statement_adjust(
         amount_cents=amount,
         reason=reason,
         created_by=actor_or_none(actor),
-        details={"params": {}, "orders": []},
+        # The day it was made, kept with the line when a recalculation carries it over.
+        details={"params": {}, "orders": [], "adjusted_on": timezone.localdate().isoformat()},
     )
     line.full_clean()
     line.save()

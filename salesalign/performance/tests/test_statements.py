@@ -284,6 +284,10 @@ def test_adjustments_are_carried_into_the_recalculated_version(world, client):
     page = client.get(statements.statement_url(second.pk)).content.decode()
     assert "客户延期付款" in page
     assert page.count(f"carried over from version {closed.version - 1}") == 2
+    # Each says when it was made, the day kept through the recalculation.
+    made = carried[0].details["adjusted_on"]
+    assert made == first.lines.filter(code=statements.ADJUSTMENT).first().details["adjusted_on"]
+    assert page.count(f" on {made}") == 2
 
 
 def test_the_question_thread_tells_each_side(world):
