@@ -21,11 +21,14 @@ from salesalign.engines.periods import (
     add_months,
     fiscal_year_of,
     month_number,
+    month_period,
     month_start,
     parse_period_key,
+    year_period,
 )
 from salesalign.engines.phasing import fiscal_months, phase_weeks
 from salesalign.organization.models import Person
+from salesalign.sales.selectors.actuals import actuals_of_metrics
 from salesalign.strategy.models import StrategicGoal, TacticalGoal
 from salesalign.targets.metrics import TargetMetric, target_metric
 from salesalign.targets.models import Target, TargetPeriod, TargetPlan
@@ -76,6 +79,20 @@ class MetricSight:
     strategic_goals: list[StrategicGoal] = field(default_factory=list)
     #: This month by ISO week when the company sets TARGET_WEEKS: (week, value, is this week).
     this_month_weeks: list[WeekValue] = field(default_factory=list)
+    #: In the plan's year, for a metric with actuals: what was achieved this month and so far
+    #: this year, against the target of the months so far (a level: the year's level).
+    actual_this_month: Decimal | None = None
+    actual_to_date: Decimal | None = None
+    target_to_date: Decimal | None = None
+
+    @property
+    def attainment_to_date(self) -> Decimal | None:
+        """Actual so far ÷ target so far, in percent (0.1), when both are known."""
+        if self.actual_to_date is None or not self.target_to_date:
+            return None
+        return (self.actual_to_date / self.target_to_date * 100).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
     @property
     def company_share(self) -> Decimal | None:
@@ -198,6 +215,8 @@ def line_of_sight(
                 this_month_weeks=weeks,
             )
         )
+    if this_month is not None:
+        _attach_actuals(user, person, plan, sights, months, this_month)
     managed: list[Target] = []
     if not sights:
         # A manager carries their units' targets, not their own: point to them.
@@ -222,6 +241,50 @@ def line_of_sight(
         metrics=sights,
         managed=managed,
     )
+
+
+def _attach_actuals(
+    user: Any,
+    person: Person,
+    plan: TargetPlan,
+    sights: list[MetricSight],
+    months: tuple[int, ...],
+    this_month: int,
+) -> None:
+    """What the person achieved this month and so far this year, for every metric with
+    actuals: one aggregation for the summed metrics (and one for satisfaction)."""
+    keys = [sight.metric.actual_key for sight in sights if sight.metric.actual_key is not None]
+    if not keys:
+        return
+    so_far = months[: months.index(this_month) + 1]
+    month_periods = [month_period(month // 100, month % 100) for month in so_far]
+    year = year_period(plan.fiscal_year, plan.fiscal_start_month)
+    results = actuals_of_metrics(
+        user=user, metrics=keys, periods=[*month_periods, year], people=[person]
+    )
+    for sight in sights:
+        key = sight.metric.actual_key
+        if key is None:
+            continue
+        result = results[key]
+        sight.actual_this_month = result.value(person=person, period=month_periods[-1]) or (
+            None if sight.metric.is_level else Decimal(0)
+        )
+        if sight.metric.is_level:
+            # A level (satisfaction) does not add up: the year so far is its own average.
+            sight.actual_to_date = result.value(person=person, period=year)
+            sight.target_to_date = sight.year_value
+        else:
+            sight.actual_to_date = sum(
+                (
+                    result.value(person=person, period=period) or Decimal(0)
+                    for period in month_periods
+                ),
+                Decimal(0),
+            )
+            sight.target_to_date = sum(
+                (value or Decimal(0) for value in sight.month_values[: len(so_far)]), Decimal(0)
+            )
 
 
 def _weeks(amount: int, month: int, today: date, kind: TargetMetric) -> list[WeekValue]:

@@ -134,3 +134,48 @@ def test_a_manager_without_targets_of_their_own_is_pointed_to_their_units(world)
     mine = world.cast.client_for("salesperson").get(reverse("targets:my_targets"))
     assert mine.context["sight"].managed == []
     assert 'id="managed-targets"' not in mine.content.decode()
+
+
+def test_the_line_of_sight_shows_what_was_achieved_against_the_target_so_far(world):
+    import datetime
+    from decimal import Decimal
+
+    from salesalign.sales.tests.factories import CustomerFactory, make_order
+    from salesalign.targets.selectors.line_of_sight import line_of_sight
+    from salesalign.targets.tests.conftest import YEAR
+
+    approved(world)
+    cast = world.cast
+    customer = CustomerFactory(code="NOW", owner=cast.salesperson)
+    for day, amount in (
+        (datetime.date(YEAR, 3, 10), "4000.00"),
+        (datetime.date(YEAR, 11, 5), "600.00"),
+    ):
+        make_order(
+            customer=customer,
+            salespeople=cast.salesperson,
+            amounts=[amount],
+            product_line=world.hardware,
+            ordered_on=day,
+        )
+    make_order(  # after "today": not achieved yet
+        customer=customer,
+        salespeople=cast.salesperson,
+        amounts=["900.00"],
+        product_line=world.hardware,
+        ordered_on=datetime.date(YEAR, 12, 1),
+    )
+    sight = line_of_sight(user=cast.salesperson.user, today=datetime.date(YEAR, 11, 15))
+    [revenue] = sight.metrics
+    assert revenue.actual_this_month == Decimal("600.00")
+    assert revenue.actual_to_date == Decimal("4600.00")
+    target = revenue.target_to_date
+    assert target is not None and target == sum(revenue.month_values[:11])  # Jan to Nov
+    assert revenue.attainment_to_date == (Decimal("4600.00") / target * 100).quantize(
+        Decimal("0.1")
+    )
+    # A past year's plan shows no progress: nothing is "so far" in it.
+    later = line_of_sight(
+        user=cast.salesperson.user, today=datetime.date(YEAR + 1, 2, 1), plan=sight.plan
+    )
+    assert later.metrics[0].actual_to_date is None
