@@ -335,6 +335,17 @@ def test_an_order_entered_on_the_page_has_the_same_facts_as_one_sent_to_orders_u
     assert facts_of(Order.objects.get(pk=result.order_ids[0])) == from_page
 
 
+def test_a_new_order_from_a_customer_is_credited_to_its_owner_and_a_manager_chooses(cast, world):
+    manager = cast.client_for("manager")
+    from_beta = manager.get(CREATE, {"customer": "BETA"})  # owned by salesperson2
+    assert from_beta.context["credits"].initial == [{"salesperson": "sales2", "share": 100}]
+    # Without a customer a manager is not credited by default: they choose who sold it.
+    assert manager.get(CREATE).context["credits"].initial == []
+    # A customer the reader may not see gives nothing away.
+    hidden = cast.client_for("salesperson").get(CREATE, {"customer": "GAMMA"})
+    assert hidden.context["credits"].initial == [{"salesperson": "sales1", "share": 100}]
+
+
 def test_a_salesperson_starts_with_themselves_credited_and_gets_an_order_id_made_up(cast, world):
     client = cast.client_for("salesperson")
     form_page = client.get(CREATE, {"customer": "ACME"})

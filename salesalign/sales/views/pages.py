@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
+from salesalign.core.roles import role_of
 from salesalign.core.types import AuthenticatedHttpRequest
 from salesalign.sales import services
 from salesalign.sales.forms import (
@@ -270,7 +272,7 @@ def _order_form_page(request: AuthenticatedHttpRequest, *, order: Order | None) 
     if order is None:
         initial = _order_initial_from_query(request)
         lines_initial: list[dict[str, Any]] = []
-        credits_initial = _credit_initial_for(user)
+        credits_initial = _credit_initial_for(user, customer_code=initial.get("customer", ""))
     else:
         initial = OrderForm.initial_for(order)
         lines_initial = line_initial(order)
@@ -321,10 +323,21 @@ def _order_initial_from_query(request: HttpRequest) -> dict[str, Any]:
     return initial
 
 
-def _credit_initial_for(user: Any) -> list[dict[str, Any]]:
-    """A salesperson entering an order is credited with all of it, until they change that."""
+def _credit_initial_for(user: Any, *, customer_code: str = "") -> list[dict[str, Any]]:
+    """Who a new order is credited to until the form says otherwise: the owner of the customer
+    it starts from, else the salesperson entering it; a manager entering one chooses."""
+    owner = (
+        Customer.objects.visible_to(user)
+        .filter(code=customer_code, owner__isnull=False)
+        .values_list("owner__employee_number", flat=True)
+        .first()
+        if customer_code
+        else None
+    )
+    if owner:
+        return [{"salesperson": owner, "share": 100}]
     person = getattr(user, "person", None)
-    if person is None:
+    if person is None or role_of(user) != Role.SALESPERSON:
         return []
     return [{"salesperson": person.employee_number, "share": 100}]
 
