@@ -41,7 +41,7 @@ from typing import Any
 from auditlog.context import set_actor
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -1161,6 +1161,37 @@ def check_plan(plan: OrderPlan, *, actor: User, source: str) -> None:
                 )
                 % {"count": f"{count:,}", "other": other, "source": source}
             )
+        changed_ids = [
+            order.external_id
+            for order, outcome in zip(plan.orders, result.outcomes, strict=False)
+            if outcome == "updated"
+        ]
+        edited = _edited_since_imported(changed_ids, source)
+        if edited:
+            plan.warnings.append(
+                ngettext(
+                    "%(count)s order this file changes was edited in SalesAlign after it was "
+                    "last imported (%(id)s); importing puts the file's version back.",
+                    "%(count)s orders this file changes were edited in SalesAlign after they "
+                    "were last imported (e.g. %(id)s); importing puts the file's version back.",
+                    len(edited),
+                )
+                % {"count": f"{len(edited):,}", "id": edited[0]}
+            )
+
+
+def _edited_since_imported(external_ids: Sequence[str], source: str) -> list[str]:
+    """Which of these orders of `source` were changed (on a page or through the API) after
+    the import that last wrote them: a re-import would overwrite that change."""
+    edited: list[str] = []
+    for batch in in_batches(external_ids):
+        edited += Order.objects.filter(
+            source=source,
+            external_id__in=batch,
+            import_batch__committed_at__isnull=False,
+            updated_at__gt=F("import_batch__committed_at"),
+        ).values_list("external_id", flat=True)
+    return sorted(edited)
 
 
 def order_sources() -> list[str]:

@@ -165,8 +165,39 @@ def test_a_corrected_file_updates_only_the_changed_orders(world):
     batch = check(cast, csv_file(*corrected))
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 1, 2)
     assert batch.summary["changes"] == [{"row": 6, "order": "SO-3", "action": "updated"}]
+    assert batch.summary["warnings"] == []  # nobody had changed SO-3 since it was imported
     commit(cast, batch)
     assert Order.objects.get(external_id="SO-3").lines.get().amount == Decimal("2500.00")
+
+
+def test_a_reimport_that_would_undo_a_change_made_in_salesalign_says_so(world):
+    from salesalign.sales import services
+    from salesalign.sales.tests.factories import order_row
+
+    cast = world.cast
+    commit(cast, check(cast, csv_file(*GOOD)))
+    # A manager corrects the split of SO-2 by hand: 50/50 instead of the ERP's 60/40.
+    services.orders_upsert(
+        actor=cast.admin.user,
+        source="ERP",
+        rows=[
+            order_row(
+                customer=Customer.objects.get(code="C001"),
+                salespeople=[cast.salesperson, cast.salesperson2],
+                shares=[5000, 5000],
+                amounts=["1000.00"],
+                product_line="HW",
+                ordered_on=dt.date(2024, 3, 6),
+                external_id="SO-2",
+            )
+        ],
+    )
+    again = check(cast, csv_file(*GOOD))
+    assert (again.new_count, again.changed_count, again.unchanged_count) == (0, 1, 2)
+    assert again.summary["warnings"] == [
+        "1 order this file changes was edited in SalesAlign after it was last imported "
+        "(SO-2); importing puts the file's version back."
+    ]
 
 
 def test_a_gbk_csv_from_chinese_excel_is_read(world):
