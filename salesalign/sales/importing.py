@@ -1574,17 +1574,44 @@ def import_batch_get(*, user: User, batch_id: int, with_content: bool = False) -
 
 
 def error_report_sheet(batch: ImportBatch) -> Sheet:
-    """Every stored error of a batch, for download beside the original file."""
+    """Every stored error of a batch, each followed by its row as the file has it, so that
+    the report is corrected without looking up each row in the original."""
+    header, cells_of = _rows_with_errors(batch)
     rows: list[list[Cell]] = [
-        [error.get("row"), error.get("column", ""), error.get("value", ""), error.get("reason", "")]
+        [
+            error.get("row"),
+            error.get("column", ""),
+            error.get("value", ""),
+            error.get("reason", ""),
+            *cells_of.get(error.get("row"), ()),
+        ]
         for error in batch.errors
     ]
     return Sheet(
         str(_("Errors")),
-        [str(_("Row")), str(_("Column")), str(_("Value")), str(_("Problem"))],
+        [str(_("Row")), str(_("Column")), str(_("Value")), str(_("Problem")), *header],
         rows,
-        (8, 24, 30, 90),
+        (8, 24, 30, 90, *(14 for _column in header)),
     )
+
+
+def _rows_with_errors(batch: ImportBatch) -> tuple[list[str], dict[int, tuple[Cell, ...]]]:
+    """The file's header and the cells of the rows that have errors, read again from the
+    stored file (the sheet that was imported: the one with the recorded header)."""
+    wanted = {error.get("row") for error in batch.errors if error.get("row")}
+    if not wanted or not batch.content:
+        return [], {}
+    try:
+        tables = read_tables(bytes(batch.content), file_name=batch.file_name)
+    except SpreadsheetError:
+        return [], {}
+    recorded = tuple((batch.summary or {}).get("header") or ())
+    table = next((table for table in tables if table.header == recorded), None)
+    if table is None:
+        table = tables[0] if tables else None
+    if table is None:
+        return [], {}
+    return list(table.header), {row.number: row.cells for row in table.rows if row.number in wanted}
 
 
 # ---------------------------------------------------------------- exports

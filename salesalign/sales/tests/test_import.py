@@ -646,6 +646,9 @@ def test_the_history_keeps_the_original_file_and_its_error_report(world):
     )
     assert report.rows[0].cells[0] == "2"
     assert "Not a date" in str(report.rows[0].cells[3])
+    # The row itself follows, under the file's own header, to be corrected in place.
+    assert report.header[4:6] == ("订单号", "日期")
+    assert report.rows[0].cells[4:7] == ("SO-1", "2024-13-05", "C001")
     xlsx = read_xlsx(
         client.get(reverse("sales:import_errors_download", args=[batch.pk, "xlsx"])).content
     )
