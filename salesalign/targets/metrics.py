@@ -31,6 +31,11 @@ SERVED_BY: Final[dict[str, frozenset[str]]] = {
 }
 
 
+def metrics_serving(goal_metric: str) -> frozenset[str]:
+    """The metrics of the targets that may serve a tactical goal measured by `goal_metric`."""
+    return SERVED_BY.get(goal_metric, frozenset({goal_metric}))
+
+
 @dataclass(frozen=True)
 class TargetMetric:
     """A metric as targets use it: summed or a level, its minor unit, its link to actuals."""

@@ -18,7 +18,7 @@ from salesalign.core.exceptions import DomainError
 from salesalign.core.visibility import scope_for
 from salesalign.strategy.models import StrategicGoal, TacticalGoal
 from salesalign.targets.choices import PlanStatus, ProposalStatus
-from salesalign.targets.metrics import SERVED_BY
+from salesalign.targets.metrics import metrics_serving
 from salesalign.targets.models import Target, TargetPlan, TargetProposal
 from salesalign.targets.selectors.visibility import (
     can_manage_target,
@@ -178,7 +178,7 @@ def goals_to_serve(target: Target) -> list[TacticalGoal]:
     return [
         goal
         for goal in goals.order_by("title", "pk")
-        if target.metric in SERVED_BY.get(goal.metric, frozenset({goal.metric}))
+        if target.metric in metrics_serving(goal.metric)
         and (goal.owning_unit is None or path.startswith(goal.owning_unit.path))
     ]
 
@@ -210,7 +210,7 @@ def _goal_candidates(
             found[target.unit_id].append(target)  # type: ignore[index]
     candidates: dict[int, list[GoalCandidate]] = {}
     for goal in goals:
-        served_by = SERVED_BY.get(goal.metric, frozenset({goal.metric}))
+        served_by = metrics_serving(goal.metric)
         targets = found[goal.owning_unit_id] if goal.owning_unit_id is not None else roots
         fitting = [
             target

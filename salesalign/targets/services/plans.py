@@ -35,7 +35,7 @@ from salesalign.targets.choices import (
     TargetMethod,
 )
 from salesalign.targets.links import plan_url
-from salesalign.targets.metrics import SERVED_BY, TargetMetric, target_metric
+from salesalign.targets.metrics import TargetMetric, metrics_serving, target_metric
 from salesalign.targets.models import (
     SeasonalityProfile,
     Target,
@@ -332,7 +332,7 @@ def _tactical_goal(goal_id: int | None, *, plan: TargetPlan, metric: str) -> Tac
             % {"goal_year": goal.year, "year": plan.fiscal_year},
             field="tactical_goal_id",
         )
-    if goal.metric and metric not in SERVED_BY.get(goal.metric, frozenset({goal.metric})):
+    if goal.metric and metric not in metrics_serving(goal.metric):
         raise DomainError(
             _(
                 "The tactical goal is measured by %(goal_metric)s; a target for it cannot measure %(metric)s."
