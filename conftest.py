@@ -72,6 +72,19 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Every test starts in the default language. A request in Chinese leaves its language
+    active in the worker's thread (the locale middleware activates it and nothing resets
+    it), and a later test that calls a service directly would read Chinese messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_inline() -> Any:
     """Queued tasks run at once in tests, so none is left behind in a queue file."""
     from huey.contrib.djhuey import HUEY
