@@ -277,14 +277,15 @@ def _batch_context(batch: ImportBatch) -> dict[str, Any]:
     """Template data of one batch: counts, file-level and row errors, the mapping, changes."""
     summary = batch.summary or {}
     errors = batch.errors or []
+    kind = importing_records.kind_of(batch.kind)
     return {
         "batch": batch,
-        "kind": importing_records.kind_of(batch.kind),
+        "kind": kind,
         "file_errors": [error for error in errors if error.get("row") is None],
         "row_errors": [error for error in errors if error.get("row") is not None],
         "hidden_errors": max(0, batch.error_count - len(errors)),
         "mapping_form": _mapping_form(batch) if summary.get("header") else None,
-        "changes": summary.get("changes", []),
+        "changes": importing.readable_changes(summary.get("changes", []), kind.columns),
         "notes": summary.get("notes", []),
         "warnings": summary.get("warnings", []),
         "rows": summary.get("rows", 0),

@@ -89,6 +89,18 @@ MAX_STORED_ERRORS = 1000
 #: How many changed orders the preview lists.
 SAMPLE_SIZE = 50
 DEFAULT_SOURCE = "import"
+#: How the preview names the fields a changed order changes (`FieldChange.field`).
+CHANGED_FIELDS = {
+    "customer": gettext_lazy("Customer"),
+    "ordered_on": gettext_lazy("Date"),
+    "status": gettext_lazy("Status"),
+    "currency": gettext_lazy("Currency"),
+    "note": gettext_lazy("Note"),
+    "original_external_id": gettext_lazy("Original order"),
+    "lines": gettext_lazy("Lines"),
+    "cost": gettext_lazy("Cost"),
+    "credits": gettext_lazy("Credits"),
+}
 SOURCE_MAX_LENGTH = 40
 
 # Dimensions whose unknown values are listed once each and can be mapped to existing ones.
@@ -1126,6 +1138,10 @@ def _upsert_all(
         result = _services().orders_upsert(
             actor=actor, source=source, rows=chunk, dry_run=dry_run, import_batch=import_batch
         )
+        offset = len(total.outcomes)
+        total.differences.update(
+            (offset + index, changes) for index, changes in result.differences.items()
+        )
         total.created += result.created
         total.updated += result.updated
         total.unchanged += result.unchanged
@@ -1284,6 +1300,34 @@ def runs_in_background(batch: ImportBatch) -> bool:
     return int(batch.summary.get("estimated_rows", 0)) > settings.IMPORT_BACKGROUND_ROWS
 
 
+def readable_changes(
+    changes: list[dict[str, Any]], columns: Sequence[Column]
+) -> list[dict[str, Any]]:
+    """A batch's sample of changes as the preview shows it: each changed field named in the
+    reader's language (as its column is, or as `CHANGED_FIELDS` names an order's), a status
+    by its label."""
+    labels: dict[str, Any] = {column.key: column.label for column in columns}
+    labels.update(CHANGED_FIELDS)
+    values: dict[str, dict[str, Any]] = {
+        "status": dict(OrderStatus.choices),
+        "is_active": {"active": gettext_lazy("active"), "inactive": gettext_lazy("inactive")},
+    }
+    shown = []
+    for change in changes:
+        fields = []
+        for item in change.get("fields", []):
+            names = values.get(item["field"], {})
+            fields.append(
+                {
+                    "label": labels.get(item["field"], item["field"]),
+                    "before": names.get(item["before"], item["before"]),
+                    "after": names.get(item["after"], item["after"]),
+                }
+            )
+        shown.append({**change, "fields": fields})
+    return shown
+
+
 def _record(batch: ImportBatch, plan: OrderPlan) -> None:
     """Copy a plan's counts, errors, mapping and a sample of changes onto the batch (not saved)."""
     result = plan.result
@@ -1294,9 +1338,19 @@ def _record(batch: ImportBatch, plan: OrderPlan) -> None:
     batch.errors = [error.as_json() for error in plan.errors[:MAX_STORED_ERRORS]]
     changes: list[dict[str, Any]] = []
     if result is not None and not plan.errors:
-        for order, outcome in zip(plan.orders, result.outcomes, strict=False):
+        for index, (order, outcome) in enumerate(zip(plan.orders, result.outcomes, strict=False)):
             if outcome != "unchanged" and len(changes) < SAMPLE_SIZE:
-                changes.append({"row": order.row, "order": order.external_id, "action": outcome})
+                change: dict[str, Any] = {
+                    "row": order.row,
+                    "order": order.external_id,
+                    "action": outcome,
+                }
+                if index in result.differences:
+                    change["fields"] = [
+                        {"field": field.field, "before": field.before, "after": field.after}
+                        for field in result.differences[index]
+                    ]
+                changes.append(change)
     batch.summary = {
         **{key: batch.summary.get(key) for key in ("estimated_rows",) if key in batch.summary},
         "header": list(plan.header),

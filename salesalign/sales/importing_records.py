@@ -662,11 +662,19 @@ def _record(batch: ImportBatch, plan: RecordPlan) -> None:
     spec = RECORD_IMPORTS[plan.kind]
     changes: list[dict[str, Any]] = []
     if result is not None and not plan.errors:
-        for record, outcome in zip(plan.records, result.outcomes, strict=False):
+        for index, (record, outcome) in enumerate(zip(plan.records, result.outcomes, strict=False)):
             if outcome in ("created", "updated") and len(changes) < SAMPLE_SIZE:
-                changes.append(
-                    {"row": record.row, "record": spec.describe(record), "action": outcome}
-                )
+                change: dict[str, Any] = {
+                    "row": record.row,
+                    "record": spec.describe(record),
+                    "action": outcome,
+                }
+                if index in result.differences:
+                    change["fields"] = [
+                        {"field": field.field, "before": field.before, "after": field.after}
+                        for field in result.differences[index]
+                    ]
+                changes.append(change)
     batch.summary = {
         **{key: batch.summary.get(key) for key in ("estimated_rows",) if key in batch.summary},
         "header": list(plan.header),

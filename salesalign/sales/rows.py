@@ -66,6 +66,16 @@ class RowError:
     value: str = ""
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    """One field an update changes, as plain text (codes, ISO dates, numbers): `before` is
+    what is stored, `after` what the row brings."""
+
+    field: str
+    before: str
+    after: str
+
+
 @dataclass
 class UpsertResult:
     """What an upsert did (or, in a dry run, would do), row by row."""
@@ -79,6 +89,8 @@ class UpsertResult:
     )  # per input row: created / updated / unchanged
     order_ids: list[int] = field(default_factory=list)  # per input row, after a real write
     customers_created: int = 0
+    #: What changes, field by field, for the first updated rows (by position in the call).
+    differences: dict[int, tuple[FieldChange, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

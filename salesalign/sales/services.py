@@ -36,6 +36,7 @@ from salesalign.core.services import name_params, notify
 from salesalign.core.visibility import Scope, scope_for
 from salesalign.organization.models import (
     CustomerSegment,
+    OrgUnit,
     Person,
     ProductLine,
     Region,
@@ -63,10 +64,19 @@ from salesalign.sales.models import (
     SatisfactionResponse,
     SurveyInvitation,
 )
-from salesalign.sales.rows import CreditRow, LineRow, OrderRow, RowError, UpsertResult
+from salesalign.sales.rows import (
+    CreditRow,
+    FieldChange,
+    LineRow,
+    OrderRow,
+    RowError,
+    UpsertResult,
+)
 
 #: Everything a page, an import or the API may send in one call.
 MAX_ROWS_PER_CALL = 10_000
+#: How many updated orders of a call are described field by field (a preview's sample).
+DESCRIBED_UPDATES = 50
 
 #: Roles that may write orders and customers (each within what they may see).
 _WRITER_ROLES = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.MANAGER, Role.SALESPERSON})
@@ -803,6 +813,106 @@ class _Upsert:
     def unit_on(self, person_id: int, day: datetime.date) -> int:
         return self.timeline.unit_on(person_id, day)
 
+    def differences(self, items: Sequence[_Prepared]) -> dict[int, tuple[FieldChange, ...]]:
+        """What each of these updated orders changes, field by field, as plain text: the
+        stored value and the row's (codes, ISO dates, amounts), in three queries for all."""
+        if not items:
+            return {}
+        stored = [item.existing for item in items if item.existing is not None]
+        product_ids = {line.product_line_id for order in stored for line in order.lines}
+        unit_ids = {unit_id for order in stored for _person, unit_id, _share in order.credits}
+        originals = {order.original_order_id for order in stored} - {None}
+        product_codes = {pk: code for code, pk in self.product_lines.items()}
+        missing = product_ids - set(product_codes)
+        if missing:
+            product_codes.update(
+                ProductLine.objects.filter(pk__in=missing).values_list("pk", "code")
+            )
+        units: dict[int, str] = {}
+        original_ids: dict[int, str] = {}
+        for item in items:
+            for credit in item.credits:
+                unit_ids.add(self.unit_on(credit.person_id, item.row.ordered_on))
+        units.update(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "code"))
+        original_ids.update(Order.objects.filter(pk__in=originals).values_list("pk", "external_id"))
+        numbers = {pk: person.employee_number for pk, person in self.people_by_pk.items()}
+
+        def lines_text(lines: Sequence[_Line]) -> str:
+            return "; ".join(
+                f"{product_codes.get(line.product_line_id, line.product_line_id)} "
+                f"× {line.quantity.normalize():f} = {line.amount:.2f}"
+                for line in lines
+            )
+
+        def costs_text(lines: Sequence[_Line]) -> str:
+            return "; ".join(
+                f"{product_codes.get(line.product_line_id, line.product_line_id)} "
+                + (f"{line.cost:.2f}" if line.cost is not None else "—")
+                for line in lines
+            )
+
+        def credits_text(credits: Sequence[tuple[int, int, int]], *, unit: bool) -> str:
+            return "; ".join(
+                sorted(
+                    f"{numbers.get(person_id, person_id)} "
+                    + f"{Decimal(share) / 100:.2f}".rstrip("0").rstrip(".")
+                    + " %"
+                    + (f" ({units.get(unit_id, unit_id)})" if unit else "")
+                    for person_id, unit_id, share in credits
+                )
+            )
+
+        described: dict[int, tuple[FieldChange, ...]] = {}
+        for item in items:
+            order = item.existing
+            if order is None:
+                continue
+            original = (
+                self.orders.get(item.original_external_id) if item.original_external_id else None
+            )
+            new_credits = [
+                (
+                    credit.person_id,
+                    self.unit_on(credit.person_id, item.row.ordered_on),
+                    credit.share,
+                )
+                for credit in item.credits
+            ]
+            pairs = [
+                ("customer", order.customer_code, item.customer_code),
+                ("ordered_on", order.ordered_on.isoformat(), item.row.ordered_on.isoformat()),
+                ("status", order.status, item.status),
+                ("currency", order.currency, item.currency),
+                ("note", order.note, item.note),
+                (
+                    "original_external_id",
+                    original_ids.get(order.original_order_id or 0, ""),
+                    original.external_id if original is not None else "",
+                ),
+                ("lines", lines_text(order.lines), lines_text(item.lines)),
+                ("cost", costs_text(order.lines), costs_text(item.lines)),
+                (
+                    "credits",
+                    credits_text(order.credits, unit=False),
+                    credits_text(new_credits, unit=False),
+                ),
+            ]
+            changes = [
+                FieldChange(name, before, after) for name, before, after in pairs if before != after
+            ]
+            if sorted(order.credits) != sorted(new_credits) and not any(
+                change.field == "credits" for change in changes
+            ):  # the same people and shares, credited to other units (a transfer's date moved)
+                changes.append(
+                    FieldChange(
+                        "credits",
+                        credits_text(order.credits, unit=True),
+                        credits_text(new_credits, unit=True),
+                    )
+                )
+            described[item.index] = tuple(changes)
+        return described
+
     def new_customer_codes(self) -> dict[str, _Prepared]:
         """Codes to create, each with the first row that names it."""
         new: dict[str, _Prepared] = {}
@@ -1024,6 +1134,13 @@ def orders_upsert(
     result.updated = outcomes.count("updated")
     result.unchanged = outcomes.count("unchanged")
     result.customers_created = len(upsert.new_customer_codes())
+    result.differences = upsert.differences(
+        [
+            item
+            for item, outcome in zip(upsert.prepared, outcomes, strict=True)
+            if outcome == "updated"
+        ][:DESCRIBED_UPDATES]
+    )
     if dry_run:
         return result
     if result.errors:

@@ -34,8 +34,9 @@ from salesalign.organization.models import CustomerSegment, Person, Region, Unit
 from salesalign.sales.choices import SurveyChannel, SurveyScale
 from salesalign.sales.facts import UnitTimeline
 from salesalign.sales.models import Customer, SalesFact, SatisfactionResponse
-from salesalign.sales.rows import RowError, UpsertResult
+from salesalign.sales.rows import FieldChange, RowError, UpsertResult
 from salesalign.sales.services import (
+    DESCRIBED_UPDATES,
     MANUAL_SOURCE,
     normalized_score,
     person_in_scope,
@@ -128,6 +129,10 @@ class _Upsert:
     def write(self, outcomes: list[str], import_batch: Any) -> None:
         raise NotImplementedError
 
+    def differences(self, updated: Sequence[tuple[int, Any]]) -> dict[int, tuple[FieldChange, ...]]:
+        """What these (position, item) updates change, field by field; none by default."""
+        return {}
+
     def run(self, *, dry_run: bool, import_batch: Any) -> UpsertResult:
         """The counts and errors; unless a dry run, the write (all of it) or `RecordsInvalid`."""
         outcomes = [self.outcome(item) if item.valid else "invalid" for item in self.items]
@@ -138,6 +143,12 @@ class _Upsert:
             errors=sorted(self.errors, key=lambda error: error.row),
             outcomes=outcomes,
         )
+        updated = [
+            (position, item)
+            for position, (item, outcome) in enumerate(zip(self.items, outcomes, strict=True))
+            if outcome == "updated"
+        ]
+        result.differences = self.differences(updated[:DESCRIBED_UPDATES])
         if dry_run:
             return result
         if result.errors:
@@ -418,6 +429,67 @@ class _CustomerUpsert(_Upsert):
             return "created"
         same = all(getattr(item.existing, name) == item.values[name] for name in CUSTOMER_FIELDS)
         return "unchanged" if same else "updated"
+
+    def differences(
+        self, updated: Sequence[tuple[int, _CustomerItem]]
+    ) -> dict[int, tuple[FieldChange, ...]]:
+        """Each changed field as text: codes for the segment and region, the owner's employee
+        number, "active" / "inactive" (two queries for all, for values the rows do not name)."""
+        if not updated:
+            return {}
+        segments = {pk: code for code, pk in self.segments.items()}
+        regions = {pk: code for code, pk in self.regions.items()}
+        owners = {person.pk: person.employee_number for person in self.people.values()}
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for _position, item in updated:
+            stored = item.existing
+            if stored is None:
+                continue
+            for name, known in (
+                ("segment_id", segments),
+                ("region_id", regions),
+                ("owner_id", owners),
+            ):
+                if getattr(stored, name) is not None and getattr(stored, name) not in known:
+                    wanted[name].add(getattr(stored, name))
+        segments.update(
+            CustomerSegment.objects.filter(pk__in=wanted["segment_id"]).values_list("pk", "code")
+        )
+        regions.update(Region.objects.filter(pk__in=wanted["region_id"]).values_list("pk", "code"))
+        owners.update(
+            Person.objects.filter(pk__in=wanted["owner_id"]).values_list("pk", "employee_number")
+        )
+        shown: dict[str, tuple[str, dict[int, str] | None]] = {
+            "name": ("name", None),
+            "name_en": ("name_en", None),
+            "segment_id": ("segment", segments),
+            "region_id": ("region", regions),
+            "owner_id": ("owner", owners),
+            "source": ("source", None),
+            "is_active": ("is_active", None),
+        }
+
+        def text(name: str, value: Any) -> str:
+            if value is None:
+                return ""
+            if name == "is_active":
+                return "active" if value else "inactive"
+            codes = shown[name][1]
+            return str(codes.get(value, value) if codes is not None else value)
+
+        described: dict[int, tuple[FieldChange, ...]] = {}
+        for position, item in updated:
+            stored = item.existing
+            if stored is None:
+                continue
+            described[position] = tuple(
+                FieldChange(
+                    shown[name][0], text(name, getattr(stored, name)), text(name, item.values[name])
+                )
+                for name in CUSTOMER_FIELDS
+                if getattr(stored, name) != item.values[name]
+            )
+        return described
 
     def write(self, outcomes: list[str], import_batch: Any) -> None:
         """Insert the new customers, update the changed ones and their facts, audit both."""

@@ -164,10 +164,69 @@ def test_a_corrected_file_updates_only_the_changed_orders(world):
     corrected[4] = corrected[4].replace(",2000,", ",2500,")
     batch = check(cast, csv_file(*corrected))
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 1, 2)
-    assert batch.summary["changes"] == [{"row": 6, "order": "SO-3", "action": "updated"}]
+    assert batch.summary["changes"] == [
+        {
+            "row": 6,
+            "order": "SO-3",
+            "action": "updated",
+            "fields": [
+                {"field": "lines", "before": "SW × 1 = 2000.00", "after": "SW × 1 = 2500.00"}
+            ],
+        }
+    ]
     assert batch.summary["warnings"] == []  # nobody had changed SO-3 since it was imported
     commit(cast, batch)
     assert Order.objects.get(external_id="SO-3").lines.get().amount == Decimal("2500.00")
+
+
+def test_the_preview_shows_what_a_changed_order_changes_field_by_field(world, settings):
+    cast = world.cast
+    commit(cast, check(cast, csv_file(*GOOD)))
+    corrected = [
+        # SO-1: another date, a cost corrected on its second line, a new note.
+        GOOD[0].replace("2024-03-05", "2024-03-08").replace(",首单", ",首单（已核对）"),
+        GOOD[1]
+        .replace("2024-03-05", "2024-03-08")
+        .replace(",200,", ",250,")
+        .replace(",首单", ",首单（已核对）"),
+        # SO-2: the split is 50/50 now.
+        GOOD[2].replace(",60,", ",50,"),
+        GOOD[3].replace(",40,", ",50,"),
+        # SO-3: cancelled.
+        GOOD[4].replace(",won,", ",cancelled,"),
+    ]
+    batch = check(cast, csv_file(*corrected))
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 3, 0)
+    fields = {
+        change["order"]: {
+            item["field"]: (item["before"], item["after"]) for item in change["fields"]
+        }
+        for change in batch.summary["changes"]
+    }
+    numbers = sorted([cast.salesperson.employee_number, cast.salesperson2.employee_number])
+    assert fields == {
+        "SO-1": {
+            "ordered_on": ("2024-03-05", "2024-03-08"),
+            "note": ("首单", "首单（已核对）"),
+            "cost": ("HW 800.00; SW 200.00", "HW 800.00; SW 250.00"),
+        },
+        "SO-2": {
+            "credits": (
+                f"{numbers[0]} 60 %; {numbers[1]} 40 %",
+                f"{numbers[0]} 50 %; {numbers[1]} 50 %",
+            )
+        },
+        "SO-3": {"status": ("won", "cancelled")},
+    }
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = cast.client_for("admin")
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("sales:import_preview", args=[batch.pk])).content.decode()
+    assert "<strong>状态</strong>：" in page
+    assert "成交</span> → 已取消" in page
+    assert "2024-03-05</span> → 2024-03-08" in page
+    # Nothing is written by the preview.
+    assert Order.objects.get(external_id="SO-3").status == "won"
 
 
 def test_a_reimport_that_would_undo_a_change_made_in_salesalign_says_so(world):

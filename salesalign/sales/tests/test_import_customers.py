@@ -146,9 +146,43 @@ def test_a_corrected_file_updates_only_the_changed_customers(world):
     corrected[2] = "C003,丙公司,Gamma Inc,,,sales3,,停用"
     batch = check(world, customers_csv(*corrected))
     assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 1, 2)
-    assert batch.summary["changes"] == [{"row": 4, "record": "C003", "action": "updated"}]
+    assert batch.summary["changes"] == [
+        {
+            "row": 4,
+            "record": "C003",
+            "action": "updated",
+            "fields": [{"field": "name_en", "before": "", "after": "Gamma Inc"}],
+        }
+    ]
     commit(world, batch)
     assert Customer.objects.get(code="C003").name_en == "Gamma Inc"
+
+
+def test_the_preview_names_each_changed_customer_field_with_codes(world):
+    commit(world, check(world, customers_csv(*GOOD)))
+    # C002 moves to another owner (named by number) and is switched off; C003 gets a region.
+    corrected = [
+        GOOD[0],
+        "C002,乙公司,Beta Ltd,KA,EAST,sales1,CRM,停用",
+        "C003,丙公司,,,EAST,sales3,,停用",
+    ]
+    batch = check(world, customers_csv(*corrected))
+    assert (batch.new_count, batch.changed_count, batch.unchanged_count) == (0, 2, 1)
+    fields = {
+        change["record"]: [(f["field"], f["before"], f["after"]) for f in change["fields"]]
+        for change in batch.summary["changes"]
+    }
+    number2 = world.cast.salesperson2.employee_number
+    number1 = world.cast.salesperson.employee_number
+    assert fields == {
+        "C002": [("owner", number2, number1), ("is_active", "active", "inactive")],
+        "C003": [("region", "", "EAST")],
+    }
+    client = world.cast.client_for("admin")
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("sales:import_preview", args=[batch.pk])).content.decode()
+    assert '<strong>状态</strong>：<span class="text-body-secondary">有效</span> → 已停用' in page
+    assert '<strong>区域</strong>：<span class="text-body-secondary">—</span> → EAST' in page
 
 
 def test_a_column_not_in_the_file_keeps_the_field_and_a_blank_cell_clears_it(world):

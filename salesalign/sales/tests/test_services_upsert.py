@@ -214,6 +214,37 @@ def test_a_transfer_keeps_earlier_credits_in_the_old_unit(cast, customer, produc
     assert orders_upsert(actor=None, source="api", rows=[before]).unchanged == 1
 
 
+def test_a_transfer_dated_back_moves_the_credit_and_says_to_which_unit(
+    cast, customer, product_line
+):
+    old_day = datetime.date.today() - datetime.timedelta(days=90)
+    row = order_row(
+        customer=customer,
+        salespeople=cast.salesperson,
+        product_line=product_line,
+        ordered_on=old_day,
+    )
+    orders_upsert(actor=None, source="api", rows=[row])
+    with set_actor(cast.admin.user):
+        organization_services.person_update(
+            actor=cast.admin.user, person=cast.salesperson, unit=cast.other_team
+        )
+    # HR dates the move back to before the order: the same person and share, another unit.
+    UnitAssignment.objects.filter(person=cast.salesperson, unit=cast.other_team).update(
+        valid_from=old_day - datetime.timedelta(days=1)
+    )
+    result = orders_upsert(actor=None, source="api", rows=[row], dry_run=True)
+    assert result.outcomes == ["updated"]
+    number = cast.salesperson.employee_number
+    assert [(c.field, c.before, c.after) for c in result.differences[0]] == [
+        (
+            "credits",
+            f"{number} 100 % ({cast.team.code})",
+            f"{number} 100 % ({cast.other_team.code})",
+        )
+    ]
+
+
 def test_a_person_without_assignments_counts_in_their_current_unit(cast, customer, product_line):
     UnitAssignment.objects.filter(person=cast.other_salesperson).delete()
     order = make_order(
