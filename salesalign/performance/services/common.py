@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of
 from salesalign.core.visibility import Scope
 from salesalign.organization.models import Person
+
+
+def employed_during(period: Any) -> Q:
+    """People employed at some day of the period: those who left during it are scored and
+    paid for it, those hired after it are not (a `Person` filter)."""
+    return (Q(is_active=True) | Q(left_on__gte=period.start)) & ~Q(hire_date__gt=period.end)
 
 
 def actor_or_none(actor: Any) -> Any:

@@ -49,7 +49,7 @@ from salesalign.performance.models import (
     TemplateKpi,
 )
 from salesalign.performance.selectors.access import can_manage_periods
-from salesalign.performance.services.common import clean_text
+from salesalign.performance.services.common import clean_text, employed_during
 from salesalign.performance.services.period_actuals import PeriodActuals
 
 #: Roles whose people may be scored with a template that names no role.
@@ -664,7 +664,7 @@ def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | Non
     by_path = {unit.path: unit for unit in units}
     scored_units = [unit for unit in units if unit.kind in SCORED_UNIT_KINDS]
     people = list(
-        Person.objects.filter(is_active=True)
+        Person.objects.filter(employed_during(period))
         .order_by("pk")
         .values_list("pk", "role", "unit_id", "unit__path")
     )

@@ -72,7 +72,7 @@ from salesalign.performance.models import (
     StatementQuestion,
 )
 from salesalign.performance.selectors.access import manager_ids_of
-from salesalign.performance.services.common import actor_or_none, clean_text
+from salesalign.performance.services.common import actor_or_none, clean_text, employed_during
 from salesalign.performance.services.period_actuals import PeriodActuals
 
 #: The line code of a manual adjustment (the engine's codes are `engine.LineCode`).
@@ -469,8 +469,7 @@ def _people_of(period: EvaluationPeriod) -> list[Person]:
     """Everyone employed at some point of the period (their unit's path loaded): only what
     choosing a plan and computing a statement read, ten thousand people at L."""
     return list(
-        Person.objects.filter(Q(is_active=True) | Q(left_on__gte=period.start))
-        .exclude(hire_date__gt=period.end)
+        Person.objects.filter(employed_during(period))
         .select_related("unit")
         .only("pk", "role", "hire_date", "unit_id", "unit__path")
         .order_by("pk")

@@ -223,3 +223,25 @@ def test_a_teams_card_counts_the_templates_new_customer_target_once_per_salesper
     own = cards[cast.salesperson.pk]
     mine = next(line for line in own.kpis.all() if line.kpi.key == "new_customers")
     assert (mine.target, mine.actual) == (Decimal(1), Decimal(1))
+
+
+def test_someone_who_left_during_the_quarter_is_scored_for_it_and_a_later_hire_is_not(cast):
+    from salesalign.organization import services as organization_services
+    from salesalign.organization.tests.factories import PersonFactory
+
+    build(cast)
+    organization_services.person_leave(
+        actor=cast.admin.user, person=cast.salesperson2, left_on=datetime.date(2026, 3, 31)
+    )
+    hired_later = PersonFactory(unit=cast.team, hire_date=datetime.date(2026, 4, 13))
+    period = close_quarter(cast)
+    cards = _cards(period)
+    # The leaver's quarter counts as it was sold: the same card as in the table above.
+    leaver = cards[cast.salesperson2.pk]
+    assert (leaver.total_score, leaver.rating, leaver.team_rank) == (Decimal("35.00"), "D", 2)
+    assert hired_later.pk not in cards
+    # Every statement of the close has its scorecard beside it.
+    from salesalign.performance.models import Statement
+
+    paid = set(Statement.objects.filter(period=period).values_list("person_id", flat=True))
+    assert paid <= set(cards)
