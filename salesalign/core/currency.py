@@ -10,7 +10,8 @@ payout export) carry the code itself.
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import get_language
+
+from salesalign.core.languages import in_chinese
 
 #: How a Chinese page names a currency where the code would read foreign.
 _CHINESE_NAMES = {"CNY": "元"}
@@ -23,6 +24,6 @@ def company_currency_code() -> str:
 def company_currency_name() -> str:
     """The company currency as the reader's language names it: 元 or CNY, USD …"""
     code = company_currency_code()
-    if (get_language() or "").startswith("zh"):
+    if in_chinese():
         return _CHINESE_NAMES.get(code, code)
     return code

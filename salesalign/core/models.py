@@ -8,8 +8,9 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from salesalign.core.languages import in_english
 
 
 class User(AbstractUser):
@@ -45,8 +46,7 @@ class BilingualNameModel(models.Model):
     @property
     def display_name(self) -> str:
         """The English name when the page is in English and one is set, else the name."""
-        language = get_language() or ""
-        if language.startswith("en") and self.name_en:
+        if in_english() and self.name_en:
             return self.name_en
         return self.name
 
@@ -212,7 +212,7 @@ class Notification(models.Model):
 
         message = gettext(self.subject)
         params = self.params
-        if params and (get_language() or "").startswith("en"):
+        if params and in_english():
             english = {
                 key.removesuffix("_en"): value
                 for key, value in params.items()

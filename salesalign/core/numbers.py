@@ -23,6 +23,8 @@ from django.dispatch import receiver
 from django.utils.formats import get_format, number_format
 from django.utils.translation import get_language
 
+from salesalign.core.languages import in_chinese
+
 #: Numbers this large or larger go to Django: rounding them to a few decimals could exceed
 #: the decimal context's 28 digits. No amount comes near it.
 _LARGEST = Decimal(10) ** 20
@@ -82,7 +84,7 @@ def percent_text(number: str) -> str:
     """A number already written, as a percentage the way the page's language writes one:
     "3.3 %" in English, "3.3%" in Chinese (no space before the sign). Only for display:
     what is stored, typed or sent by the API keeps its own form."""
-    if (get_language() or "").startswith("zh"):
+    if in_chinese():
         return f"{number}%"
     return f"{number} %"
 

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from salesalign.core.choices import Role
+from salesalign.core.languages import in_english
 from salesalign.core.models import BilingualNameModel, TimeStampedModel
 from salesalign.core.visibility import VisibleQuerySet
 from salesalign.organization.choices import UnitKind
@@ -71,7 +71,7 @@ _Q = TypeVar("_Q", bound=models.QuerySet[Any])
 def in_name_order(people: _Q, *first: str) -> _Q:
     """People ordered (after `first`) by the name the page shows: on an English page the
     English name, or the name where there is none; else the name."""
-    if (get_language() or "").startswith("en"):
+    if in_english():
         shown: Any = Coalesce(NullIf("name_en", Value("")), "name")
     else:
         shown = F("name")

@@ -13,8 +13,8 @@ from typing import Any, Final
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import get_language
 
+from salesalign.core.languages import in_english
 from salesalign.organization.models import (
     CustomerSegment,
     Dimension,
@@ -235,8 +235,7 @@ def person_search(
 
 
 def _shown_name() -> Any:
-    language = get_language() or ""
-    if language.startswith("en"):
+    if in_english():
         return Case(When(name_en="", then=F("name")), default=F("name_en"))
     return F("name")
 

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import pgettext
 
+from salesalign.core.languages import in_chinese
 from salesalign.core.numbers import percent_text
 
 register = template.Library()
@@ -41,7 +42,7 @@ def clauses(items: Iterable[Any]) -> str:
 def sentences(items: Iterable[Any]) -> str:
     """Sentences one after the other: English puts a space between them, Chinese none (its
     full stop is full width: "达成率 148.25%。本段计入…")."""
-    separator = "" if (get_language() or "").startswith("zh") else " "
+    separator = "" if in_chinese() else " "
     return separator.join(str(item) for item in items)
 
 

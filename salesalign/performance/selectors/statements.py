@@ -19,9 +19,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.formats import number_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from salesalign.core.languages import in_english
 from salesalign.core.numbers import grouped, percent_text
 from salesalign.core.roles import person_of
 from salesalign.core.templatetags.punctuation import sentences
@@ -282,7 +282,7 @@ def _counted_orders(
 def component_names(plan: Any) -> dict[str, str]:
     """The names of a plan's components in the page's language, by key: on an English page
     the English name the plan gives, else the key (the name it was written with)."""
-    if not (get_language() or "").startswith("en"):
+    if not in_english():
         return {}
     definition = getattr(plan, "definition", None) or {}
     return {
