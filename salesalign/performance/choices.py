@@ -117,3 +117,13 @@ class PlanOutcome(models.TextChoices):
 
 #: Outcomes that close a plan.
 PLAN_CLOSED = frozenset({PlanOutcome.COMPLETED, PlanOutcome.ENDED})
+
+
+class SessionState(models.TextChoices):
+    """Where a coaching session stands, worked out from its date, its notes and its plan
+    (never stored): planned ahead, held but not written up yet, held, or never held."""
+
+    PLANNED = "planned", pgettext_lazy("coaching session", "Planned")
+    TO_RECORD = "to_record", _("To record")
+    HELD = "held", pgettext_lazy("coaching session", "Held")
+    NOT_HELD = "not_held", _("Not held")

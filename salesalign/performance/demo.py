@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from salesalign.core.choices import Role
 from salesalign.engines.periods import (
@@ -262,7 +263,8 @@ def _development_rules() -> None:
 
 
 def _improvement_plans(hr: Person, today: date) -> int:
-    """A plan for up to two of the people the improvement rule flags, with a coaching session."""
+    """A plan for up to two of the people the improvement rule flags, with a coaching session
+    held and the next one planned."""
     flags = improvement_flags(user=hr.user)[:2]
     goals = [
         "每月新增 2 个有效商机，季度收入达成率不低于 80%。",
@@ -281,6 +283,13 @@ def _improvement_plans(hr: Person, today: date) -> int:
         )
         development.coaching_session_add(
             actor=hr.user, plan=plan, held_on=today, notes="一起梳理了商机漏斗，约定每周五复盘。"
+        )
+        # The next one is planned ahead (from the real date: a plan is not planned in the past).
+        development.coaching_session_plan(
+            actor=hr.user,
+            plan=plan,
+            held_on=max(today, timezone.localdate()) + timedelta(days=14),
+            agenda="复盘两周内新增商机的推进情况；演练一次价格谈判。",
         )
     return len(flags)
 

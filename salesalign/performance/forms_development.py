@@ -68,7 +68,35 @@ class PlanOpenForm(forms.Form):
 
 
 class SessionForm(forms.Form):
+    """A session held (and not planned beforehand): its date and what was said."""
+
     held_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput(attrs=TEXT))
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 3}),
+    )
+
+
+class SessionPlanForm(forms.Form):
+    """A session to come: its date and, if already known, what it will cover."""
+
+    prefix = "plan"
+
+    held_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput(attrs=TEXT))
+    agenda = forms.CharField(
+        label=gettext_lazy("Agenda"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
+    )
+
+
+class SessionRecordForm(forms.Form):
+    """What was said at a planned session, and the day it took place (its planned day unless
+    it moved)."""
+
+    held_on = forms.DateField(label=gettext_lazy("Held on"), widget=DateInput(attrs=TEXT))
     notes = forms.CharField(
         label=gettext_lazy("Notes"),
         max_length=5000,

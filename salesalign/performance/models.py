@@ -20,6 +20,7 @@ page, API endpoint and notification:
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,7 @@ from salesalign.performance.choices import (
     PlanOutcome,
     Relationship,
     RoundStatus,
+    SessionState,
 )
 
 #: The lowest and highest rating on every 1–5 scale of this app.
@@ -1202,13 +1204,15 @@ class ImprovementPlan(TimeStampedModel):
 
 
 class CoachingSession(TimeStampedModel):
-    """A coaching session of an improvement plan: when, and what was said and agreed."""
+    """A coaching session of an improvement plan: planned ahead (a date, an agenda), then
+    recorded once held (what was said and agreed). Without notes it has not been written up."""
 
     plan = models.ForeignKey(
         ImprovementPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="sessions"
     )
     held_on = models.DateField(_("date"))
-    notes = models.TextField(_("notes"))
+    agenda = models.TextField(_("agenda"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("coach"),
@@ -1224,3 +1228,12 @@ class CoachingSession(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.held_on}"
+
+    def state_on(self, today: date) -> str:
+        """Held (it has notes); planned (today or later); to record (past, no notes yet, the
+        plan still running); or not held (no notes, and the plan closed without them)."""
+        if self.notes:
+            return SessionState.HELD
+        if not self.plan.is_running:
+            return SessionState.NOT_HELD
+        return SessionState.PLANNED if self.held_on >= today else SessionState.TO_RECORD

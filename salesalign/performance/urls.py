@@ -59,6 +59,21 @@ urlpatterns = [
         name="improvement_session",
     ),
     path(
+        "improvement/plans/<int:pk>/sessions/plan/",
+        development.improvement_session_plan,
+        name="improvement_session_plan",
+    ),
+    path(
+        "improvement/sessions/<int:pk>/record/",
+        development.improvement_session_record,
+        name="improvement_session_record",
+    ),
+    path(
+        "improvement/sessions/<int:pk>/cancel/",
+        development.improvement_session_cancel,
+        name="improvement_session_cancel",
+    ),
+    path(
         "improvement/plans/<int:pk>/review/",
         development.improvement_review,
         name="improvement_review",

@@ -1,8 +1,9 @@
 """Improvement plans and promotion in a real Chromium against the demo company: the Shanghai
 team's manager sees a salesperson the improvement rule flags, opens a plan with goals, training
-and a review date, logs a coaching session and extends the plan at its review; the salesperson
-reads their plan without any of the manager's controls; a colleague cannot open it; the manager
-completes the plan; HR decides on a promotion candidate."""
+and a review date, logs a coaching session, plans the next one with an agenda and extends the
+plan at its review; the salesperson reads their plan, with the session to come, without any of
+the manager's controls; a colleague cannot open it; the manager completes the plan; HR decides
+on a promotion candidate."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ REASON = "Two quarters in a row below 70 points."
 GOALS = "Two qualified opportunities a month; at least 80 % of the quarter's revenue target."
 TRAINING = ["Consultative selling", "Price negotiation"]
 NOTES = "Went through the opportunity funnel together; a review every Friday."
+AGENDA = "Walk through the two new opportunities; rehearse the price negotiation."
 DECISION_NOTE = "Ready to lead the key accounts of the region."
 
 
@@ -107,6 +109,23 @@ def test_an_improvement_plan_from_the_flag_to_its_outcome_and_a_promotion_decide
     assert (session.held_on, session.notes, session.coach.username) == (today, NOTES, "manager")
     expect(page.locator(f'#sessions li[data-session="{session.pk}"]')).to_contain_text(NOTES)
 
+    # --- the next session is planned ahead, with an agenda ---------------------------------
+    planned_on = today + timedelta(days=7)
+    planning = page.locator("#session-plan-form")
+    planning.locator("#id_plan-held_on").fill(planned_on.isoformat())
+    planning.locator("#id_plan-agenda").fill(AGENDA)
+    page.click("#plan-session")
+    expect(page.locator(".alert-success")).to_contain_text(
+        f"The session of {planned_on.isoformat()} is planned; {flagged.name_en} is told."
+    )
+    planned = CoachingSession.objects.get(plan=plan, held_on=planned_on)
+    assert (planned.agenda, planned.notes) == (AGENDA, "")
+    coming = page.locator(f'#upcoming-sessions li[data-session="{planned.pk}"]')
+    expect(coming).to_contain_text(AGENDA)
+    expect(coming).to_have_attribute("data-state", "planned")
+    expect(coming.locator(".session-record")).to_have_count(0)  # nothing to record before it
+    expect(page.locator("#plan-next-session")).to_contain_text(planned_on.isoformat())
+
     # --- the review: extending needs a later date, then the plan runs until it -------------
     review = page.locator("#review-form")
     review.locator("#id_outcome").select_option(PlanOutcome.EXTENDED)
@@ -143,7 +162,11 @@ def test_an_improvement_plan_from_the_flag_to_its_outcome_and_a_promotion_decide
     expect(page.locator("#plan-outcome")).to_have_text("Extended")
     expect(page.locator("#plan-review")).to_have_text(extended_to.isoformat())
     expect(page.locator("#sessions")).to_contain_text(NOTES)
+    expect(page.locator("#upcoming-sessions")).to_contain_text(AGENDA)
+    expect(page.locator("#plan-next-session")).to_contain_text(planned_on.isoformat())
     expect(page.locator("#session-form")).to_have_count(0)
+    expect(page.locator("#session-plan-form")).to_have_count(0)
+    expect(page.locator(".session-cancel")).to_have_count(0)
     expect(page.locator("#review-form")).to_have_count(0)
     # Posting a session by hand is refused, and writes nothing.
     token = next(
@@ -154,7 +177,7 @@ def test_an_improvement_plan_from_the_flag_to_its_outcome_and_a_promotion_decide
         form={"csrfmiddlewaretoken": token, "held_on": today.isoformat(), "notes": "Self-made."},
     )
     assert refused.status == 403
-    assert CoachingSession.objects.filter(plan=plan).count() == 1
+    assert CoachingSession.objects.filter(plan=plan).count() == 2
     page.goto(f"{base}/performance/improvement/")
     expect(page.locator("#flags")).to_have_count(0)
     expect(page.locator("#plan-open-form")).to_have_count(0)

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from salesalign.core.api import api_user
@@ -35,7 +36,15 @@ class DecisionIn(Schema):
 class SessionOut(Schema):
     id: int
     held_on: datetime.date
+    agenda: str
     notes: str
+    #: planned (today or later), to_record (past, no notes yet), held, or not_held (the plan
+    #: closed without its notes).
+    state: str
+
+    @staticmethod
+    def resolve_state(session: Any) -> str:
+        return str(session.state_on(timezone.localdate()))
 
 
 class PlanOut(Schema):
@@ -71,6 +80,17 @@ class PlanIn(Schema):
 class SessionIn(Schema):
     held_on: datetime.date
     notes: str
+
+
+class SessionPlanIn(Schema):
+    held_on: datetime.date
+    agenda: str = ""
+
+
+class SessionRecordIn(Schema):
+    notes: str
+    #: The day it took place, when not the day it was planned for.
+    held_on: datetime.date | None = None
 
 
 class ReviewIn(Schema):
@@ -143,7 +163,7 @@ def plan_open(request: HttpRequest, payload: PlanIn) -> Any:
 @router.post(
     "/improvement/plans/{plan_id}/sessions",
     response={201: SessionOut},
-    summary="Record a coaching session of a running plan",
+    summary="Record a coaching session of a running plan that was held without being planned",
 )
 def plan_session(request: HttpRequest, plan_id: int, payload: SessionIn) -> Any:
     user = api_user(request)
@@ -152,6 +172,45 @@ def plan_session(request: HttpRequest, plan_id: int, payload: SessionIn) -> Any:
         actor=user, plan=plan, held_on=payload.held_on, notes=payload.notes
     )
     return Status(201, session)
+
+
+@router.post(
+    "/improvement/plans/{plan_id}/sessions/planned",
+    response={201: SessionOut},
+    summary="Plan a coaching session of a running plan ahead (a date, an optional agenda)",
+)
+def plan_session_plan(request: HttpRequest, plan_id: int, payload: SessionPlanIn) -> Any:
+    user = api_user(request)
+    plan = selectors.improvement_plan_get(user=user, pk=plan_id)
+    session = services.coaching_session_plan(
+        actor=user, plan=plan, held_on=payload.held_on, agenda=payload.agenda
+    )
+    return Status(201, session)
+
+
+@router.post(
+    "/improvement/sessions/{session_id}/record",
+    response=SessionOut,
+    summary="Record what was said at a planned coaching session, once it is held",
+)
+def session_record(request: HttpRequest, session_id: int, payload: SessionRecordIn) -> Any:
+    user = api_user(request)
+    session = selectors.coaching_session_get(user=user, pk=session_id)
+    return services.coaching_session_record(
+        actor=user, session=session, notes=payload.notes, held_on=payload.held_on
+    )
+
+
+@router.delete(
+    "/improvement/sessions/{session_id}",
+    response={204: None},
+    summary="Take a coaching session that was not (or will not be) held off its plan",
+)
+def session_cancel(request: HttpRequest, session_id: int) -> Any:
+    user = api_user(request)
+    session = selectors.coaching_session_get(user=user, pk=session_id)
+    services.coaching_session_cancel(actor=user, session=session)
+    return Status(204, None)
 
 
 @router.post(

@@ -11,15 +11,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from salesalign.core.roles import person_of
 from salesalign.organization.models import OrgUnit, Person, in_name_order
-from salesalign.performance.choices import CLOSED_STATUSES, CandidateStatus, PlanOutcome
+from salesalign.performance.choices import (
+    CLOSED_STATUSES,
+    CandidateStatus,
+    PlanOutcome,
+    SessionState,
+)
 from salesalign.performance.models import (
     CoachingSession,
     EvaluationPeriod,
@@ -122,10 +130,31 @@ def improvement_flags(*, user: Any) -> list[Flag]:
     return flags
 
 
-def improvement_plans(*, user: Any, running_only: bool = False) -> QuerySet[ImprovementPlan]:
-    """The plans the user may read: their own, their units' people's, or all."""
-    plans = ImprovementPlan.objects.visible_to(user).select_related(
-        "person__unit", "opened_by__person"
+def improvement_plans(
+    *, user: Any, running_only: bool = False, today: date | None = None
+) -> QuerySet[ImprovementPlan]:
+    """The plans the user may read: their own, their units' people's, or all; each with the
+    date of its next planned session (`next_session`) and how many held sessions still wait
+    for their notes (`sessions_to_record`)."""
+    today = today or timezone.localdate()
+    unrecorded = CoachingSession.objects.filter(plan=OuterRef("pk"), notes="").order_by()
+    plans = (
+        ImprovementPlan.objects.visible_to(user)
+        .select_related("person__unit", "opened_by__person")
+        .annotate(
+            next_session=Subquery(
+                unrecorded.filter(held_on__gte=today).order_by("held_on").values("held_on")[:1]
+            ),
+            sessions_to_record=Coalesce(
+                Subquery(
+                    unrecorded.filter(held_on__lt=today)
+                    .values("plan")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            ),
+        )
     )
     if running_only:
         plans = plans.filter(outcome__in=[PlanOutcome.OPEN, PlanOutcome.EXTENDED])
@@ -144,6 +173,61 @@ def improvement_plan_get(*, user: Any, pk: int) -> ImprovementPlan:
     if plan is None:
         raise Http404("No such plan.")
     return plan
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A coaching session as a plan's page shows it: where it stands, and whether its notes
+    may be written now (it has taken place, or takes place today, on a running plan)."""
+
+    session: CoachingSession
+    state: str
+    state_label: str
+    recordable: bool
+
+
+@dataclass(frozen=True)
+class PlanSessions:
+    """A plan's sessions: those still to come (soonest first), then the rest, in date order."""
+
+    upcoming: list[SessionRow]
+    past: list[SessionRow]
+
+    @property
+    def next(self) -> SessionRow | None:
+        return self.upcoming[0] if self.upcoming else None
+
+
+def plan_sessions(*, plan: ImprovementPlan, today: date | None = None) -> PlanSessions:
+    """The sessions of a plan read with `improvement_plan_get` (already loaded), sorted out."""
+    today = today or timezone.localdate()
+    upcoming: list[SessionRow] = []
+    past: list[SessionRow] = []
+    for session in sorted(plan.sessions.all(), key=lambda item: (item.held_on, item.pk)):
+        session.plan = plan
+        state = session.state_on(today)
+        row = SessionRow(
+            session=session,
+            state=state,
+            state_label=str(SessionState(state).label),
+            recordable=state in (SessionState.PLANNED, SessionState.TO_RECORD)
+            and session.held_on <= today,
+        )
+        (upcoming if state == SessionState.PLANNED else past).append(row)
+    return PlanSessions(upcoming=upcoming, past=past)
+
+
+def coaching_session_get(*, user: Any, pk: int) -> CoachingSession:
+    """A coaching session of a plan the user may read; "not found" otherwise."""
+    session = (
+        CoachingSession.objects.filter(plan__in=ImprovementPlan.objects.visible_to(user))
+        .select_related("plan__person__unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    return session
 
 
 def can_run_plans(user: Any) -> bool:

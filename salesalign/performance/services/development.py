@@ -7,9 +7,12 @@
   bulk insert; a candidate already put forward for the period stays as it is.
 - Managers of the person, HR, executives and admins decide (`promotion_decide`).
 - The same people open an improvement plan for someone (usually someone the
-  improvement rules flag: `selectors.development.improvement_flags`), add
-  coaching sessions, move the review date, and close it with an outcome. The
-  person reads their plan and is told when one is opened.
+  improvement rules flag: `selectors.development.improvement_flags`), plan
+  coaching sessions ahead (a date, an agenda) and record what was said once each
+  is held (or record one that was never planned), move the review date, and
+  close it with an outcome. The person reads their plan, with the sessions to
+  come, and is told when a plan is opened and when a session is planned or
+  called off.
 
 Every write here is audited (the models are registered with auditlog).
 """
@@ -28,7 +31,7 @@ from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of
-from salesalign.core.services import notify
+from salesalign.core.services import notify, settle_notifications
 from salesalign.organization.models import Person
 from salesalign.performance.choices import (
     CLOSED_STATUSES,
@@ -49,6 +52,8 @@ from salesalign.performance.selectors.access import can_manage_periods, manages
 from salesalign.performance.services.common import actor_or_none, clean_text
 
 NOTIFY_PLAN = "performance_improvement_plan"
+NOTIFY_SESSION = "performance_coaching_session"
+NOTIFY_SESSION_CANCELLED = "performance_coaching_session_cancelled"
 
 
 def rating_history(periods: list[EvaluationPeriod]) -> dict[int, dict[int, str]]:
@@ -215,15 +220,8 @@ def _running_plan_for_update(actor: Any, plan: ImprovementPlan) -> ImprovementPl
     return plan
 
 
-@transaction.atomic
-def coaching_session_add(
-    *, actor: Any, plan: ImprovementPlan, held_on: date, notes: str
-) -> CoachingSession:
-    """Record a coaching session of a running plan."""
-    plan = _running_plan_for_update(actor, plan)
-    notes = clean_text(notes, field="notes")
-    if not notes:
-        raise DomainError(_("Write what the session covered."), field="notes")
+def _check_held_on(plan: ImprovementPlan, held_on: date) -> None:
+    """A session is recorded once held: not before the plan, not in the future."""
     if held_on < plan.starts_on:
         raise DomainError(_("The session is before the start of the plan."), field="held_on")
     if held_on > timezone.localdate():
@@ -231,9 +229,115 @@ def coaching_session_add(
             _("A session is recorded once it is held: this date is in the future."),
             field="held_on",
         )
-    return CoachingSession.objects.create(
-        plan=plan, held_on=held_on, notes=notes, coach=actor_or_none(actor)
+
+
+@transaction.atomic
+def coaching_session_add(
+    *, actor: Any, plan: ImprovementPlan, held_on: date, notes: str
+) -> CoachingSession:
+    """Record a coaching session of a running plan that was held without being planned."""
+    plan = _running_plan_for_update(actor, plan)
+    notes = clean_text(notes, field="notes")
+    if not notes:
+        raise DomainError(_("Write what the session covered."), field="notes")
+    _check_held_on(plan, held_on)
+    session = CoachingSession(plan=plan, held_on=held_on, notes=notes, coach=actor_or_none(actor))
+    session.full_clean()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def coaching_session_plan(
+    *, actor: Any, plan: ImprovementPlan, held_on: date, agenda: str = ""
+) -> CoachingSession:
+    """Plan a coaching session of a running plan ahead (a date, an optional agenda); the
+    person is told, and sees it on their plan until it is held."""
+    plan = _running_plan_for_update(actor, plan)
+    if held_on < timezone.localdate():
+        raise DomainError(
+            _("This date is past: record the session with what it covered instead."),
+            field="held_on",
+        )
+    if held_on < plan.starts_on:
+        raise DomainError(_("The session is before the start of the plan."), field="held_on")
+    session = CoachingSession(
+        plan=plan,
+        held_on=held_on,
+        agenda=clean_text(agenda, field="agenda", max_length=2000),
+        coach=actor_or_none(actor),
     )
+    session.full_clean()
+    session.save()
+    notify(
+        people=[plan.person],
+        kind=NOTIFY_SESSION,
+        subject=gettext_noop("A coaching session is planned with you on %(date)s."),
+        url=improvement_plan_url(plan.pk),
+        params={"date": held_on.isoformat()},
+    )
+    return session
+
+
+def _planned_session_for_update(actor: Any, session: CoachingSession) -> CoachingSession:
+    """The session, locked, of a running plan the actor runs, and not recorded yet."""
+    plan = _running_plan_for_update(actor, session.plan)
+    locked = CoachingSession.objects.select_for_update().filter(pk=session.pk, plan=plan).first()
+    if locked is None:
+        raise DomainError(_("This session is no longer on the plan."), code="not_found")
+    session = locked
+    session.plan = plan
+    if session.notes:
+        raise DomainError(_("This session is recorded already."), code="recorded")
+    return session
+
+
+def _settle_planned(session: CoachingSession) -> None:
+    """The notice of a planned session no longer waits once it is recorded or cancelled."""
+    settle_notifications(
+        kind=NOTIFY_SESSION,
+        people=[session.plan.person_id],
+        url=improvement_plan_url(session.plan_id),
+        date=session.held_on.isoformat(),
+    )
+
+
+@transaction.atomic
+def coaching_session_record(
+    *, actor: Any, session: CoachingSession, notes: str, held_on: date | None = None
+) -> CoachingSession:
+    """Record what was said at a planned session once it is held: on its date, or on the
+    day it really took place (`held_on`)."""
+    session = _planned_session_for_update(actor, session)
+    notes = clean_text(notes, field="notes")
+    if not notes:
+        raise DomainError(_("Write what the session covered."), field="notes")
+    held_on = held_on or session.held_on
+    _check_held_on(session.plan, held_on)
+    _settle_planned(session)
+    session.held_on = held_on
+    session.notes = notes
+    session.coach = session.coach or actor_or_none(actor)  # who planned it coaches it
+    session.full_clean()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def coaching_session_cancel(*, actor: Any, session: CoachingSession) -> None:
+    """Take a session that was not (or will not be) held off the plan; a session still to
+    come is called off with the person. A recorded session stays."""
+    session = _planned_session_for_update(actor, session)
+    _settle_planned(session)
+    if session.held_on >= timezone.localdate():
+        notify(
+            people=[session.plan.person],
+            kind=NOTIFY_SESSION_CANCELLED,
+            subject=gettext_noop("The coaching session of %(date)s is called off."),
+            url=improvement_plan_url(session.plan_id),
+            params={"date": session.held_on.isoformat()},
+        )
+    session.delete()
 
 
 @transaction.atomic

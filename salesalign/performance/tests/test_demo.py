@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from salesalign.organization.models import Person
 from salesalign.performance.choices import FeedbackKind, FeedbackStatus, PeriodStatus
@@ -117,5 +118,8 @@ def test_late_in_the_year_the_demo_has_scorecards_candidates_and_improvement_pla
     plans = ImprovementPlan.objects.all()
     assert plans.count() >= 1
     for plan in plans:
-        assert plan.sessions.count() == 1
+        # One held, written up; the next planned ahead, with its agenda, for the person to see.
+        held, planned = plan.sessions.order_by("held_on")
+        assert (held.held_on, bool(held.notes)) == (plan.starts_on, True)
+        assert planned.held_on > timezone.localdate() and planned.agenda and not planned.notes
         assert len(plan.evidence) == 2

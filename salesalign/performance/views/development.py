@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +21,8 @@ from salesalign.performance.forms_development import (
     PlanOpenForm,
     ReviewForm,
     SessionForm,
+    SessionPlanForm,
+    SessionRecordForm,
 )
 from salesalign.performance.selectors import development as selectors
 from salesalign.performance.services import development as services
@@ -142,46 +145,75 @@ def improvement_open(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _record_form(row: selectors.SessionRow, bound: SessionRecordForm | None) -> SessionRecordForm:
+    prefix = f"record-{row.session.pk}"
+    if bound is not None and bound.prefix == prefix:
+        return bound
+    return SessionRecordForm(prefix=prefix, initial={"held_on": row.session.held_on})
+
+
 def _plan_context(
     request: AuthenticatedHttpRequest,
     pk: int,
     *,
     session_form: SessionForm | None = None,
+    plan_form: SessionPlanForm | None = None,
+    record_form: SessionRecordForm | None = None,
     review_form: ReviewForm | None = None,
 ) -> dict[str, Any]:
     plan = selectors.improvement_plan_get(user=request.user, pk=pk)
     can_run = plan.is_running and services.may_manage_plan(request.user, plan.person)
+    sessions = selectors.plan_sessions(plan=plan)
+
+    def with_forms(
+        rows: list[selectors.SessionRow],
+    ) -> list[tuple[selectors.SessionRow, SessionRecordForm | None]]:
+        return [
+            (row, _record_form(row, record_form) if can_run and row.recordable else None)
+            for row in rows
+        ]
+
+    posted = session_form or plan_form or record_form or review_form
     return {
         "plan": plan,
-        "sessions": list(plan.sessions.all()),
+        # A post the plan no longer takes (closed meanwhile) has no form to show its error on.
+        "lost_errors": posted.non_field_errors() if posted is not None and not can_run else [],
+        "sessions": sessions,
+        "upcoming": with_forms(sessions.upcoming),
+        "past": with_forms(sessions.past),
         "training_lines": [line for line in plan.training.splitlines() if line.strip()],
         "can_run": can_run,
         "session_form": session_form or SessionForm(initial={"held_on": timezone.localdate()}),
+        "plan_form": plan_form or SessionPlanForm(),
         "review_form": review_form or ReviewForm(),
     }
 
 
 def improvement_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A plan: goals, training, coaching sessions, the review and the outcome."""
+    """A plan: goals, training, coaching sessions to come and held, the review and the outcome."""
     return render(request, "performance/improvement_plan.html", _plan_context(request, pk))
+
+
+PlanForm = SessionForm | SessionPlanForm | SessionRecordForm | ReviewForm
 
 
 def _plan_post(
     request: AuthenticatedHttpRequest,
     pk: int,
-    form: SessionForm | ReviewForm,
+    form: PlanForm,
     write: Any,
-    done: str,
+    done: str | Callable[[Any], str],
 ) -> HttpResponse:
-    """Post to a running plan: write through the service, or show the form's errors."""
+    """Post to a running plan: write through the service, or show the form's errors. `done`
+    is the message of success, or makes it from what the service wrote."""
     plan = selectors.improvement_plan_get(user=request.user, pk=pk)
     if form.is_valid():
         try:
-            write(plan, form.cleaned_data)
+            written = write(plan, form.cleaned_data)
         except DomainError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, done)
+            messages.success(request, done(written) if callable(done) else done)
             return redirect("performance:improvement_plan", pk=plan.pk)
     return render(
         request,
@@ -190,6 +222,8 @@ def _plan_post(
             request,
             pk,
             session_form=form if isinstance(form, SessionForm) else None,
+            plan_form=form if isinstance(form, SessionPlanForm) else None,
+            record_form=form if isinstance(form, SessionRecordForm) else None,
             review_form=form if isinstance(form, ReviewForm) else None,
         ),
         status=400,
@@ -198,6 +232,7 @@ def _plan_post(
 
 @require_POST
 def improvement_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record a session that was held without being planned."""
     return _plan_post(
         request,
         pk,
@@ -207,6 +242,55 @@ def improvement_session(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         ),
         _("The coaching session is recorded."),
     )
+
+
+@require_POST
+def improvement_session_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Plan a session ahead: a date and an optional agenda."""
+    return _plan_post(
+        request,
+        pk,
+        SessionPlanForm(request.POST),
+        lambda plan, data: services.coaching_session_plan(
+            actor=request.user, plan=plan, held_on=data["held_on"], agenda=data["agenda"]
+        ),
+        lambda session: (
+            _("The session of %(date)s is planned; %(name)s is told.")
+            % {"date": session.held_on.isoformat(), "name": session.plan.person.display_name}
+        ),
+    )
+
+
+@require_POST
+def improvement_session_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Write down what was said at a planned session, once it is held."""
+    session = selectors.coaching_session_get(user=request.user, pk=pk)
+    return _plan_post(
+        request,
+        session.plan_id,
+        SessionRecordForm(request.POST, prefix=f"record-{session.pk}"),
+        lambda plan, data: services.coaching_session_record(
+            actor=request.user, session=session, notes=data["notes"], held_on=data["held_on"]
+        ),
+        _("The coaching session is recorded."),
+    )
+
+
+@require_POST
+def improvement_session_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Take a session that did not or will not take place off the plan."""
+    session = selectors.coaching_session_get(user=request.user, pk=pk)
+    try:
+        services.coaching_session_cancel(actor=request.user, session=session)
+    except DomainError as error:
+        refuse_if_not_allowed(error)
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The session of %(date)s is off the plan.") % {"date": session.held_on.isoformat()},
+        )
+    return redirect("performance:improvement_plan", pk=session.plan_id)
 
 
 @require_POST
