@@ -9,6 +9,15 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+class DocumentStatus(models.TextChoices):
+    """A draft is edited; a published document is read and confirmed; a superseded one is an
+    earlier version, kept readable for the record, that a newer published version replaced."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
 class GoalStatus(models.TextChoices):
     """Where a goal stands."""
 

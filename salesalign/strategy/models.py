@@ -11,7 +11,13 @@ from django.utils.translation import pgettext_lazy
 from salesalign.core.choices import Metric
 from salesalign.core.models import TimeStampedModel
 from salesalign.core.visibility import VisibleQuerySet
-from salesalign.strategy.choices import DocumentKind, GoalStatus, PublicationStatus, QuestionKind
+from salesalign.strategy.choices import (
+    DocumentKind,
+    DocumentStatus,
+    GoalStatus,
+    PublicationStatus,
+    QuestionKind,
+)
 
 
 class StrategyEdition(TimeStampedModel):
@@ -188,8 +194,8 @@ class StrategyDocument(TimeStampedModel):
     status = models.CharField(
         _("status"),
         max_length=20,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
+        choices=DocumentStatus.choices,
+        default=DocumentStatus.DRAFT,
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -200,14 +206,52 @@ class StrategyDocument(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    previous_version = models.OneToOneField(
+        "self",
+        verbose_name=_("previous version"),
+        null=True,
+        blank=True,
+        # An earlier version is the record of what people confirmed: it is not deleted.
+        on_delete=models.PROTECT,
+        related_name="next_version",
+    )
+    # Empty on the first version itself; every later one names it, so that all versions of
+    # a document are read in one query.
+    first_version = models.ForeignKey(
+        "self",
+        verbose_name=_("first version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="later_versions",
+    )
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("strategy document")
         verbose_name_plural = _("strategy documents")
         ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(version=1, previous_version__isnull=True, first_version__isnull=True)
+                | Q(version__gt=1, previous_version__isnull=False, first_version__isnull=False),
+                name="strategy_document_version_follows_its_previous",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DocumentStatus.SUPERSEDED, superseded_at__isnull=False)
+                | (~Q(status=DocumentStatus.SUPERSEDED) & Q(superseded_at__isnull=True)),
+                name="strategy_document_superseded_has_a_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def series_id(self) -> int:
+        """The first version's id, shared by every version of the document."""
+        return self.first_version_id or self.pk
 
 
 def attachment_path(instance: DocumentAttachment, filename: str) -> str:
