@@ -47,6 +47,11 @@ urlpatterns = [
     path("documents/<int:pk>/edit/", documents.document_update, name="document_update"),
     path("documents/<int:pk>/publish/", documents.document_publish, name="document_publish"),
     path("documents/<int:pk>/withdraw/", documents.document_withdraw, name="document_withdraw"),
+    path(
+        "documents/<int:pk>/new-version/",
+        documents.document_new_version,
+        name="document_new_version",
+    ),
     path("documents/<int:pk>/confirm/", documents.document_confirm, name="document_confirm"),
     path("documents/<int:pk>/questions/", documents.question_ask, name="question_ask"),
     path("documents/<int:pk>/status/", documents.document_status, name="document_status"),

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.organization.models import OrgUnit
-from salesalign.strategy.choices import DocumentKind, PublicationStatus, QuestionKind
+from salesalign.strategy.choices import DocumentKind, DocumentStatus, QuestionKind
 from salesalign.strategy.models import DocumentQuestion, StrategyDocument, StrategyEdition
 from salesalign.strategy.selectors import documents as selectors
 from salesalign.strategy.services import documents as services
@@ -70,6 +70,13 @@ class StrategyDocumentOut(Schema):
     audience_unit_ids: list[int]
     requires_confirmation: bool
     published_at: datetime | None
+    version: int = Field(description="1 for a first version; each new version counts up.")
+    previous_version_id: int | None = Field(description="The version this one replaces.")
+    next_version_id: int | None = Field(
+        description="The version that superseded this one or, for writers, the draft of the "
+        "next version."
+    )
+    superseded_at: datetime | None = Field(description="When a newer version replaced it.")
     in_audience: bool = Field(description="The document is addressed to the caller.")
     my_confirmed_at: datetime | None = Field(description="When the caller confirmed it, if so.")
     attachments: list[DocumentAttachmentOut]
@@ -77,6 +84,10 @@ class StrategyDocumentOut(Schema):
     @staticmethod
     def resolve_audience_unit_ids(obj: Any) -> list[int]:
         return [unit.pk for unit in obj.audience_units.all()]
+
+    @staticmethod
+    def resolve_next_version_id(obj: Any) -> int | None:
+        return getattr(obj, "newer_version_id", None)
 
     @staticmethod
     def resolve_in_audience(obj: Any) -> bool:
@@ -89,6 +100,37 @@ class StrategyDocumentOut(Schema):
     @staticmethod
     def resolve_attachments(obj: Any) -> list[Any]:
         return list(obj.attachments.all())
+
+
+class ChangeSegmentOut(Schema):
+    kind: str = Field(description="equal, inserted or deleted")
+    text: str
+
+
+class ChangeLineOut(Schema):
+    kind: str = Field(description="equal, inserted, deleted, changed, or skipped")
+    segments: list[ChangeSegmentOut]
+    skipped: int = Field(description="How many unchanged lines a skipped line stands for.")
+
+
+class DocumentChangesOut(Schema):
+    document_id: int
+    version: int
+    since_id: int
+    since_version: int
+    since_confirmed: bool = Field(description="The caller confirmed the version compared with.")
+    title_before: str
+    title: str
+    changed: bool = Field(description="The text differs (blank lines and spacing aside).")
+    lines: list[ChangeLineOut]
+
+
+class ChangesFilter(Schema):
+    since_id: int | None = Field(
+        default=None,
+        description="An earlier version to compare with; by default the latest one the caller "
+        "confirmed, else the previous version.",
+    )
 
 
 class DocumentQuestionIn(Schema):
@@ -175,7 +217,7 @@ class StatusFilter(Schema):
 
 class DocumentFilter(Schema):
     kind: DocumentKind | None = None
-    status: PublicationStatus | None = None
+    status: DocumentStatus | None = None
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -276,6 +318,84 @@ def document_publish(request: HttpRequest, document_id: int) -> Any:
 def document_withdraw(request: HttpRequest, document_id: int) -> Any:
     services.document_withdraw(actor=request.user, document=_document(request, document_id))
     return _fresh(request, document_id)
+
+
+# --- versions -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/{int:document_id}/versions",
+    response={201: StrategyDocumentOut},
+    summary="Start a new version of a published document: a draft prefilled from it",
+)
+def document_new_version(request: HttpRequest, document_id: int) -> Any:
+    version = services.document_new_version(
+        actor=request.user, document=_document(request, document_id)
+    )
+    return Status(201, _fresh(request, version.pk))
+
+
+@router.get(
+    "/{int:document_id}/versions",
+    response=list[StrategyDocumentOut],
+    summary="Every version of a document I may read, oldest first",
+)
+def document_version_list(request: HttpRequest, document_id: int) -> Any:
+    document = _document(request, document_id)
+    return selectors.document_versions(document, request.user).prefetch_related(
+        "audience_units", "attachments"
+    )
+
+
+@router.get(
+    "/{int:document_id}/changes",
+    response=DocumentChangesOut,
+    summary="What changed in the text since an earlier version",
+)
+def document_changes(request: HttpRequest, document_id: int, filters: Query[ChangesFilter]) -> Any:
+    document = _document(request, document_id)
+    history = selectors.document_history(document, request.user)
+    since, since_confirmed = history.since, history.since_confirmed
+    if filters.since_id is not None:
+        since = next(
+            (
+                version
+                for version in history.versions
+                if version.pk == filters.since_id and version.version < document.version
+            ),
+            None,
+        )
+        if since is None:
+            raise DomainError(
+                _("Compare with an earlier version of the same document."), field="since_id"
+            )
+        since_confirmed = bool(since.my_confirmed_at)  # type: ignore[attr-defined]
+    elif since is None and document.previous_version_id is not None:
+        since = next((v for v in history.versions if v.pk == document.previous_version_id), None)
+    if since is None:
+        raise DomainError(
+            _("This is the first version: there is no earlier one to compare with."),
+            field="since_id",
+        )
+    changes = selectors.version_changes(since, document)
+    return {
+        "document_id": document.pk,
+        "version": document.version,
+        "since_id": since.pk,
+        "since_version": since.version,
+        "since_confirmed": since_confirmed,
+        "title_before": since.title,
+        "title": document.title,
+        "changed": changes.changed or since.title != document.title,
+        "lines": [
+            {
+                "kind": line.kind,
+                "segments": [{"kind": s.kind, "text": s.text} for s in line.segments],
+                "skipped": line.skipped,
+            }
+            for line in changes.lines
+        ],
+    }
 
 
 # --- attachments --------------------------------------------------------------------------

@@ -160,3 +160,8 @@ class DocumentFilterForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
+    earlier = forms.BooleanField(
+        label=_("Earlier versions too"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

@@ -1,4 +1,5 @@
-"""Reads for strategy documents: who they are for, who has confirmed, and the questions readers ask.
+"""Reads for strategy documents: who they are for, who has confirmed, the questions readers
+ask, and the versions of a document with what changed between them.
 
 The audience of a document is dynamic: the active people of the chosen units' subtrees (or
 of the whole company) at the time of reading, so a new hire sees what was published before.
@@ -30,8 +31,9 @@ from django.db.models import (
 from salesalign.core.choices import Role
 from salesalign.core.roles import person_of, role_of
 from salesalign.core.visibility import scope_for
+from salesalign.engines.text_diff import TextDiff, diff_text
 from salesalign.organization.models import OrgUnit, Person
-from salesalign.strategy.choices import DocumentKind, PublicationStatus
+from salesalign.strategy.choices import DocumentKind, DocumentStatus
 from salesalign.strategy.models import (
     DocumentAttachment,
     DocumentConfirmation,
@@ -141,7 +143,7 @@ def documents_for_person(person: Person) -> QuerySet[StrategyDocument]:
     if not person.is_active:
         return StrategyDocument.objects.none()
     return (
-        StrategyDocument.objects.filter(status=PublicationStatus.PUBLISHED)
+        StrategyDocument.objects.filter(status=DocumentStatus.PUBLISHED)
         .filter(_for_unit_path(person.unit.path))
         .annotate(confirmed_at=_my_confirmation(person))
         .order_by("-published_at", "-pk")
@@ -162,18 +164,30 @@ def latest_announcements(person: Person, *, limit: int = 5) -> list[StrategyDocu
     return list(documents_for_person(person).filter(kind=DocumentKind.ANNOUNCEMENT)[:limit])
 
 
-def documents_for_viewer(user: Any, *, kind: str | None = None) -> QuerySet[StrategyDocument]:
-    """The documents `user` may open, each with `in_audience` and `my_confirmed_at`.
+#: What readers open: the published documents and, for the record, the versions they replaced.
+READABLE = (DocumentStatus.PUBLISHED, DocumentStatus.SUPERSEDED)
+
+
+def documents_for_viewer(
+    user: Any, *, kind: str | None = None, earlier_versions: bool = True
+) -> QuerySet[StrategyDocument]:
+    """The documents `user` may open, each with `in_audience`, `my_confirmed_at` and
+    `newer_version_id` (the next version, when the viewer may open it).
 
     Writers (admins, executives) see every document, drafts included; HR every published one;
     a manager those addressed to them or to people in their units; everyone else those
-    addressed to them.
+    addressed to them. Superseded versions stay readable to the same people; without
+    `earlier_versions` they are left out.
     """
     person = person_of(user)
     scope = scope_for(user)
     documents = StrategyDocument.objects.all()
+    newer = StrategyDocument.objects.filter(previous_version=OuterRef("pk"))
+    if not earlier_versions:
+        documents = documents.exclude(status=DocumentStatus.SUPERSEDED)
     if not may_write_documents(user):
-        documents = documents.filter(status=PublicationStatus.PUBLISHED)
+        newer = newer.filter(status__in=READABLE)
+        documents = documents.filter(status__in=READABLE)
         if not scope.everything:
             if person is None or not person.is_active:
                 return StrategyDocument.objects.none()
@@ -189,7 +203,9 @@ def documents_for_viewer(user: Any, *, kind: str | None = None) -> QuerySet[Stra
     else:
         in_audience = Value(False, output_field=BooleanField())
     return documents.annotate(
-        in_audience=in_audience, my_confirmed_at=_my_confirmation(person)
+        in_audience=in_audience,
+        my_confirmed_at=_my_confirmation(person),
+        newer_version_id=Subquery(newer.values("pk")[:1]),
     ).order_by(F("published_at").desc(nulls_first=True), "-pk")
 
 
@@ -205,6 +221,64 @@ def document_for_viewer(user: Any, pk: int) -> StrategyDocument | None:
         .filter(pk=pk)
         .first()
     )
+
+
+# --- versions -----------------------------------------------------------------------------
+
+
+@dataclass
+class DocumentHistory:
+    """The versions of a document the viewer may open, and what changed for them.
+
+    `changes` compares `since` (an earlier version) with the document: for a reader, the
+    latest earlier version they confirmed (`since_confirmed`); for a writer, otherwise, the
+    version it replaces. None when there is nothing to compare.
+    """
+
+    versions: list[StrategyDocument]
+    current: StrategyDocument | None = None
+    since: StrategyDocument | None = None
+    since_confirmed: bool = False
+    title_changed: bool = False
+    changes: TextDiff | None = None
+
+
+def document_versions(document: StrategyDocument, viewer: Any) -> QuerySet[StrategyDocument]:
+    """Every version of the document the viewer may open, oldest first (one query), each
+    annotated as in `documents_for_viewer`."""
+    return (
+        documents_for_viewer(viewer)
+        .filter(Q(pk=document.series_id) | Q(first_version_id=document.series_id))
+        .order_by("version")
+    )
+
+
+def version_changes(older: StrategyDocument, newer: StrategyDocument) -> TextDiff:
+    """What changed in the text from one version to another, unchanged paragraphs far from a
+    change left out."""
+    return diff_text(older.body, newer.body, context=1)
+
+
+def document_history(document: StrategyDocument, viewer: Any) -> DocumentHistory:
+    """The versions and, where it helps the viewer, what changed (one query)."""
+    if document.version == 1 and document.newer_version_id is None:  # type: ignore[attr-defined]
+        return DocumentHistory(versions=[document])
+    versions = list(document_versions(document, viewer))
+    history = DocumentHistory(versions=versions)
+    history.current = next(
+        (version for version in versions if version.status == DocumentStatus.PUBLISHED), None
+    )
+    earlier = [version for version in versions if version.version < document.version]
+    if document.status == DocumentStatus.PUBLISHED:
+        confirmed = [version for version in earlier if version.my_confirmed_at]  # type: ignore[attr-defined]
+        if confirmed:
+            history.since, history.since_confirmed = confirmed[-1], True
+    if history.since is None and may_write_documents(viewer) and earlier:
+        history.since = earlier[-1]
+    if history.since is not None:
+        history.title_changed = history.since.title != document.title
+        history.changes = version_changes(history.since, document)
+    return history
 
 
 # --- who has confirmed one document -------------------------------------------------------
@@ -237,6 +311,9 @@ class ConfirmationStatus:
     people: QuerySet[Person]
     audience: int = 0
     confirmed: int = 0
+    #: The person who published it, when they are among the people counted: they count as
+    #: confirmed (publishing records their confirmation).
+    publisher_id: int | None = None
 
     @property
     def missing(self) -> int:
@@ -282,8 +359,9 @@ def confirmation_status(
 ) -> ConfirmationStatus:
     """Per unit and per person in the viewer's scope: who is in the audience and who has confirmed.
 
-    A constant number of queries: the audience units, one aggregate per unit, the unit names;
-    `people` is a lazy queryset (unit loaded, `confirmed_at` annotated) the caller pages through.
+    A constant number of queries: the audience units, one aggregate per unit, the unit names,
+    the publisher among them; `people` is a lazy queryset (unit loaded, `confirmed_at`
+    annotated) the caller pages through.
     """
     scope = scope_for(viewer)
     confirmed_by_person = DocumentConfirmation.objects.filter(
@@ -303,12 +381,18 @@ def confirmation_status(
         people = people.filter(confirmed_at__isnull=True)
     if unit is not None:
         people = people.filter(unit__path__startswith=unit.path)
+    publisher_id = None
+    if document.published_by_id is not None and document.requires_confirmation:
+        publisher_id = (
+            audience.filter(user_id=document.published_by_id).values_list("pk", flat=True).first()
+        )
     return ConfirmationStatus(
         document=document,
         units=units,
         people=people.order_by("unit__path", "employee_number"),
         audience=sum(audience_count for audience_count, _ in counts.values()),
         confirmed=sum(confirmed for _, confirmed in counts.values()),
+        publisher_id=publisher_id,
     )
 
 
@@ -318,9 +402,7 @@ def confirmation_status(
 def documents_to_confirm() -> list[StrategyDocument]:
     """Published documents that ask for confirmation, with their audience paths (two queries)."""
     return list(
-        StrategyDocument.objects.filter(
-            status=PublicationStatus.PUBLISHED, requires_confirmation=True
-        )
+        StrategyDocument.objects.filter(status=DocumentStatus.PUBLISHED, requires_confirmation=True)
         .prefetch_related(Prefetch("audience_units", queryset=OrgUnit.objects.only("path")))
         .order_by("published_at", "pk")
     )
@@ -486,10 +568,12 @@ def questions_for_document(document: StrategyDocument, viewer: Any) -> list[Docu
 
 
 def open_questions(viewer: Any) -> QuerySet[DocumentQuestion]:
-    """Unanswered questions on published documents that the viewer may answer, oldest first."""
+    """Unanswered questions on published (or since superseded) documents that the viewer may
+    answer, oldest first."""
     me = person_of(viewer)
+    # A question asked about a version that was since superseded still waits for its answer.
     questions = DocumentQuestion.objects.visible_to(viewer).filter(
-        answered_at__isnull=True, document__status=PublicationStatus.PUBLISHED
+        answered_at__isnull=True, document__status__in=READABLE
     )
     if me is not None:
         questions = questions.exclude(person=me)

@@ -1,4 +1,5 @@
-"""Writes for strategy documents and announcements: drafts, attachments, publication, confirmations, questions.
+"""Writes for strategy documents and announcements: drafts, attachments, publication, new
+versions, confirmations, questions.
 
 Every write is saved row by row so django-auditlog records it (the actor comes from the
 request middleware, or from `auditlog.context.set_actor` outside a request).
@@ -20,7 +21,7 @@ from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit, Person
-from salesalign.strategy.choices import DocumentKind, PublicationStatus, QuestionKind
+from salesalign.strategy.choices import DocumentKind, DocumentStatus, QuestionKind
 from salesalign.strategy.models import (
     DocumentAttachment,
     DocumentConfirmation,
@@ -64,9 +65,15 @@ def _require_writer(actor: Any) -> None:
 
 
 def _require_draft(document: StrategyDocument) -> None:
-    if document.status != PublicationStatus.DRAFT:
+    if document.status == DocumentStatus.SUPERSEDED:
         raise DomainError(
-            _("A published document is not edited. Withdraw it first."), field="status"
+            _("An earlier version stays as it was published and is not changed."),
+            field="status",
+        )
+    if document.status != DocumentStatus.DRAFT:
+        raise DomainError(
+            _("A published document is not edited: start a new version, or withdraw it first."),
+            field="status",
         )
 
 
@@ -74,6 +81,11 @@ def _lock(document: StrategyDocument) -> None:
     """Lock the document's row for this transaction and read it afresh into the caller's object."""
     list(StrategyDocument.objects.select_for_update().filter(pk=document.pk).values_list("pk"))
     document.refresh_from_db()
+
+
+def _locked(pk: int) -> StrategyDocument:
+    """Another document's row, locked for this transaction and read afresh."""
+    return cast(StrategyDocument, StrategyDocument.objects.select_for_update().get(pk=pk))
 
 
 def _require_person(actor: Any) -> Person:
@@ -136,7 +148,7 @@ def document_create(
 ) -> StrategyDocument:
     """Write a new draft document or announcement for the whole company or chosen units."""
     _require_writer(actor)
-    document = StrategyDocument(status=PublicationStatus.DRAFT)
+    document = StrategyDocument(status=DocumentStatus.DRAFT)
     units = _apply_fields(
         document,
         title=title,
@@ -250,9 +262,47 @@ def attachment_remove(*, actor: Any, attachment: DocumentAttachment) -> None:
         transaction.on_commit(lambda: storage.delete(stored_name))
 
 
+def _previous_in_force(document: StrategyDocument) -> StrategyDocument | None:
+    """The version a draft replaces, locked, when it is still the published one; None for a
+    first version. Refused when that version was withdrawn or superseded meanwhile."""
+    if document.previous_version_id is None:
+        return None
+    previous = _locked(document.previous_version_id)
+    if previous.status == DocumentStatus.DRAFT:
+        raise DomainError(
+            _(
+                "Version %(number)s, which this draft replaces, was withdrawn meanwhile. "
+                "Publish version %(number)s again first, then this one."
+            )
+            % {"number": previous.version},
+            field="previous_version",
+        )
+    if previous.status == DocumentStatus.SUPERSEDED:
+        raise DomainError(
+            _("Version %(number)s, which this draft replaces, was superseded meanwhile.")
+            % {"number": previous.version},
+            field="previous_version",
+        )
+    return previous
+
+
+def _confirm_for_publisher(document: StrategyDocument, actor: Any) -> None:
+    """Whoever publishes a document has read it: they count as confirmed, not as missing
+    (when it asks for confirmation and they are one of its readers)."""
+    person = person_of(actor)
+    if person is None or not document.requires_confirmation:
+        return
+    if is_in_audience(document, person):
+        DocumentConfirmation.objects.get_or_create(document=document, person=person)
+
+
 @transaction.atomic
 def document_publish(*, actor: Any, document: StrategyDocument) -> StrategyDocument:
-    """Publish a draft: from now on its audience sees it and is asked to confirm it."""
+    """Publish a draft: from now on its audience sees it and is asked to confirm it.
+
+    A new version supersedes the version it replaces, which stops asking for confirmation
+    and stays readable. The publisher counts as having confirmed it.
+    """
     _require_writer(actor)
     _lock(document)
     _require_draft(document)
@@ -261,29 +311,129 @@ def document_publish(*, actor: Any, document: StrategyDocument) -> StrategyDocum
             _("Choose the units this is for, or send it to the whole company."),
             field="audience_units",
         )
-    document.status = PublicationStatus.PUBLISHED
-    document.published_at = timezone.now()
+    previous = _previous_in_force(document)
+    now = timezone.now()
+    document.status = DocumentStatus.PUBLISHED
+    document.published_at = now
     document.published_by = actor if getattr(actor, "pk", None) else None
     document.full_clean()
     document.save()
+    if previous is not None:
+        previous.status = DocumentStatus.SUPERSEDED
+        previous.superseded_at = now
+        previous.full_clean()
+        previous.save()
+    _confirm_for_publisher(document, actor)
     return document
 
 
 @transaction.atomic
 def document_withdraw(*, actor: Any, document: StrategyDocument) -> StrategyDocument:
-    """Take a published document back to draft: readers no longer see it; it can be corrected."""
+    """Take a published document back to draft: readers no longer see it; it can be corrected.
+
+    Withdrawing a new version puts the version it superseded back in force.
+    """
     _require_writer(actor)
     _lock(document)
-    if document.status != PublicationStatus.PUBLISHED:
+    if document.status == DocumentStatus.SUPERSEDED:
+        raise DomainError(
+            _(
+                "An earlier version stays as it was published. "
+                "Withdraw the current version instead."
+            ),
+            field="status",
+        )
+    if document.status != DocumentStatus.PUBLISHED:
         raise DomainError(_("Only a published document can be withdrawn."), field="status")
-    document.status = PublicationStatus.DRAFT
+    document.status = DocumentStatus.DRAFT
     document.full_clean()
     document.save()
+    if document.previous_version_id is not None:
+        previous = _locked(document.previous_version_id)
+        if previous.status == DocumentStatus.SUPERSEDED:
+            previous.status = DocumentStatus.PUBLISHED
+            previous.superseded_at = None
+            previous.full_clean()
+            previous.save()
     return document
 
 
+def _copy_attachments(source: StrategyDocument, target: StrategyDocument) -> None:
+    """Copy the files of `source` to `target`: each version owns its files, so removing one
+    from a draft never removes it from the version people read."""
+    copied: list[DocumentAttachment] = []
+    try:
+        for attachment in source.attachments.all():
+            copy = DocumentAttachment(document=target, name=attachment.name)
+            try:
+                with attachment.file.open("rb") as handle:
+                    copy.file.save(attachment.name, handle, save=False)
+            except FileNotFoundError:
+                continue  # lost from storage: the old version cannot offer it either
+            copied.append(copy)
+            copy.full_clean()
+            copy.save()
+    except Exception:
+        for copy in copied:
+            copy.file.storage.delete(copy.file.name)
+        raise
+
+
+@transaction.atomic
+def document_new_version(*, actor: Any, document: StrategyDocument) -> StrategyDocument:
+    """Start the next version of a published document: a draft with its text, audience and
+    files. Publishing the draft supersedes `document`; one new version is drafted at a time."""
+    _require_writer(actor)
+    _lock(document)
+    if document.status == DocumentStatus.DRAFT:
+        raise DomainError(
+            _("Only a published document gets a new version. This one is a draft: edit it."),
+            field="status",
+        )
+    if document.status == DocumentStatus.SUPERSEDED:
+        raise DomainError(
+            _("Version %(number)s is superseded. Start the new version from the current one.")
+            % {"number": document.version},
+            field="status",
+        )
+    draft = StrategyDocument.objects.filter(previous_version=document).first()
+    if draft is not None:
+        raise DomainError(
+            _("Version %(number)s of this document is already being written. Continue it.")
+            % {"number": draft.version},
+            field="status",
+        )
+    version = StrategyDocument(
+        kind=document.kind,
+        title=document.title,
+        body=document.body,
+        edition=document.edition,
+        audience_all=document.audience_all,
+        requires_confirmation=document.requires_confirmation,
+        status=DocumentStatus.DRAFT,
+        version=document.version + 1,
+        previous_version=document,
+        first_version_id=document.series_id,
+    )
+    version.full_clean()
+    version.save()
+    if not document.audience_all:
+        version.audience_units.set(document.audience_units.all())
+    _copy_attachments(document, version)
+    return version
+
+
 def _require_reader(person: Person, document: StrategyDocument) -> None:
-    if document.status != PublicationStatus.PUBLISHED or not is_in_audience(document, person):
+    if document.status == DocumentStatus.SUPERSEDED and is_in_audience(document, person):
+        raise DomainError(
+            _(
+                "Version %(number)s was superseded by a newer version. "
+                "Read, confirm and ask about the current version."
+            )
+            % {"number": document.version},
+            field="status",
+        )
+    if document.status != DocumentStatus.PUBLISHED or not is_in_audience(document, person):
         raise DomainError(_("This document is not addressed to you."), code="not_found")
 
 

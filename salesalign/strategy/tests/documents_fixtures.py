@@ -55,3 +55,32 @@ def ask(person: Any, document: Any, text: str = "How do we count renewals?", **k
     kwargs.setdefault("kind", QuestionKind.QUESTION)
     with set_actor(person.user):
         return services.question_ask(actor=person.user, document=document, text=text, **kwargs)
+
+
+def new_version(
+    document: Any,
+    *,
+    author: Any,
+    body: str | None = None,
+    title: str | None = None,
+    publish: bool = True,
+) -> Any:
+    """The next version of `document`, started by `author`, its text changed, published unless told."""
+    user = author.user
+    with set_actor(user):
+        version = services.document_new_version(actor=user, document=document)
+        if body is not None or title is not None:
+            version = services.document_update(
+                actor=user,
+                document=version,
+                title=title if title is not None else version.title,
+                body=body if body is not None else version.body,
+                kind=version.kind,
+                edition=version.edition,
+                audience_all=version.audience_all,
+                audience_units=list(version.audience_units.all()),
+                requires_confirmation=version.requires_confirmation,
+            )
+        if publish:
+            version = services.document_publish(actor=user, document=version)
+    return version

@@ -169,8 +169,9 @@ def test_confirmation_by_department_counts_each_reader_and_document_once(cast):
         row.unit.code: (row.confirmed, row.expected)
         for row in selectors.confirmation_by_department(cast.executive.user)
     }
-    # Company level: admin, executive, HR on one document; department: 5 people + 3 in East.
-    assert rows == {"CO": (1, 3), "D1": (1, 8)}
+    # Company level: admin, executive, HR on one document, the admin confirmed by publishing
+    # it; department: 5 people + 3 in East.
+    assert rows == {"CO": (2, 3), "D1": (1, 8)}
 
 
 def test_cross_document_overviews_run_a_constant_number_of_queries(

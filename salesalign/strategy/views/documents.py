@@ -1,4 +1,5 @@
-"""Pages for strategy documents and announcements: read and confirm, ask, answer, write, publish, follow up."""
+"""Pages for strategy documents and announcements: read and confirm, ask, answer, write, publish,
+start a new version, follow up."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of
 from salesalign.organization.models import OrgUnit
-from salesalign.strategy.choices import PublicationStatus
+from salesalign.strategy.choices import DocumentStatus
 from salesalign.strategy.forms.documents import (
     DocumentAttachmentForm,
     DocumentConfirmationForm,
@@ -67,14 +68,15 @@ def _back(request: HttpRequest, default: str) -> str:
 def _detail_context(
     request: HttpRequest, document: StrategyDocument, **forms: Any
 ) -> dict[str, Any]:
-    reader = bool(document.in_audience) and document.status == PublicationStatus.PUBLISHED  # type: ignore[attr-defined]
+    reader = bool(document.in_audience) and document.status == DocumentStatus.PUBLISHED  # type: ignore[attr-defined]
     return {
         "document": document,
+        "history": selectors.document_history(document, request.user),
         "questions": selectors.questions_for_document(document, request.user),
         "is_reader": reader,
         "may_write": selectors.may_write_documents(request.user),
         "may_view_status": selectors.may_view_status(request.user)
-        and document.status == PublicationStatus.PUBLISHED,
+        and document.status in selectors.READABLE,
         "confirm_form": forms.get("confirm_form") or DocumentConfirmationForm(),
         "question_form": forms.get("question_form") or DocumentQuestionForm(),
         "attachment_form": forms.get("attachment_form") or DocumentAttachmentForm(),
@@ -85,8 +87,12 @@ def _detail_context(
 def document_list(request: HttpRequest) -> HttpResponse:
     """Documents and announcements for me, with my confirmation; writers also see drafts."""
     filters = DocumentFilterForm(request.GET or None)
-    kind = filters.cleaned_data.get("kind") if filters.is_valid() else None
-    documents = selectors.documents_for_viewer(request.user, kind=kind or None)
+    valid = filters.is_valid()
+    kind = filters.cleaned_data.get("kind") if valid else None
+    earlier = bool(filters.cleaned_data.get("earlier")) if valid else False
+    documents = selectors.documents_for_viewer(
+        request.user, kind=kind or None, earlier_versions=earlier
+    )
     page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -95,6 +101,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "kind": kind or "",
+            "earlier": earlier,
             "may_write": selectors.may_write_documents(request.user),
             "may_view_status": selectors.may_view_status(request.user),
             "has_person": person_of(request.user) is not None,
@@ -127,8 +134,16 @@ def document_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a draft."""
     document = _document_or_404(request, pk)
     _require_writer(request)
-    if document.status != PublicationStatus.DRAFT:
-        messages.warning(request, _("A published document is not edited. Withdraw it first."))
+    if document.status == DocumentStatus.SUPERSEDED:
+        messages.warning(
+            request, _("An earlier version stays as it was published and is not changed.")
+        )
+        return redirect("strategy:document_detail", pk=document.pk)
+    if document.status != DocumentStatus.DRAFT:
+        messages.warning(
+            request,
+            _("A published document is not edited: start a new version, or withdraw it first."),
+        )
         return redirect("strategy:document_detail", pk=document.pk)
     form = StrategyDocumentForm(request.POST or None, instance=document)
     if request.method == "POST" and form.is_valid():
@@ -155,6 +170,15 @@ def document_publish(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Published. Its readers now see it on their home page."))
+        if document.previous_version_id is not None:
+            messages.info(
+                request,
+                _(
+                    "Version %(number)s is superseded: it no longer asks for confirmation and "
+                    "stays readable in the history."
+                )
+                % {"number": document.version - 1},
+            )
     return redirect("strategy:document_detail", pk=document.pk)
 
 
@@ -169,7 +193,35 @@ def document_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Withdrawn: readers no longer see it. It is a draft again."))
+        if document.previous_version_id is not None:
+            messages.info(
+                request,
+                _("Version %(number)s is in force again and asks for confirmation as before.")
+                % {"number": document.version - 1},
+            )
     return redirect("strategy:document_detail", pk=document.pk)
+
+
+@require_POST
+def document_new_version(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start the next version of a published document, as a draft prefilled from it."""
+    document = _document_or_404(request, pk)
+    _require_writer(request)
+    try:
+        version = services.document_new_version(actor=request.user, document=document)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("strategy:document_detail", pk=document.pk)
+    messages.success(
+        request,
+        _(
+            "Version %(number)s is a draft with the text, readers and files of version "
+            "%(previous)s. Change it, then publish it: it replaces version %(previous)s and "
+            "every reader is asked to confirm it."
+        )
+        % {"number": version.version, "previous": document.version},
+    )
+    return redirect("strategy:document_update", pk=version.pk)
 
 
 @require_POST
