@@ -408,6 +408,17 @@ def _replace_confirmations(document: StrategyDocument, moments: dict[Person, dat
     return len(moments)
 
 
+def _publisher_confirmation(document: StrategyDocument) -> dict[Person, datetime]:
+    """Whoever published a document counts as having confirmed it, when they published it
+    (as `document_publish` records it)."""
+    if document.published_by_id is None or document.published_at is None:
+        return {}
+    publisher = Person.objects.filter(user_id=document.published_by_id, is_active=True).first()
+    if publisher is None:
+        return {}
+    return {publisher: document.published_at}
+
+
 def _confirm(
     context: DemoContext, document: StrategyDocument, people: Any, *, exclude: Person
 ) -> int:
@@ -427,7 +438,7 @@ def _confirm(
         offset = min(int(rng.expovariate(1 / 2.5)), days - 1)
         at = _at(first_day + timedelta(days=offset), rng.randint(9, 20), rng.randint(0, 59))
         moments[person] = max(at, document.published_at)
-    return _replace_confirmations(document, moments)
+    return _replace_confirmations(document, {**moments, **_publisher_confirmation(document)})
 
 
 def _confirm_previous(context: DemoContext, document: StrategyDocument, people: Any) -> None:
@@ -441,7 +452,7 @@ def _confirm_previous(context: DemoContext, document: StrategyDocument, people: 
             continue
         day = published_on + timedelta(days=min(int(rng.expovariate(1 / 3)), 30))
         moments[person] = _at(day, rng.randint(9, 20), rng.randint(0, 59))
-    _replace_confirmations(document, moments)
+    _replace_confirmations(document, {**moments, **_publisher_confirmation(document)})
 
 
 def _questions(
