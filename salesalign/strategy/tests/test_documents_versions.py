@@ -443,6 +443,30 @@ def test_the_home_page_asks_for_the_new_version_only(cast, first):
     assert 'id="confirmation-rules"' in rates
 
 
+def test_the_form_of_a_new_version_says_what_publishing_it_does(cast, first):
+    draft = new_version(first, author=cast.executive, publish=False)
+    page = cast.client_for("executive").get(url("document_update", draft.pk)).content.decode()
+    assert 'id="replaces-note"' in page
+    assert "Publishing this draft replaces version 1" in page
+    assert "asks everyone who already confirmed to confirm again" not in page
+
+
+def test_the_publisher_reads_that_publishing_was_their_confirmation(cast, first):
+    page = cast.client_for("executive").get(url("document_detail", first.pk)).content.decode()
+    assert "You published it, which counts as your confirmation." in page
+    assert 'id="confirm-form"' not in page
+
+
+def test_the_status_of_a_superseded_version_lists_who_confirmed_it_and_asks_no_one(cast, first):
+    new_version(first, author=cast.executive, body=NEW_BODY)
+    page = cast.client_for("hr").get(url("document_status", first.pk)).content.decode()
+    assert 'id="superseded-status"' in page
+    assert "2 of 8 readers have confirmed" in page  # the executive (publisher) and sales1
+    assert 'badge text-bg-danger">Not yet<' not in page
+    assert 'data-person="sales1" class="confirmed"' in page
+    assert 'data-person="sales2" class="missing"' in page
+
+
 # --- the API ------------------------------------------------------------------------------
 
 
