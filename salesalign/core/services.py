@@ -84,6 +84,27 @@ def notify(
     return Notification.objects.bulk_create(rows)
 
 
+def notify_each(
+    *,
+    kind: str,
+    subject: str,
+    notices: Iterable[tuple[Any, str, Mapping[str, Any]]],
+) -> list[Notification]:
+    """Tell several people the same kind of thing, each with their own link and details
+    (`notices`: person or id, url, params); one insert. `subject` is as for `notify`."""
+    rows = [
+        Notification(
+            recipient_id=getattr(person, "pk", person),
+            kind=kind,
+            subject=subject[:300],
+            params=dict(params),
+            url=url,
+        )
+        for person, url, params in notices
+    ]
+    return Notification.objects.bulk_create(rows) if rows else []
+
+
 def settle_notifications(
     *,
     kind: str,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from salesalign.core.widgets import DateInput
+from salesalign.core.widgets import SEARCHABLE, DateInput, SearchableSelectMultiple
 from salesalign.organization.widgets import PeopleSelect
 from salesalign.performance.choices import INVITED_RELATIONSHIPS, PeriodKind
 
@@ -113,21 +113,53 @@ class RoundOpenForm(forms.Form):
         return [line.strip() for line in self.cleaned_data["questions"].splitlines()]
 
 
-class InviteForm(forms.Form):
-    # Nothing chosen at first: a preselected person and relationship were invited by a click
-    # on Invite, and refused when that person was not, say, a peer.
-    respondent = forms.TypedChoiceField(
-        label=gettext_lazy("Respondent"), coerce=int, widget=forms.Select(attrs=SELECT)
-    )
-    relationship = forms.ChoiceField(
-        label=gettext_lazy("Relationship"),
-        choices=[("", "—"), *((str(choice), choice.label) for choice in INVITED_RELATIONSHIPS)],
-        widget=forms.Select(attrs=SELECT),
-    )
+class RespondentsField(forms.TypedMultipleChoiceField):
+    """People chosen by id. It offers the people its choices list, but takes any id: whether
+    that person may be invited (as that, now) is the service's to say, with their name."""
 
-    def __init__(self, *args: Any, people: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(coerce=int, required=False, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        text = str(value)
+        return text.isdigit() and len(text) < 12
+
+
+class InviteForm(forms.Form):
+    """Several respondents at once, one list per relationship; each list offers only those
+    who may be invited as such. Nobody is chosen at first."""
+
+    def __init__(
+        self,
+        *args: Any,
+        groups: Mapping[str, Sequence[tuple[int, str]]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["respondent"].choices = [("", "—"), *people]  # type: ignore[attr-defined]
+        for relationship in INVITED_RELATIONSHIPS:
+            choices = list((groups or {}).get(relationship, []))
+            # Always searched, with each chosen person a tag: a plain multiple select needs
+            # Ctrl-click, and one stray click unselects everyone.
+            attrs = {**SELECT, SEARCHABLE: ""}
+            self.fields[str(relationship)] = RespondentsField(
+                label=relationship.label,
+                choices=choices,
+                widget=SearchableSelectMultiple(attrs=attrs),
+                help_text="" if choices else gettext_lazy("Nobody left to invite as such."),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not any(cleaned.get(str(item)) for item in INVITED_RELATIONSHIPS):
+            raise forms.ValidationError(gettext_lazy("Choose at least one person to invite."))
+        return cleaned
+
+    def chosen_ids(self) -> dict[str, list[int]]:
+        """The ids chosen under each relationship, in the order chosen."""
+        return {
+            str(item): list(self.cleaned_data.get(str(item)) or [])
+            for item in INVITED_RELATIONSHIPS
+        }
 
 
 class AnswerForm(forms.Form):

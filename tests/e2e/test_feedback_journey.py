@@ -1,7 +1,7 @@
 """360° feedback in a real Chromium against the demo company: the Shanghai team's manager opens
 a round about a salesperson for the current quarter and invites two peers, themself and a
-colleague from another department; the invitees log in and answer through their invitation;
-while the round is open nothing of the answers is shown (and a closed round with two answers
+colleague from another department in one go (a colleague posted as a peer invites nobody); the
+invitees log in and answer through their invitation; while the round is open nothing of the answers is shown (and a closed round with two answers
 says why it shows nothing); after the third answer the manager closes the round and the
 averages appear without any single answer or author; the manager sets an improvement action;
 the salesperson reads the averages and the action, and nothing of who answered."""
@@ -9,7 +9,9 @@ the salesperson reads the averages and the action, and nothing of who answered."
 from __future__ import annotations
 
 import datetime
+import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -131,23 +133,52 @@ def test_a_360_round_from_invitations_to_anonymous_results_and_an_action(page, l
     expect(page.locator("#round-questions li")).to_have_count(len(default_questions()))
     expect(page.locator("#no-invitees")).to_be_visible()
 
-    def invite(person: Person, relationship: str) -> None:
-        page.select_option("#id_respondent", str(person.pk))
-        page.select_option("#id_relationship", relationship)
-        page.click("#invite")
+    form = page.locator("#invite-form")
 
-    for peer in peers:
-        invite(peer, Relationship.PEER)
-        expect(page.locator("#round-invitees")).to_contain_text(peer.name_en)
-    invite(manager, Relationship.MANAGER)
-    # Someone from another department is not a peer: the page says so and invites nobody.
-    invite(colleague, Relationship.PEER)
-    expect(page.locator("#invite-form")).to_contain_text(
-        f"{colleague.name_en} is not a peer in this person's department."
+    def choose(relationship: str, person: Person) -> None:
+        """Type the person's name in the relationship's list and pick them: a tag appears."""
+        box = form.locator(f'[data-relationship="{relationship}"]')
+        search = box.locator(f"#id_{relationship}-ts-control")
+        search.click()
+        search.fill("")  # the list keeps the last search after a pick
+        search.press_sequentially(person.name_en)
+        box.locator(".ts-dropdown .option").filter(
+            has_text=re.compile(rf"^{re.escape(person.name_en)} ·")
+        ).click()
+        expect(box.locator(".ts-control .item", has_text=person.name_en)).to_have_count(1)
+
+    # Someone from another department is not offered as a peer.
+    peer_search = form.locator("#id_peer-ts-control")
+    peer_search.click()
+    peer_search.press_sequentially(colleague.name_en)
+    expect(form.locator('[data-relationship="peer"] .ts-dropdown .no-results')).to_be_visible()
+    peer_search.press("Escape")
+    peer_search.fill("")
+    # Posted by hand as a peer along with a real peer, nobody is invited, and the page says why.
+    token = next(
+        cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "csrftoken"
     )
-    assert not RoundInvitation.objects.filter(round=feedback_round, respondent=colleague).exists()
-    invite(colleague, Relationship.OTHER_DEPARTMENT)
+    refused = page.request.post(
+        f"{base}/performance/360/{feedback_round.pk}/invite/",
+        data=urlencode(
+            {"csrfmiddlewaretoken": token, "peer": [peers[0].pk, colleague.pk]}, doseq=True
+        ),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert refused.status == 400
+    assert f"{colleague.name_en} is not a peer in this person&#x27;s department." in refused.text()
+    assert not RoundInvitation.objects.filter(round=feedback_round).exists()
+
+    # Two peers, the manager themself and the colleague, in one go.
+    for peer in peers:
+        choose(Relationship.PEER, peer)
+    choose(Relationship.MANAGER, manager)
+    choose(Relationship.OTHER_DEPARTMENT, colleague)
+    page.click("#invite")
+    expect(page.locator(".alert-success")).to_contain_text("4 people are invited")
     expect(page.locator("#round-invitees li")).to_have_count(4)
+    for person in invitees:
+        expect(page.locator("#round-invitees")).to_contain_text(person.name_en)
     invitations = {
         invitation.respondent_id: invitation
         for invitation in RoundInvitation.objects.filter(round=feedback_round)

@@ -14,6 +14,7 @@ from salesalign.performance.api.schemas import (
     AnswerIn,
     InvitationOut,
     InviteIn,
+    InviteManyIn,
     InviteOut,
     RoundDetailOut,
     RoundIn,
@@ -110,6 +111,22 @@ def round_invite(request: HttpRequest, round_id: int, payload: InviteIn) -> Any:
         relationship=payload.relationship,
     )
     return Status(201, invitation)
+
+
+@router.post(
+    "/rounds/{round_id}/invitations/bulk",
+    response={201: list[InviteOut]},
+    summary="Invite several respondents at once, by relationship (all of them, or none)",
+)
+def round_invite_many(request: HttpRequest, round_id: int, payload: InviteManyIn) -> Any:
+    user = api_user(request)
+    feedback_round = selectors.round_get(user=user, pk=round_id)
+    invitations = services.round_invite_many(
+        actor=user,
+        feedback_round=feedback_round,
+        respondents=selectors.respondents_by_relationship(payload.model_dump()),
+    )
+    return Status(201, invitations)
 
 
 @router.post("/rounds/{round_id}/close", response=RoundOut, summary="Close a 360° round")

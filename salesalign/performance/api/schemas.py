@@ -134,6 +134,15 @@ class InviteIn(Schema):
     relationship: RelationshipName
 
 
+class InviteManyIn(Schema):
+    """Several respondents at once: the ids of the people to invite under each relationship.
+    All are invited, or none (the error names the relationship of the one refused)."""
+
+    peer: list[int] = []
+    manager: list[int] = []
+    other_department: list[int] = []
+
+
 class InviteOut(Schema):
     id: int
     respondent_id: int

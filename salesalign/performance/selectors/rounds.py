@@ -12,13 +12,16 @@ round tells only whether it has enough answers (at least three) to show results.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from salesalign.core.exceptions import DomainError
 from salesalign.core.roles import person_of
 from salesalign.engines.metrics import MetricKey
 from salesalign.organization.models import OrgUnit, Person, in_name_order
@@ -37,7 +40,12 @@ from salesalign.performance.models import (
     RoundInvitation,
     RoundQuestion,
 )
-from salesalign.performance.selectors.access import can_run_round, is_hr
+from salesalign.performance.selectors.access import (
+    can_run_round,
+    department_path,
+    is_hr,
+    manager_ids_of,
+)
 from salesalign.sales.selectors.actuals import actuals
 
 
@@ -363,17 +371,47 @@ def round_subject_choices(*, user: Any) -> list[tuple[int, str]]:
     return [(person.pk, _person_label(person)) for person in in_name_order(people, "unit__path")]
 
 
-def respondent_choices(*, feedback_round: FeedbackRound) -> list[tuple[int, str]]:
-    """Who may still be invited: everyone active but the person and those invited already."""
+def respondent_groups(*, feedback_round: FeedbackRound) -> dict[str, list[tuple[int, str]]]:
+    """Who may still be invited, by the relationship they may be invited as: the person's
+    managers; the others of the person's department (peers); everyone else (colleagues from
+    other departments). Everyone active but the person and those invited already; a manager
+    is offered as a manager only. The round's person must come with their unit."""
+    subject = feedback_round.person
+    managers = set(manager_ids_of(subject))
+    home = department_path(subject.unit.path)
     invited = RoundInvitation.objects.filter(round=feedback_round).values("respondent_id")
     people = in_name_order(
         Person.objects.filter(is_active=True)
-        .exclude(pk=feedback_round.person_id)
+        .exclude(pk=subject.pk)
         .exclude(pk__in=invited)
         .select_related("unit"),
         "unit__path",
     )
-    return [(person.pk, _person_label(person)) for person in people]
+    groups: dict[str, list[tuple[int, str]]] = {str(item): [] for item in INVITED_RELATIONSHIPS}
+    for person in people:
+        if person.pk in managers:
+            relationship = Relationship.MANAGER
+        elif department_path(person.unit.path) == home:
+            relationship = Relationship.PEER
+        else:
+            relationship = Relationship.OTHER_DEPARTMENT
+        groups[relationship].append((person.pk, _person_label(person)))
+    return groups
+
+
+def respondents_by_relationship(ids: Mapping[str, Sequence[int]]) -> dict[str, list[Person]]:
+    """The people chosen under each relationship, in the order chosen; an id that names
+    nobody is refused with the relationship it was chosen under."""
+    found = Person.objects.select_related("unit").in_bulk(
+        sorted({pk for chosen in ids.values() for pk in chosen})
+    )
+    people: dict[str, list[Person]] = {}
+    for relationship, chosen in ids.items():
+        missing = [pk for pk in chosen if pk not in found]
+        if missing:
+            raise DomainError(_("No such person."), field=relationship)
+        people[relationship] = [found[pk] for pk in chosen]
+    return people
 
 
 def respondent_get(*, pk: int) -> Person:

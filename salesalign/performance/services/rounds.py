@@ -3,7 +3,8 @@
 A manager of the person, or HR, opens a round about the person for a period
 with a few rating questions (1–5) and invites respondents by relationship:
 peers (the person's department), managers (the person's managers) and
-colleagues from other departments. Customers are not invited: their part is
+colleagues from other departments, one at a time or several at once (all of
+them, or none when one breaks a rule). Customers are not invited: their part is
 the person's satisfaction survey average for the period (see the selectors).
 
 Anonymity is kept by what is stored, not only by what is shown:
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
-from salesalign.core.services import name_params, notify, settle_notifications
+from salesalign.core.services import name_params, notify, notify_each, settle_notifications
 from salesalign.organization.models import Person
 from salesalign.performance.anonymity import OTHERS, shown_groups
 from salesalign.performance.choices import INVITED_RELATIONSHIPS, Relationship, RoundStatus
@@ -122,32 +123,87 @@ def round_open(
     return feedback_round
 
 
-def _check_relationship(subject: Person, respondent: Person, relationship: str) -> None:
-    """A manager must manage the person; a peer works in their department; a colleague from
-    another department works elsewhere."""
+def _check_respondent(
+    subject: Person,
+    respondent: Person,
+    relationship: str,
+    *,
+    manager_ids: Sequence[int],
+    person_field: str,
+    relationship_field: str,
+) -> None:
+    """What every invitation follows: not the person, nobody who has left, and the right
+    relationship (a manager manages the person; a peer works in their department; a colleague
+    from another department works elsewhere). Errors name `person_field` or
+    `relationship_field`."""
+    if respondent.pk == subject.pk:
+        raise DomainError(_("Nobody answers a 360° round about themselves."), field=person_field)
+    if not respondent.is_active:
+        raise DomainError(
+            _("%(name)s has left.") % {"name": respondent.display_name}, field=person_field
+        )
     if relationship not in INVITED_RELATIONSHIPS:
         raise DomainError(
             _("Choose peer, manager or colleague from another department."),
-            field="relationship",
+            field=relationship_field,
         )
-    is_manager = respondent.pk in manager_ids_of(subject)
+    is_manager = respondent.pk in manager_ids
     same_department = department_path(respondent.unit.path) == department_path(subject.unit.path)
     if relationship == Relationship.MANAGER and not is_manager:
         raise DomainError(
             _("%(name)s is not one of this person's managers.") % {"name": respondent.display_name},
-            field="relationship",
+            field=relationship_field,
         )
     if relationship == Relationship.PEER and (is_manager or not same_department):
         raise DomainError(
             _("%(name)s is not a peer in this person's department.")
             % {"name": respondent.display_name},
-            field="relationship",
+            field=relationship_field,
         )
     if relationship == Relationship.OTHER_DEPARTMENT and same_department:
         raise DomainError(
             _("%(name)s works in the same department.") % {"name": respondent.display_name},
-            field="relationship",
+            field=relationship_field,
         )
+
+
+def _already_invited(respondent: Person, *, field: str) -> DomainError:
+    return DomainError(
+        _("%(name)s is invited already.") % {"name": respondent.display_name},
+        field=field,
+        code="exists",
+    )
+
+
+def _create_invitations(
+    feedback_round: FeedbackRound, respondents: Sequence[tuple[Person, str]]
+) -> list[RoundInvitation]:
+    """Write checked invitations in one insert and tell each respondent, with a link to their
+    own invitation."""
+    invitations = [
+        RoundInvitation(round=feedback_round, respondent=respondent, relationship=relationship)
+        for respondent, relationship in respondents
+    ]
+    for invitation in invitations:
+        # The round and the people were just read, and uniqueness was checked under the
+        # round's lock (the table's constraint holds it too): no query per invitation.
+        invitation.full_clean(
+            exclude=["round", "respondent"], validate_unique=False, validate_constraints=False
+        )
+    RoundInvitation.objects.bulk_create(invitations)
+    notify_each(
+        kind=NOTIFY_INVITED,
+        subject=gettext_noop("You are invited to give 360° feedback on %(name)s for %(period)s."),
+        notices=[
+            (
+                invitation.respondent,
+                invitation_url(invitation.pk),
+                {**name_params(feedback_round.person), "period": feedback_round.period.key},
+            )
+            for invitation in invitations
+        ],
+    )
+    return invitations
 
 
 @transaction.atomic
@@ -159,30 +215,70 @@ def round_invite(
     require_round_runner(actor, subject)
     feedback_round = FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
     require_open_round(feedback_round)
-    if respondent.pk == subject.pk:
-        raise DomainError(_("Nobody answers a 360° round about themselves."), field="respondent")
-    if not respondent.is_active:
-        raise DomainError(_("This person has left."), field="respondent")
-    _check_relationship(subject, respondent, relationship)
+    _check_respondent(
+        subject,
+        respondent,
+        relationship,
+        manager_ids=manager_ids_of(subject),
+        person_field="respondent",
+        relationship_field="relationship",
+    )
     if RoundInvitation.objects.filter(round=feedback_round, respondent=respondent).exists():
-        raise DomainError(
-            _("%(name)s is invited already.") % {"name": respondent.display_name},
-            field="respondent",
-            code="exists",
-        )
-    invitation = RoundInvitation(
-        round=feedback_round, respondent=respondent, relationship=relationship
-    )
-    invitation.full_clean()
-    invitation.save()
-    notify(
-        people=[respondent],
-        kind=NOTIFY_INVITED,
-        subject=gettext_noop("You are invited to give 360° feedback on %(name)s for %(period)s."),
-        params={**name_params(subject), "period": feedback_round.period.key},
-        url=invitation_url(invitation.pk),
-    )
+        raise _already_invited(respondent, field="respondent")
+    [invitation] = _create_invitations(feedback_round, [(respondent, relationship)])
     return invitation
+
+
+@transaction.atomic
+def round_invite_many(
+    *,
+    actor: Any,
+    feedback_round: FeedbackRound,
+    respondents: Mapping[str, Sequence[Person]],
+) -> list[RoundInvitation]:
+    """Invite several respondents to an open round at once, by relationship (`peer`,
+    `manager`, `other_department` → the people invited as such), with the rules of a single
+    invitation: everyone is invited, or nobody when one of them breaks a rule (the error names
+    the relationship they were chosen under). Each is told, as by a single invitation."""
+    subject = feedback_round.person
+    require_round_runner(actor, subject)
+    feedback_round = FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
+    require_open_round(feedback_round)
+    for relationship in respondents:
+        if relationship not in INVITED_RELATIONSHIPS:
+            raise DomainError(
+                _("Choose peer, manager or colleague from another department."),
+                field=relationship,
+            )
+    if not any(respondents.values()):
+        raise DomainError(_("Choose at least one person to invite."))
+    manager_ids = manager_ids_of(subject)
+    invited = set(
+        RoundInvitation.objects.filter(round=feedback_round).values_list("respondent_id", flat=True)
+    )
+    chosen: list[tuple[Person, str]] = []
+    seen: set[int] = set()
+    for relationship in INVITED_RELATIONSHIPS:  # a fixed order: the same input, the same error
+        for respondent in respondents.get(relationship, ()):
+            if respondent.pk in seen:
+                raise DomainError(
+                    _("%(name)s is chosen twice: invite each person once.")
+                    % {"name": respondent.display_name},
+                    field=relationship,
+                )
+            seen.add(respondent.pk)
+            _check_respondent(
+                subject,
+                respondent,
+                relationship,
+                manager_ids=manager_ids,
+                person_field=relationship,
+                relationship_field=relationship,
+            )
+            if respondent.pk in invited:
+                raise _already_invited(respondent, field=relationship)
+            chosen.append((respondent, relationship))
+    return _create_invitations(feedback_round, chosen)
 
 
 @transaction.atomic

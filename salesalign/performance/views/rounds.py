@@ -14,9 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from salesalign.core.exceptions import DomainError
+from salesalign.core.templatetags.punctuation import joined
 from salesalign.core.types import AuthenticatedHttpRequest
 from salesalign.performance.forms import ActionForm, AnswerForm, InviteForm, RoundOpenForm
 from salesalign.performance.models import FeedbackRound
@@ -97,7 +99,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     detail = selectors.round_detail(user=request.user, feedback_round=feedback_round)
     if invite_form is None and detail.can_run and feedback_round.is_open:
-        invite_form = InviteForm(people=selectors.respondent_choices(feedback_round=feedback_round))
+        invite_form = InviteForm(groups=selectors.respondent_groups(feedback_round=feedback_round))
     may_act = may_act_for_person(request.user, feedback_round.person)
     if action_form is None and may_act:
         action_form = ActionForm(owners=owner_choices_for_person(person=feedback_round.person))
@@ -121,30 +123,39 @@ def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def round_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Invite several respondents at once: everyone chosen, or nobody and the reason."""
     feedback_round = selectors.round_get(user=request.user, pk=pk)
     form = InviteForm(
-        request.POST, people=selectors.respondent_choices(feedback_round=feedback_round)
+        request.POST, groups=selectors.respondent_groups(feedback_round=feedback_round)
     )
     if form.is_valid():
         try:
-            invitation = services.round_invite(
+            invitations = services.round_invite_many(
                 actor=request.user,
                 feedback_round=feedback_round,
-                respondent=person_by_pk(form.cleaned_data["respondent"]),
-                relationship=form.cleaned_data["relationship"],
+                respondents=selectors.respondents_by_relationship(form.chosen_ids()),
             )
         except DomainError as error:
             add_service_error(form, error)
         else:
             messages.success(
                 request,
-                _("%(name)s is invited.") % {"name": invitation.respondent.display_name},
+                ngettext(
+                    "%(names)s is invited.",
+                    "%(count)s people are invited: %(names)s.",
+                    len(invitations),
+                )
+                % {
+                    "count": len(invitations),
+                    "names": joined(item.respondent.display_name for item in invitations),
+                },
             )
             return redirect("performance:round_detail", pk=feedback_round.pk)
     return render(
         request,
         "performance/round_detail.html",
         _detail_context(request, feedback_round, invite_form=form),
+        status=400,
     )
 
 
