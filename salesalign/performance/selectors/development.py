@@ -113,8 +113,11 @@ def improvement_flags(*, user: Any) -> list[Flag]:
                 person_id__in=flagged, outcome__in=[PlanOutcome.OPEN, PlanOutcome.EXTENDED]
             ).values_list("person_id", flat=True)
         )
-        people = Person.objects.select_related("unit").in_bulk(
-            [pk for pk in flagged if pk not in running and pk not in flagged_already]
+        # Nobody who has left is flagged for a plan.
+        people = (
+            Person.objects.filter(is_active=True)
+            .select_related("unit")
+            .in_bulk([pk for pk in flagged if pk not in running and pk not in flagged_already])
         )
         flagged_already.update(people)
         for person_id in sorted(people, key=lambda pk: people[pk].name):

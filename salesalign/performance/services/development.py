@@ -86,7 +86,10 @@ def promotion_candidates_refresh(*, period: EvaluationPeriod) -> list[PromotionC
         return []
     window = closed_periods_up_to(period, max(rule.of_last for rule in rules))
     history = rating_history(window)
-    roles = dict(Person.objects.filter(pk__in=list(history)).values_list("pk", "role"))
+    # Only people still here are put forward (a leaver's last period is scored, too).
+    roles = dict(
+        Person.objects.filter(pk__in=list(history), is_active=True).values_list("pk", "role")
+    )
     # Put forward once: not again for this period (a recalculation), nor while an earlier
     # candidacy under the same rule still waits for a decision.
     existing = set(
@@ -99,7 +102,11 @@ def promotion_candidates_refresh(*, period: EvaluationPeriod) -> list[PromotionC
         counted = set(rule.ratings)
         looked_at = window[: rule.of_last]
         for person_id, ratings in history.items():
-            if period.pk not in ratings or (rule.role and roles.get(person_id) != rule.role):
+            if (
+                period.pk not in ratings
+                or person_id not in roles
+                or (rule.role and roles[person_id] != rule.role)
+            ):
                 continue
             evidence = [
                 {"period": item.key, "rating": ratings.get(item.pk, "")} for item in looked_at

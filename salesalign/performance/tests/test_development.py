@@ -88,6 +88,24 @@ def test_three_good_quarters_of_four_make_a_candidate_two_do_not(cast, rule):
     assert PromotionCandidate.objects.count() == 1
 
 
+def test_someone_who_has_left_is_neither_a_candidate_nor_flagged(cast, rule):
+    from salesalign.organization import services as organization_services
+
+    ImprovementRule.objects.create(below_score=Decimal(60), consecutive=2)
+    quarters = _quarters()
+    _cards(quarters, cast.salesperson, ["A", "A", "S", "A"], scores=["90", "90", "99", "90"])
+    _cards(quarters, cast.salesperson2, ["D", "D", "D", "D"], scores=["40", "40", "40", "40"])
+    organization_services.person_leave(
+        actor=cast.admin.user, person=cast.salesperson, left_on=datetime.date(2026, 3, 20)
+    )
+    organization_services.person_leave(
+        actor=cast.admin.user, person=cast.salesperson2, left_on=datetime.date(2026, 3, 20)
+    )
+    # Their last quarter is scored (they worked in it), but nobody plans a future for them.
+    assert services.promotion_candidates_refresh(period=quarters[-1]) == []
+    assert improvement_flags(user=cast.manager.user) == []
+
+
 def test_a_candidate_waiting_for_a_decision_is_not_put_forward_again(cast, rule):
     quarters = _quarters(4)
     _cards(quarters, cast.salesperson, ["A", "A", "A", "A"])
