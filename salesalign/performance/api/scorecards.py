@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
@@ -46,6 +47,20 @@ class ScorecardOut(Schema):
     team_size: int | None
     department_rank: int | None
     department_size: int | None
+    kpis: list[ScorecardKpiOut]
+    explanation: list[str]
+
+
+class ScorecardSoFarOut(Schema):
+    """A card of an open period as if it closed today: not stored (no id, no version), no
+    ranks; the rating is the one of the bands."""
+
+    period: str
+    period_start: date
+    period_end: date
+    person_id: int
+    total_score: Decimal | None
+    rating: str
     kpis: list[ScorecardKpiOut]
     explanation: list[str]
 
@@ -146,6 +161,30 @@ def my_scorecards(request: HttpRequest) -> Any:
         _card(user, selectors.scorecard_get(user=user, pk=card.pk))
         for card in selectors.my_scorecards(user=user)
     ]
+
+
+@router.get(
+    "/scorecards/mine/so-far",
+    response=list[ScorecardSoFarOut],
+    summary="My scorecards of the open periods so far",
+)
+def my_scorecards_so_far(request: HttpRequest) -> Any:
+    """The caller's cards of the open periods that have begun, as if each closed today: the
+    period's targets against the sales so far (the page's "so far" cards)."""
+    user = api_user(request)
+    result = []
+    for view in selectors.my_open_cards(user=user, today=timezone.localdate()):
+        card = _card(user, view)
+        result.append(
+            {
+                **{key: card[key] for key in ("period", "period_start", "total_score", "rating")},
+                "period_end": view.card.period.end,
+                "person_id": view.card.person_id,
+                "kpis": card["kpis"],
+                "explanation": card["explanation"],
+            }
+        )
+    return result
 
 
 class ScorecardPageOut(Schema):

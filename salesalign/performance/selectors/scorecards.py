@@ -10,6 +10,7 @@ Ranks are shown to a salesperson only when `settings.LEADERBOARDS_ENABLED` is on
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,11 +26,11 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.choices import Metric, Role
 from salesalign.core.numbers import grouped, percent_text, readable
-from salesalign.core.roles import role_of
+from salesalign.core.roles import person_of, role_of
 from salesalign.core.templatetags.punctuation import clauses, joined, sentences
 from salesalign.core.visibility import scope_for
-from salesalign.organization.models import OrgUnit
-from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection, KpiUnit
+from salesalign.organization.models import OrgUnit, Person
+from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection, KpiUnit, PeriodStatus
 from salesalign.performance.models import (
     EvaluationPeriod,
     Kpi,
@@ -37,6 +38,7 @@ from salesalign.performance.models import (
     ScorecardKpi,
     ScorecardTemplate,
 )
+from salesalign.performance.services.scorecards import scorecard_preview
 
 # --- explanations in words -----------------------------------------------------------------
 
@@ -180,6 +182,13 @@ class CardView:
     lines: list[tuple[ScorecardKpi, list[str]]]
     steps: list[str]
     show_ranks: bool
+    #: A card of an open period as if it closed today (not written; no ranks).
+    preview: bool = False
+
+    @property
+    def dom_id(self) -> str:
+        """The page element of the card: "scorecard", or one per open period's preview."""
+        return f"scorecard-so-far-{self.card.period.key}" if self.preview else "scorecard"
 
     @property
     def score(self) -> Decimal | None:
@@ -245,6 +254,56 @@ def my_scorecard(*, user: Any, period_pk: int | None) -> tuple[list[Scorecard], 
         return [], None
     chosen = next((card for card in cards if card.period_id == period_pk), cards[0])
     return cards, scorecard_get(user=user, pk=chosen.pk)
+
+
+def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
+    """The user's cards of the open periods that have begun, as if each closed today: the
+    period's targets against the sales so far (`scorecard_preview`, computed by the close's
+    own scoring and writing nothing), for a salesperson to see where they stand before the
+    close. A bounded number of queries per open period."""
+    person = person_of(user)
+    if person is None:
+        return []
+    person = Person.objects.select_related("unit").get(pk=person.pk)
+    views = []
+    for period in EvaluationPeriod.objects.filter(
+        status=PeriodStatus.OPEN, start__lte=today
+    ).order_by("start", "kind"):
+        preview = scorecard_preview(period, person)
+        if preview is None:
+            continue
+        kpis = Kpi.objects.in_bulk([line.kpi for line in preview.card.kpis], field_name="key")
+        card = Scorecard(
+            period=period,
+            person=person,
+            template=preview.template,
+            total_score=preview.card.total_score,
+            rating=preview.card.natural_rating or "",
+            weights_counted=preview.card.weights_counted,
+        )
+        lines = []
+        for line in preview.card.kpis:
+            kpi = kpis[line.kpi]
+            shown = ScorecardKpi(
+                kpi=kpi,
+                target=None if line.target is None else Decimal(line.target),
+                actual=None if line.actual is None else Decimal(line.actual),
+                attainment=line.attainment,
+                score=line.score,
+                weight=line.weight,
+                weighted_score=line.weighted_score,
+            )
+            lines.append((shown, [explain(step.as_json(), kpi) for step in line.explanation]))
+        views.append(
+            CardView(
+                card=card,
+                lines=lines,
+                steps=[explain(step.as_json()) for step in preview.card.explanation],
+                show_ranks=False,
+                preview=True,
+            )
+        )
+    return views
 
 
 # --- a unit's cards ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ Which template scores whom (the most specific wins):
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from salesalign.core.bulk import insert_rows, json_text
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.engines import scoring
+from salesalign.engines.metrics import MetricKey
 from salesalign.organization.choices import UnitKind
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.performance.choices import PeriodStatus
@@ -49,8 +51,9 @@ from salesalign.performance.models import (
     TemplateKpi,
 )
 from salesalign.performance.selectors.access import can_manage_periods
-from salesalign.performance.services.common import clean_text, employed_during
+from salesalign.performance.services.common import COMPANY_READER, clean_text, employed_during
 from salesalign.performance.services.period_actuals import PeriodActuals
+from salesalign.sales.selectors.actuals import actuals_of_metrics
 
 #: Roles whose people may be scored with a template that names no role.
 DEFAULT_ROLE = Role.SALESPERSON
@@ -464,10 +467,11 @@ def _metrics_needed(templates: Iterable[CompiledTemplate]) -> set[str]:
 
 
 def _targets(
-    period: EvaluationPeriod, metrics: set[str]
+    period: EvaluationPeriod, metrics: set[str], *, person_id: int | None = None
 ) -> tuple[dict[int, dict[str, Decimal]], dict[int, dict[str, Decimal]]]:
     """Targets of the period per person and per unit, by metric, in the metric's unit: the
-    months of the approved plan of the fiscal year that fall inside the period; one query."""
+    months of the approved plan of the fiscal year that fall inside the period; one query
+    (only one person's, given `person_id`)."""
     from salesalign.engines.periods import months_of
     from salesalign.targets.choices import PlanStatus
     from salesalign.targets.metrics import target_metric
@@ -488,6 +492,8 @@ def _targets(
         .order_by()
         .values_list("target__person_id", "target__unit_id", "target__metric", "amount", "level")
     )
+    if person_id is not None:
+        rows = rows.filter(target__person_id=person_id)
     amounts: dict[tuple[str, int, str], int] = defaultdict(int)
     levels: dict[tuple[str, int, str], list[Decimal]] = defaultdict(list)
     for person_id, unit_id, metric, amount, level in rows:
@@ -755,6 +761,78 @@ def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | Non
     lines += more_lines
     _write_cards(period, cards, lines)
     return len(cards)
+
+
+@dataclass(frozen=True)
+class CardPreview:
+    """A person's card of an open period as if it closed today (not written)."""
+
+    period: EvaluationPeriod
+    person: Person
+    template: ScorecardTemplate
+    card: scoring.Scorecard
+
+
+def scorecard_preview(period: EvaluationPeriod, person: Person) -> CardPreview | None:
+    """The person's card of an open period as if it closed today: the period's targets against
+    the sales so far and the ratings entered, scored by the person's template. The rating is
+    the one of the bands: ranks and a forced distribution need everyone's cards, made at the
+    close. Writes nothing; a bounded number of queries (one person's targets and actuals).
+    None when no active template covers the person."""
+    compiled = compile_templates()
+    template = template_for_person(
+        compiled.values(), role=person.role, unit_path=person.unit.path if person.unit else ""
+    )
+    if template is None:
+        return None
+    metrics = _metrics_needed([template])
+    metric_of_kpi = {
+        line.kpi.key: line.kpi.source_metric
+        for line in template.engine.lines
+        if line.kpi.kind is scoring.KpiKind.METRIC
+    }
+    targets = _targets(period, metrics, person_id=person.pk)[0].get(person.pk, {})
+    sold: dict[str, Decimal | None] = {metric: _zero_or_none(metric) for metric in metrics}
+    readable = []
+    for metric in metrics:
+        try:
+            readable.append(MetricKey(metric))
+        except ValueError:
+            continue  # a custom metric has no actuals
+    if readable:
+        span = period.engine_period
+        for key, result in actuals_of_metrics(
+            user=COMPANY_READER, metrics=readable, periods=[span], people=[person.pk]
+        ).items():
+            value = result.value(person=person.pk, period=span)
+            if value is not None:
+                sold[str(key)] = value
+    ratings = dict(
+        ManagerRating.objects.filter(period=period, person=person).values_list("kpi__key", "value")
+    )
+    engine = dataclasses.replace(template.engine, forced_distribution=None)
+    [card] = scoring.score_scorecards(
+        templates={engine.key: engine},
+        people=[
+            scoring.ScorecardInput(
+                person_id=person.pk,
+                template=engine.key,
+                targets={
+                    kpi: targets[metric]
+                    for kpi, metric in metric_of_kpi.items()
+                    if metric in targets
+                },
+                actuals=sold,
+                ratings=ratings,
+            )
+        ],
+    )
+    return CardPreview(
+        period=period,
+        person=person,
+        template=ScorecardTemplate.objects.get(pk=template.pk),
+        card=card,
+    )
 
 
 def _zero_or_none(metric: str) -> Decimal | None:

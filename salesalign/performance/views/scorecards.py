@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from salesalign.core.types import AuthenticatedHttpRequest
 from salesalign.performance.selectors import periods as period_selectors
@@ -19,11 +20,16 @@ from salesalign.performance.views.common import int_param
 
 
 def my_scorecard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The person's own card of a published period, with "how was this computed"."""
+    """The person's own card of a published period, with "how was this computed", and their
+    cards of the open periods so far."""
     cards, view = selectors.my_scorecard(
         user=request.user, period_pk=int_param(request.GET.get("period"))
     )
-    context: dict[str, Any] = {"cards": cards, "view": view}
+    context: dict[str, Any] = {
+        "cards": cards,
+        "view": view,
+        "open_cards": selectors.my_open_cards(user=request.user, today=timezone.localdate()),
+    }
     if view is None:
         context["why"] = period_selectors.nothing_of_yours(user=request.user)
     return render(request, "performance/scorecard_my.html", context)

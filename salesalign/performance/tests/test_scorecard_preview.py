@@ -1,0 +1,117 @@
+"""A salesperson's card of an open period, as if it closed today: the close's own scoring, not
+written, without ranks."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from salesalign.performance.choices import PeriodKind
+from salesalign.performance.models import Scorecard
+from salesalign.performance.selectors import scorecards as selectors
+from salesalign.performance.services import periods, scorecards
+from salesalign.performance.tests.scorecard_world import TODAY, YEAR, build, sell
+
+pytestmark = pytest.mark.django_db
+
+IN_MARCH = datetime.date(2026, 3, 20)
+
+
+def _open_quarter(cast):
+    return periods.period_open(
+        actor=cast.hr.user, kind=PeriodKind.QUARTERLY, fiscal_year=YEAR, number=1
+    )
+
+
+def test_the_open_quarter_shows_the_card_the_close_would_make_and_writes_nothing(cast):
+    build(cast)
+    opened = _open_quarter(cast)
+    [view] = selectors.my_open_cards(user=cast.salesperson.user, today=IN_MARCH)
+    assert view.preview and not view.show_ranks
+    assert (view.card.total_score, view.card.rating) == (Decimal("110.50"), "A")
+    lines = {line.kpi.key: line for line, _steps in view.lines}
+    assert (lines["revenue"].target, lines["revenue"].actual) == (
+        Decimal("10000.00"),
+        Decimal("11500.00"),
+    )
+    assert lines["gross_margin"].score == Decimal("100.00")
+    assert view.steps and all(view.lines[0][1])  # explained in words, like a closed card
+    [second] = selectors.my_open_cards(user=cast.salesperson2.user, today=IN_MARCH)
+    assert (second.card.total_score, second.card.rating) == (Decimal("35.00"), "D")
+    assert not Scorecard.objects.exists()
+    # The close then makes the same numbers.
+    period = periods.period_close(actor=cast.hr.user, period=opened, today=TODAY)
+    closed = Scorecard.objects.get(period=period, person=cast.salesperson)
+    assert (closed.total_score, closed.rating) == (Decimal("110.50"), "A")
+    assert selectors.my_open_cards(user=cast.salesperson.user, today=IN_MARCH) == []
+
+
+def test_sales_so_far_move_the_open_card(cast):
+    build(cast)
+    _open_quarter(cast)
+    sell(cast, cast.salesperson2, "5000.00", "1000.00", datetime.date(2026, 3, 10))
+    [view] = selectors.my_open_cards(user=cast.salesperson2.user, today=IN_MARCH)
+    revenue = next(line for line, _steps in view.lines if line.kpi.key == "revenue")
+    assert revenue.actual == Decimal("10000.00")
+    assert revenue.attainment == Decimal("100.00")
+
+
+def test_a_period_not_yet_begun_and_someone_without_a_template_get_no_card(cast):
+    build(cast)
+    _open_quarter(cast)
+    assert (
+        selectors.my_open_cards(user=cast.salesperson.user, today=datetime.date(2025, 12, 31)) == []
+    )
+    assert selectors.my_open_cards(user=cast.manager.user, today=IN_MARCH) == []
+
+
+def test_a_forced_distribution_is_left_to_the_close(cast):
+    build(cast)
+    template = scorecards.ScorecardTemplate.objects.get(name="Sales")
+    template.forced_distribution = {"max_percent": {"S": "0", "A": "0"}}
+    template.save()
+    opened = _open_quarter(cast)
+    [view] = selectors.my_open_cards(user=cast.salesperson.user, today=IN_MARCH)
+    # Scored alone, the distribution would push them down: the preview shows the bands'
+    # rating, and the close applies the distribution among everyone.
+    assert view.card.rating == "A"
+    period = periods.period_close(actor=cast.hr.user, period=opened, today=TODAY)
+    closed = Scorecard.objects.get(period=period, person=cast.salesperson)
+    assert (closed.natural_rating, closed.rating) == ("A", "B")
+
+
+def test_the_page_shows_the_open_card_beside_the_published_ones_in_few_queries(cast):
+    build(cast)
+    _open_quarter(cast)
+    client = cast.client_for("salesperson")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("performance:my_scorecard")).content.decode()
+    assert 'id="scorecard-so-far-2026-Q1"' in page
+    assert "so far" in page and "110.50" in page
+    assert "scorecard-so-far-2026-Q1-ranks" not in page
+    first = len(queries)
+    # More KPIs' sales do not add queries: a second order changes nothing in the count.
+    sell(cast, cast.salesperson, "100.00", "50.00", datetime.date(2026, 3, 1))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("performance:my_scorecard"))
+    assert len(queries) == first
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("performance:my_scorecard")).content.decode()
+    assert "目前" in page
+
+
+def test_the_api_answers_the_same_card_so_far(cast):
+    build(cast)
+    _open_quarter(cast)
+    client = cast.client_for("salesperson")
+    [card] = client.get("/api/v1/performance/scorecards/mine/so-far").json()
+    assert (card["period"], card["total_score"], card["rating"]) == ("2026-Q1", "110.50", "A")
+    assert card["person_id"] == cast.salesperson.pk
+    assert {line["kpi"]: line["actual"] for line in card["kpis"]}["revenue"] == "11500.00"
+    assert "team_rank" not in card
+    assert cast.client_for("manager").get("/api/v1/performance/scorecards/mine/so-far").json() == []
