@@ -20,4 +20,3 @@ from salesalign.core.languages import in_chinese, in_english
 def test_the_active_language_decides(language, english, chinese):
     with translation.override(language):
         assert (in_english(), in_chinese()) == (english, chinese)
-

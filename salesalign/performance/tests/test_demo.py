@@ -24,6 +24,7 @@ from salesalign.performance.models import (
     Scorecard,
 )
 from salesalign.performance.selectors.rounds import round_results
+from salesalign.performance.services.common import employed_during
 
 TODAY = "2026-06-15"
 
@@ -104,7 +105,9 @@ def test_late_in_the_year_the_demo_has_scorecards_candidates_and_improvement_pla
         "2026-Q4",
     ]
     last = EvaluationPeriod.objects.get(key="2026-Q3")
-    salespeople = Person.objects.filter(role="salesperson", is_active=True)
+    # Everyone who sold in the quarter, the demo's leaver of the quarter included.
+    salespeople = Person.objects.filter(employed_during(last), role="salesperson")
+    assert salespeople.filter(is_active=False).exists()
     carded = Scorecard.objects.filter(period=last, person__isnull=False)
     assert carded.count() == salespeople.count()
     assert carded.exclude(rating="").count() >= salespeople.count() * 0.8
