@@ -1,6 +1,6 @@
 """Punctuation that differs between the page's languages: a built-in template library.
 
-Chinese writes a label's colon, a list's commas and parentheses full width, with no space
+Chinese writes a label's colon, a list's commas, a full stop and parentheses full width, with no space
 ("总分：123.43", "2023、2024", "（2028）"); English writes ": ", ", " and " (2028)". The
 translators choose them, like any other text, so a template writes
 `{% translate "Total score" %}{% colon %}`. A percentage is "3.3 %" in English and "3.3%"
@@ -73,6 +73,13 @@ def parenthesized_filter(remark: Any) -> str:
 def percent_sign(number: Any) -> str:
     """`{{ share|floatformat:1|percent_sign }}`: "12.5 %" in English, "12.5%" in Chinese."""
     return percent_text(str(number))
+
+
+@register.simple_tag
+def full_stop() -> str:
+    """The end of a sentence that a template finishes itself (after a list of links): "." or
+    the full-width "。"."""
+    return pgettext("punctuation at the end of a sentence", ".")
 
 
 @register.simple_tag

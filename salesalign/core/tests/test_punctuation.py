@@ -37,6 +37,14 @@ def test_sentences_and_clauses_are_joined_as_each_language_writes_them():
         )
 
 
+def test_a_sentence_a_template_finishes_ends_with_the_full_stop_of_the_language():
+    page = "{% for name in names %}{{ name }}{% if not forloop.last %}{% comma %}{% endif %}{% endfor %}{% full_stop %}"
+    with translation.override("zh-hans"):
+        assert render(page, names=["战略", "目标"]) == "战略、目标。"
+    with translation.override("en"):
+        assert render(page, names=["Strategy", "Targets"]) == "Strategy, Targets."
+
+
 def test_a_remark_is_in_parentheses_as_each_language_writes_them():
     page = "{{ title }}{{ year|parenthesized }}"
     with translation.override("zh-hans"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from conftest import MEMBERS
@@ -113,6 +114,28 @@ def test_the_department_rates_name_the_documents_they_count(cast):
     assert "each of the 2 published documents" in note.group(1)
     for document in (this_year, last_year):
         assert reverse("strategy:document_status", args=[document.pk]) in note.group(1)
+    assert re.search(r"addressed to them: <a [^>]*>", note.group(1))
+    assert note.group(1).endswith("</a>.")
+
+
+def test_the_confirmation_panels_write_chinese_punctuation_on_a_chinese_page(cast):
+    document = new_document(cast, title="Strategy 2026")
+    confirm(cast.salesperson, document)
+    client = cast.client_for("executive")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(reverse("home")).content.decode()
+    note = re.search(r'<p[^>]*id="confirmation-documents"[^>]*>(.*?)</p>', page, re.S)
+    assert note is not None
+    # "…（共 1 份）：<a>Strategy 2026</a>。": full width, no space, no ASCII full stop.
+    assert re.search(r"份）：<a [^>]*>Strategy 2026</a>。$", note.group(1))
+
+    manager = cast.client_for("manager")
+    manager.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = manager.get(reverse("home")).content.decode()
+    missing = re.search(r'<li data-person="sales2">(.*?)</li>', page, re.S)
+    assert missing is not None
+    assert re.search(r"</span>：<a ", missing.group(1))
+    assert "</span>:" not in missing.group(1)
 
 
 def test_an_admin_sees_organisation_counts_and_quick_links(cast):
