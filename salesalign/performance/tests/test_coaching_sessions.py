@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -87,6 +88,19 @@ def test_a_manager_plans_a_session_and_the_person_sees_it_coming(cast, plan):
     assert "session-cancel" in managed
     assert "session-record" not in managed, "a session to come has nothing to record yet"
     assert cast.client_for("salesperson2").get(plan_url(plan)).status_code == 404
+
+
+def test_a_sessions_agenda_is_labelled_with_the_colon_of_the_page_language(cast, plan):
+    services.coaching_session_plan(
+        actor=cast.manager.user, plan=plan, held_on=SESSION_DAY, agenda=AGENDA
+    )
+    client = cast.client_for("salesperson")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(plan_url(plan)).content.decode()
+    assert f"议程：</span>{AGENDA}" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(plan_url(plan)).content.decode()
+    assert f"Agenda: </span>{AGENDA}" in page
 
 
 @pytest.mark.parametrize(
