@@ -119,7 +119,7 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("segment", gettext_lazy("Segment"), "客户类型 / Segment",
            _names("客户分类|客户类别|客户群|segment|customer segment|customer type")),
     Column("region", gettext_lazy("Region"), "区域 / Region", _names("地区|大区|区域代码|region|area")),
-    Column("owner", gettext_lazy("Salesperson"), "负责人工号 / Owner",
+    Column("owner", gettext_lazy("Owner"), "负责人工号 / Owner",
            _names("负责人|销售员|销售|业务员|销售人员|销售代表|客户经理|工号|员工编号|salesperson|sales rep|sales person|owner|account owner|employee number")),
     Column("source", gettext_lazy("Source"), "来源 / Source", _names("客户来源|source|lead source")),
     Column("is_active", gettext_lazy("Status"), "状态 / Status",

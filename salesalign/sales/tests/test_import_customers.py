@@ -183,6 +183,11 @@ def test_the_preview_names_each_changed_customer_field_with_codes(world):
     page = client.get(reverse("sales:import_preview", args=[batch.pk])).content.decode()
     assert '<strong>状态</strong>：<span class="text-body-secondary">有效</span> → 已停用' in page
     assert '<strong>区域</strong>：<span class="text-body-secondary">—</span> → EAST' in page
+    # The owner is named as the file's column and the customer's page name it, not "salesperson".
+    assert (
+        f'<strong>负责人</strong>：<span class="text-body-secondary">{number2}</span> → {number1}'
+        in page
+    )
 
 
 def test_a_column_not_in_the_file_keeps_the_field_and_a_blank_cell_clears_it(world):
