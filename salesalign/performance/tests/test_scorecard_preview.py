@@ -102,7 +102,8 @@ def test_the_page_shows_the_open_card_beside_the_published_ones_in_few_queries(c
     assert len(queries) == first
     client.cookies["django_language"] = "zh-hans"
     page = client.get(reverse("performance:my_scorecard")).content.decode()
-    assert "目前" in page
+    assert ">截至目前</span>" in page
+    assert "假如考核期今天关闭" in page
 
 
 def test_the_api_answers_the_same_card_so_far(cast):
