@@ -144,6 +144,16 @@ def promotion_decide(
         raise NotAllowed(_("Only the person's managers and HR decide on a promotion."))
     if status not in (CandidateStatus.PROMOTED, CandidateStatus.NOT_NOW):
         raise DomainError(_("Choose promoted or not now."), field="status")
+    person = candidate.person
+    if status == CandidateStatus.PROMOTED and not person.is_active:
+        raise DomainError(
+            _("%(name)s has left (on %(date)s) and cannot be promoted: decide “not now”.")
+            % {
+                "name": person.display_name,
+                "date": person.left_on.isoformat() if person.left_on else "—",
+            },
+            field="status",
+        )
     candidate.status = status
     candidate.note = clean_text(note, field="note")
     candidate.decided_by = actor_or_none(actor)

@@ -171,6 +171,36 @@ def test_a_manager_decides_and_a_salesperson_may_not(cast, rule):
     assert candidate.note == "Ready to lead key accounts"
 
 
+def test_a_candidate_who_left_meanwhile_is_marked_and_cannot_be_promoted(cast, rule):
+    from salesalign.core.exceptions import DomainError
+    from salesalign.organization import services as organization_services
+
+    quarters = _quarters()
+    _cards(quarters, cast.salesperson2, ["A", "A", "A", "A"])
+    services.promotion_candidates_refresh(period=quarters[-1])
+    candidate = PromotionCandidate.objects.get()
+    organization_services.person_leave(
+        actor=cast.admin.user, person=cast.salesperson2, left_on=datetime.date(2026, 1, 10)
+    )
+    page = cast.client_for("manager").get(reverse("performance:promotion_list")).content.decode()
+    assert "Left on: 2026-01-10" in page
+    row = page[page.index(f'data-candidate="{candidate.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'value="promoted"' not in row and 'value="not_now"' in row
+    with pytest.raises(DomainError) as refused:
+        services.promotion_decide(
+            actor=cast.manager.user, candidate=candidate, status=CandidateStatus.PROMOTED
+        )
+    assert refused.value.field == "status" and "has left (on 2026-01-10)" in str(refused.value)
+    candidate.refresh_from_db()
+    assert (candidate.status, candidate.decided_by) == (CandidateStatus.PENDING, None)
+    services.promotion_decide(
+        actor=cast.manager.user, candidate=candidate, status=CandidateStatus.NOT_NOW
+    )
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.NOT_NOW
+
+
 def test_no_decision_is_chosen_before_the_manager_chooses_one(cast, rule):
     quarters = _quarters()
     _cards(quarters, cast.salesperson2, ["A", "A", "A", "A"])
