@@ -184,6 +184,12 @@ class CardView:
     show_ranks: bool
     #: A card of an open period as if it closed today (not written; no ranks).
     preview: bool = False
+    #: How much of an open period has gone by, in percent of its days (a preview's).
+    elapsed: Decimal | None = None
+
+    @property
+    def elapsed_text(self) -> str:
+        return percent_text(f"{self.elapsed:.0f}") if self.elapsed is not None else ""
 
     @property
     def dom_id(self) -> str:
@@ -256,6 +262,10 @@ def my_scorecard(*, user: Any, period_pk: int | None) -> tuple[list[Scorecard], 
     return cards, scorecard_get(user=user, pk=chosen.pk)
 
 
+def _places(value: Any, places: int) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal(1).scaleb(-places))
+
+
 def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
     """The user's cards of the open periods that have begun, as if each closed today: the
     period's targets against the sales so far (`scorecard_preview`, computed by the close's
@@ -284,14 +294,14 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
         lines = []
         for line in preview.card.kpis:
             kpi = kpis[line.kpi]
-            shown = ScorecardKpi(
+            shown = ScorecardKpi(  # with the places a closed card stores
                 kpi=kpi,
-                target=None if line.target is None else Decimal(line.target),
-                actual=None if line.actual is None else Decimal(line.actual),
-                attainment=line.attainment,
-                score=line.score,
-                weight=line.weight,
-                weighted_score=line.weighted_score,
+                target=_places(line.target, 4),
+                actual=_places(line.actual, 4),
+                attainment=_places(line.attainment, 2),
+                score=_places(line.score, 2),
+                weight=_places(line.weight, 2),
+                weighted_score=_places(line.weighted_score, 2),
             )
             lines.append((shown, [explain(step.as_json(), kpi) for step in line.explanation]))
         views.append(
@@ -301,6 +311,8 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
                 steps=[explain(step.as_json()) for step in preview.card.explanation],
                 show_ranks=False,
                 preview=True,
+                elapsed=Decimal(100 * ((today - period.start).days + 1))
+                / ((period.end - period.start).days + 1),
             )
         )
     return views

@@ -775,10 +775,11 @@ class CardPreview:
 
 def scorecard_preview(period: EvaluationPeriod, person: Person) -> CardPreview | None:
     """The person's card of an open period as if it closed today: the period's targets against
-    the sales so far and the ratings entered, scored by the person's template. The rating is
-    the one of the bands: ranks and a forced distribution need everyone's cards, made at the
-    close. Writes nothing; a bounded number of queries (one person's targets and actuals).
-    None when no active template covers the person."""
+    the sales so far, scored by the person's template. Left to the close: the ratings a
+    manager enters (the person sees them once the period is published), ranks and a forced
+    distribution (they need everyone's cards), so the rating is the one of the bands. Writes
+    nothing; a bounded number of queries (one person's targets and actuals). None when no
+    active template covers the person."""
     compiled = compile_templates()
     template = template_for_person(
         compiled.values(), role=person.role, unit_path=person.unit.path if person.unit else ""
@@ -807,9 +808,6 @@ def scorecard_preview(period: EvaluationPeriod, person: Person) -> CardPreview |
             value = result.value(person=person.pk, period=span)
             if value is not None:
                 sold[str(key)] = value
-    ratings = dict(
-        ManagerRating.objects.filter(period=period, person=person).values_list("kpi__key", "value")
-    )
     engine = dataclasses.replace(template.engine, forced_distribution=None)
     [card] = scoring.score_scorecards(
         templates={engine.key: engine},
@@ -823,7 +821,6 @@ def scorecard_preview(period: EvaluationPeriod, person: Person) -> CardPreview |
                     if metric in targets
                 },
                 actuals=sold,
-                ratings=ratings,
             )
         ],
     )

@@ -266,6 +266,13 @@ def test_a_managers_rating_is_scored_and_shows_on_the_card_once_published(cast):
     )
     assert not ManagerRating.objects.filter(person=cast.salesperson2).exists()
     assert LogEntry.objects.get_for_object(rating).count() == 1
+    # Until the period is closed and published, the salesperson's card so far leaves the
+    # manager's rating out.
+    from salesalign.performance.selectors.scorecards import my_open_cards
+
+    [so_far] = my_open_cards(user=cast.salesperson.user, today=TODAY)
+    teamwork_line = next(line for line, _steps in so_far.lines if line.kpi.key == "teamwork")
+    assert teamwork_line.actual is None and teamwork_line.score is None
 
     period = periods.period_close(actor=cast.hr.user, period=period, today=TODAY)
     card, line = _line(period, cast.salesperson, teamwork)

@@ -33,6 +33,8 @@ def test_the_open_quarter_shows_the_card_the_close_would_make_and_writes_nothing
     opened = _open_quarter(cast)
     [view] = selectors.my_open_cards(user=cast.salesperson.user, today=IN_MARCH)
     assert view.preview and not view.show_ranks
+    # 20 March is day 79 of the quarter's 90.
+    assert (view.elapsed.quantize(Decimal("0.01")), view.elapsed_text) == (Decimal("87.78"), "88 %")
     assert (view.card.total_score, view.card.rating) == (Decimal("110.50"), "A")
     lines = {line.kpi.key: line for line, _steps in view.lines}
     assert (lines["revenue"].target, lines["revenue"].actual) == (
@@ -113,6 +115,6 @@ def test_the_api_answers_the_same_card_so_far(cast):
     [card] = client.get("/api/v1/performance/scorecards/mine/so-far").json()
     assert (card["period"], card["total_score"], card["rating"]) == ("2026-Q1", "110.50", "A")
     assert card["person_id"] == cast.salesperson.pk
-    assert {line["kpi"]: line["actual"] for line in card["kpis"]}["revenue"] == "11500.00"
+    assert {line["kpi"]: line["actual"] for line in card["kpis"]}["revenue"] == "11500.0000"
     assert "team_rank" not in card
     assert cast.client_for("manager").get("/api/v1/performance/scorecards/mine/so-far").json() == []
