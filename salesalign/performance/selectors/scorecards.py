@@ -300,7 +300,7 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
                 actual=_places(line.actual, 4),
                 attainment=_places(line.attainment, 2),
                 score=_places(line.score, 2),
-                weight=_places(line.weight, 2),
+                weight=line.weight.quantize(Decimal("0.01")),
                 weighted_score=_places(line.weighted_score, 2),
             )
             lines.append((shown, [explain(step.as_json(), kpi) for step in line.explanation]))
