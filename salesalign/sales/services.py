@@ -837,19 +837,30 @@ class _Upsert:
         original_ids.update(Order.objects.filter(pk__in=originals).values_list("pk", "external_id"))
         numbers = {pk: person.employee_number for pk, person in self.people_by_pk.items()}
 
-        def lines_text(lines: Sequence[_Line]) -> str:
-            return "; ".join(
-                f"{product_codes.get(line.product_line_id, line.product_line_id)} "
-                f"× {line.quantity.normalize():f} = {line.amount:.2f}"
-                for line in lines
-            )
+        def line_text(line: _Line) -> str:
+            code = product_codes.get(line.product_line_id, line.product_line_id)
+            return f"{code} × {line.quantity.normalize():f} = {line.amount:.2f}"
 
-        def costs_text(lines: Sequence[_Line]) -> str:
-            return "; ".join(
-                f"{product_codes.get(line.product_line_id, line.product_line_id)} "
-                + (f"{line.cost:.2f}" if line.cost is not None else "—")
-                for line in lines
-            )
+        def cost_text(line: _Line) -> str:
+            code = product_codes.get(line.product_line_id, line.product_line_id)
+            return f"{code} " + (f"{line.cost:.2f}" if line.cost is not None else "—")
+
+        def lines_pair(
+            before: Sequence[_Line], after: Sequence[_Line], text: Any
+        ) -> tuple[str, str]:
+            """Both sides' lines; of an order of several lines whose count stays, only the
+            lines that change, by position ("#2 …")."""
+            if len(before) == len(after) > 1:
+                changed = [
+                    position
+                    for position, (old, new) in enumerate(zip(before, after, strict=True), 1)
+                    if text(old) != text(new)
+                ]
+                return (
+                    "; ".join(f"#{position} {text(before[position - 1])}" for position in changed),
+                    "; ".join(f"#{position} {text(after[position - 1])}" for position in changed),
+                )
+            return "; ".join(map(text, before)), "; ".join(map(text, after))
 
         def credits_text(credits: Sequence[tuple[int, int, int]], *, unit: bool) -> str:
             return "; ".join(
@@ -889,8 +900,8 @@ class _Upsert:
                     original_ids.get(order.original_order_id or 0, ""),
                     original.external_id if original is not None else "",
                 ),
-                ("lines", lines_text(order.lines), lines_text(item.lines)),
-                ("cost", costs_text(order.lines), costs_text(item.lines)),
+                ("lines", *lines_pair(order.lines, item.lines, line_text)),
+                ("cost", *lines_pair(order.lines, item.lines, cost_text)),
                 (
                     "credits",
                     credits_text(order.credits, unit=False),

@@ -208,7 +208,7 @@ def test_the_preview_shows_what_a_changed_order_changes_field_by_field(world, se
         "SO-1": {
             "ordered_on": ("2024-03-05", "2024-03-08"),
             "note": ("首单", "首单（已核对）"),
-            "cost": ("HW 800.00; SW 200.00", "HW 800.00; SW 250.00"),
+            "cost": ("#2 SW 200.00", "#2 SW 250.00"),  # of several lines, the one changed
         },
         "SO-2": {
             "credits": (
