@@ -1300,6 +1300,30 @@ def runs_in_background(batch: ImportBatch) -> bool:
     return int(batch.summary.get("estimated_rows", 0)) > settings.IMPORT_BACKGROUND_ROWS
 
 
+def sample_of_changes(
+    result: UpsertResult, records: Sequence[tuple[int, str, str]]
+) -> list[dict[str, Any]]:
+    """The first `SAMPLE_SIZE` new or changed records of a check, as a batch keeps them: the
+    row, the record (each given as (row, the key it is named under, its name)), what happens
+    to it and, for a change, the fields it changes (`UpsertResult.differences`)."""
+    sample: list[dict[str, Any]] = []
+    for index, ((row, key, name), outcome) in enumerate(
+        zip(records, result.outcomes, strict=False)
+    ):
+        if outcome not in ("created", "updated"):
+            continue
+        if len(sample) == SAMPLE_SIZE:
+            break
+        change: dict[str, Any] = {"row": row, key: name, "action": outcome}
+        if index in result.differences:
+            change["fields"] = [
+                {"field": field.field, "before": field.before, "after": field.after}
+                for field in result.differences[index]
+            ]
+        sample.append(change)
+    return sample
+
+
 def readable_changes(
     changes: list[dict[str, Any]], columns: Sequence[Column]
 ) -> list[dict[str, Any]]:
@@ -1338,19 +1362,9 @@ def _record(batch: ImportBatch, plan: OrderPlan) -> None:
     batch.errors = [error.as_json() for error in plan.errors[:MAX_STORED_ERRORS]]
     changes: list[dict[str, Any]] = []
     if result is not None and not plan.errors:
-        for index, (order, outcome) in enumerate(zip(plan.orders, result.outcomes, strict=False)):
-            if outcome != "unchanged" and len(changes) < SAMPLE_SIZE:
-                change: dict[str, Any] = {
-                    "row": order.row,
-                    "order": order.external_id,
-                    "action": outcome,
-                }
-                if index in result.differences:
-                    change["fields"] = [
-                        {"field": field.field, "before": field.before, "after": field.after}
-                        for field in result.differences[index]
-                    ]
-                changes.append(change)
+        changes = sample_of_changes(
+            result, [(order.row, "order", order.external_id) for order in plan.orders]
+        )
     batch.summary = {
         **{key: batch.summary.get(key) for key in ("estimated_rows",) if key in batch.summary},
         "header": list(plan.header),

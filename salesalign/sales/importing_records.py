@@ -65,7 +65,6 @@ from salesalign.sales.importing import (
     MAX_STORED_ERRORS,
     REGION,
     SALESPERSON,
-    SAMPLE_SIZE,
     SEGMENT,
     ImportError_,
     OrderPlan,
@@ -662,19 +661,9 @@ def _record(batch: ImportBatch, plan: RecordPlan) -> None:
     spec = RECORD_IMPORTS[plan.kind]
     changes: list[dict[str, Any]] = []
     if result is not None and not plan.errors:
-        for index, (record, outcome) in enumerate(zip(plan.records, result.outcomes, strict=False)):
-            if outcome in ("created", "updated") and len(changes) < SAMPLE_SIZE:
-                change: dict[str, Any] = {
-                    "row": record.row,
-                    "record": spec.describe(record),
-                    "action": outcome,
-                }
-                if index in result.differences:
-                    change["fields"] = [
-                        {"field": field.field, "before": field.before, "after": field.after}
-                        for field in result.differences[index]
-                    ]
-                changes.append(change)
+        changes = importing.sample_of_changes(
+            result, [(record.row, "record", spec.describe(record)) for record in plan.records]
+        )
     batch.summary = {
         **{key: batch.summary.get(key) for key in ("estimated_rows",) if key in batch.summary},
         "header": list(plan.header),
