@@ -1,7 +1,8 @@
 """What changed between two versions of a text: its lines, with the changed words marked.
 
-Built on `difflib.SequenceMatcher`: lines are matched first, then the words of a changed
-line against the line it replaces. A word is a run of letters or digits in alphabetic
+Built on `difflib.SequenceMatcher`: lines are matched first; where a run of lines was
+replaced, each new line is paired with the old line it most resembles (if any), and the words
+of a changed line are compared with those of the line it replaces. A word is a run of letters or digits in alphabetic
 scripts; Chinese, Japanese and Korean characters, punctuation and spaces are each a token
 of their own, since those scripts do not separate words with spaces.
 """
@@ -9,6 +10,7 @@ of their own, since those scripts do not separate words with spaces.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
@@ -19,6 +21,11 @@ LineKind = Literal["equal", "inserted", "deleted", "changed", "skipped"]
 #: Below this share of common characters, a changed line reads better as one line removed
 #: and another added than as a patchwork of small changes.
 MIN_LINE_SIMILARITY = 0.4
+
+#: A block of replaced lines is paired by similarity when it takes at most this many
+#: comparisons of an old line with a new one (30 × 30 paragraphs: a few tenths of a second
+#: in the worst case); a larger block is paired in order.
+MAX_LINE_COMPARISONS = 900
 
 _CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _TOKEN = re.compile(rf"[^\W{_CJK}]+|\s+|.", re.DOTALL)
@@ -137,17 +144,81 @@ def diff_line(old: str, new: str) -> DiffLine:
     return DiffLine("changed", _merged(_fold_spaces(segments)))
 
 
+def similarity(old: str, new: str) -> float:
+    """The share of the two lines' characters that a word-by-word comparison keeps (0 to 1):
+    the measure `diff_line` holds against `MIN_LINE_SIMILARITY`."""
+    if not old and not new:
+        return 1.0
+    old_tokens, new_tokens = tokenize(old), tokenize(new)
+    # An upper bound first: the characters of the tokens both lines have, wherever they are.
+    # Most pairs of unrelated lines stop here, before the full comparison.
+    old_counts, new_counts = Counter(old_tokens), Counter(new_tokens)
+    common = sum(len(token) * min(n, new_counts[token]) for token, n in old_counts.items())
+    if 2 * common < MIN_LINE_SIMILARITY * (len(old) + len(new)):
+        return 2 * common / (len(old) + len(new))
+    matcher = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    kept = sum(
+        len("".join(old_tokens[i1:i2]))
+        for tag, i1, i2, _j1, _j2 in matcher.get_opcodes()
+        if tag == "equal"
+    )
+    return 2 * kept / (len(old) + len(new))
+
+
+def pair_similar_lines(old_lines: list[str], new_lines: list[str]) -> list[tuple[int, int]]:
+    """Which old line each new line changes, as (old index, new index) pairs in order of both.
+
+    Only lines similar enough to read as one line changed (`MIN_LINE_SIMILARITY`) are
+    paired, and among the ways to pair them in order, the one that keeps the most text wins:
+    a paragraph added above an edited one does not push the edit onto the added paragraph.
+    A block that would take more than `MAX_LINE_COMPARISONS` is paired in order.
+    """
+    rows, columns = len(old_lines), len(new_lines)
+    if rows * columns > MAX_LINE_COMPARISONS:
+        return [(index, index) for index in range(min(rows, columns))]
+    score = [[similarity(old, new) for new in new_lines] for old in old_lines]
+    # best[i][j]: the most similarity pairing old_lines[i:] with new_lines[j:] can keep.
+    best = [[0.0] * (columns + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        for j in range(columns - 1, -1, -1):
+            best[i][j] = max(best[i + 1][j], best[i][j + 1])
+            if score[i][j] >= MIN_LINE_SIMILARITY:
+                best[i][j] = max(best[i][j], score[i][j] + best[i + 1][j + 1])
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < rows and j < columns:
+        if score[i][j] >= MIN_LINE_SIMILARITY and best[i][j] == score[i][j] + best[i + 1][j + 1]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
 def _replaced(old_lines: list[str], new_lines: list[str]) -> list[DiffLine]:
-    """A block of old lines replaced by new ones: paired in order, the rest removed or added."""
+    """A block of old lines replaced by new ones: similar lines paired and compared word by
+    word, the others removed (first) or added, each side in its own order."""
     lines: list[DiffLine] = []
-    for old, new in zip(old_lines, new_lines, strict=False):
-        line = diff_line(old, new)
-        lines.append(line)
-        if line.kind == "deleted":
-            lines.append(DiffLine("inserted", (Segment("inserted", new),)))
-    paired = min(len(old_lines), len(new_lines))
-    lines += [DiffLine("deleted", (Segment("deleted", old),)) for old in old_lines[paired:]]
-    lines += [DiffLine("inserted", (Segment("inserted", new),)) for new in new_lines[paired:]]
+    done_old = done_new = 0
+    for old_index, new_index in [
+        *pair_similar_lines(old_lines, new_lines),
+        (len(old_lines), len(new_lines)),
+    ]:
+        lines += [
+            DiffLine("deleted", (Segment("deleted", old),)) for old in old_lines[done_old:old_index]
+        ]
+        lines += [
+            DiffLine("inserted", (Segment("inserted", new),))
+            for new in new_lines[done_new:new_index]
+        ]
+        if old_index < len(old_lines) and new_index < len(new_lines):
+            line = diff_line(old_lines[old_index], new_lines[new_index])
+            lines.append(line)
+            if line.kind == "deleted":
+                lines.append(DiffLine("inserted", (Segment("inserted", new_lines[new_index]),)))
+        done_old, done_new = old_index + 1, new_index + 1
     return lines
 
 

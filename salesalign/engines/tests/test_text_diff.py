@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salesalign.engines.text_diff import DiffLine, diff_text, split_lines, tokenize
+from salesalign.engines.text_diff import DiffLine, diff_text, similarity, split_lines, tokenize
 
 
 def marked(line: DiffLine) -> str:
@@ -104,3 +104,46 @@ def test_each_side_of_the_diff_rebuilds_its_own_text(old, new):
     assert side(diff.lines, "deleted") == split_lines("\n".join(old))
     assert side(diff.lines, "inserted") == split_lines("\n".join(new))
     assert diff.changed == (split_lines("\n".join(old)) != split_lines("\n".join(new)))
+
+
+def test_a_paragraph_edited_a_little_is_marked_inside_even_after_a_paragraph_added_above_it():
+    old = "各位同事：\n第三，客户满意度是底线。\n销售副总裁"
+    new = "各位同事：\n新增一段：华南重点突破新能源行业。\n第四，客户满意度是底线。\n销售副总裁"
+    diff = diff_text(old, new)
+    assert [(line.kind, marked(line)) for line in diff.lines] == [
+        ("equal", "各位同事："),
+        ("inserted", "{+新增一段：华南重点突破新能源行业。+}"),
+        ("changed", "第[-三-]{+四+}，客户满意度是底线。"),
+        ("equal", "销售副总裁"),
+    ]
+    assert (diff.inserted, diff.deleted) == (2, 0)
+
+
+def test_each_edited_line_is_paired_with_the_line_it_resembles_and_the_rest_stand_alone():
+    diff = diff_text(
+        "Intro\nWe grow in the East.\nA paragraph that goes.\nKey accounts first.\nEnd",
+        "Intro\nWe grow in the South.\nKey accounts come first.\nA new closing remark here.\nEnd",
+    )
+    assert [(line.kind, marked(line)) for line in diff.lines] == [
+        ("equal", "Intro"),
+        ("changed", "We grow in the [-East-]{+South+}."),
+        ("deleted", "[-A paragraph that goes.-]"),
+        ("changed", "Key accounts {+come +}first."),
+        ("inserted", "{+A new closing remark here.+}"),
+        ("equal", "End"),
+    ]
+
+
+def test_similarity_is_the_share_of_characters_kept():
+    assert similarity("第三季度", "第四季度") == 0.75
+    assert similarity("abc", "xyz") == 0.0
+    assert similarity("same", "same") == 1.0
+
+
+def test_a_block_too_large_to_compare_every_pair_is_paired_in_order_and_keeps_both_texts():
+    old = "\n".join(f"Old paragraph number {n}" for n in range(31))
+    new = "\n".join(f"New paragraph number {n}" for n in range(31))
+    diff = diff_text(old, new)
+    assert [line.kind for line in diff.lines] == ["changed"] * 31
+    assert side(diff.lines, "deleted") == split_lines(old)
+    assert side(diff.lines, "inserted") == split_lines(new)
