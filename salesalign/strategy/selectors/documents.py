@@ -567,6 +567,40 @@ def questions_for_document(document: StrategyDocument, viewer: Any) -> list[Docu
     return _mark_questions(list(questions), viewer)
 
 
+def earlier_versions_questions(
+    document: StrategyDocument, history: DocumentHistory, viewer: Any
+) -> list[DocumentQuestion]:
+    """The answered questions of the document's earlier versions that the viewer may open,
+    newest version first, each with `version` (the version it was asked on), `can_answer`
+    and `asker_visible`. One query, however many versions; none for a first version.
+
+    An answered question is for every reader of its version, as on that version's page;
+    a version the viewer may not open (its readers were others) lends none.
+    """
+    numbers = {
+        version.pk: version.version
+        for version in history.versions
+        if version.version < document.version
+    }
+    if not numbers:
+        return []
+    # The manager is typed for plain models (PersonRecordQuerySet); name the model here.
+    questions = cast(
+        "list[DocumentQuestion]",
+        list(
+            DocumentQuestion.objects.filter(
+                document_id__in=list(numbers), answered_at__isnull=False
+            )
+            .select_related("person__unit", "answered_by")
+            .order_by("created_at", "pk")
+        ),
+    )
+    for question in questions:
+        question.version = numbers[question.document_id]  # type: ignore[attr-defined]
+    questions.sort(key=lambda question: -numbers[question.document_id])
+    return _mark_questions(questions, viewer)
+
+
 def open_questions(viewer: Any) -> QuerySet[DocumentQuestion]:
     """Unanswered questions on published (or since superseded) documents that the viewer may
     answer, oldest first."""

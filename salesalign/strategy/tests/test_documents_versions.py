@@ -5,11 +5,14 @@ Also: whoever publishes a document counts as having confirmed it.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.organization.models import Person
@@ -551,3 +554,136 @@ def test_a_question_on_the_superseded_version_is_refused_with_the_reason(cast, f
     assert "superseded by a newer version" in response.json()["detail"]
     assert everything() == before
     assert not DocumentQuestion.objects.exists()
+
+
+# --- questions asked on earlier versions ----------------------------------------------------
+
+
+def answer(question, by, text: str):
+    with set_actor(by.user):
+        return services.question_answer(actor=by.user, question=question, answer=text)
+
+
+def earlier_part(page: str) -> str:
+    """The questions of earlier versions on a document's page ("" when there are none)."""
+    if 'id="earlier-questions"' not in page:
+        return ""
+    return page.split('id="earlier-questions"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_new_version_shows_the_answered_questions_of_earlier_ones_labelled_by_version(
+    cast, first
+):
+    answer(ask(cast.salesperson, first, text="Do renewals count?"), cast.manager, "They do.")
+    ask(cast.salesperson2, first, text="Still waiting on version 1")
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    answer(ask(cast.salesperson, second, text="And the South?"), cast.manager, "From May.")
+    third = new_version(second, author=cast.executive, body=OLD_BODY)
+
+    page = cast.client_for("other_salesperson").get(url("document_detail", third.pk))
+    earlier = earlier_part(page.content.decode())
+    assert [part.split('"', 1)[0] for part in earlier.split('data-asked-on="')[1:]] == ["2", "1"]
+    assert "Asked on version 2" in earlier and "Asked on version 1" in earlier
+    assert earlier.index("And the South?") < earlier.index("Asked on version 1")
+    assert earlier.index("Asked on version 1") < earlier.index("Do renewals count?")
+    assert "They do." in earlier and "From May." in earlier
+    assert "Still waiting on version 1" not in page.content.decode(), "only answered ones"
+    assert "A colleague" in earlier and cast.salesperson.name not in earlier
+    assert "No questions on version 3 yet." in page.content.decode()
+    # Their manager sees who asked, as on the version it was asked on.
+    manager = cast.client_for("manager").get(url("document_detail", third.pk)).content.decode()
+    assert cast.salesperson.display_name in earlier_part(manager)
+
+
+def test_earlier_questions_read_in_chinese(cast, first):
+    answer(ask(cast.salesperson, first, text="续约算吗？"), cast.manager, "算。")
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    client = cast.client_for("salesperson2")
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(url("document_detail", second.pk)).content.decode()
+    assert "在第 1 版提出" in earlier_part(page)
+    assert "第 2 版暂无问题。" in page
+
+
+def test_a_first_version_and_its_own_questions_are_shown_as_before(cast, first):
+    answer(ask(cast.salesperson, first, text="Do renewals count?"), cast.manager, "They do.")
+    page = cast.client_for("salesperson2").get(url("document_detail", first.pk)).content.decode()
+    assert 'id="earlier-questions"' not in page
+    assert "Do renewals count?" in page.split('id="question-list"', 1)[1]
+
+
+def test_an_earlier_version_the_reader_may_not_open_lends_no_questions(cast):
+    first = new_document(cast, units=[cast.team], title="Team plan", author=cast.executive)
+    answer(ask(cast.salesperson, first, text="Team-only question"), cast.manager, "Team answer")
+    with set_actor(cast.executive.user):
+        draft = services.document_new_version(actor=cast.executive.user, document=first)
+        draft = services.document_update(
+            actor=cast.executive.user,
+            document=draft,
+            title=draft.title,
+            body=draft.body,
+            kind=draft.kind,
+            edition=None,
+            audience_all=True,
+            audience_units=[],
+            requires_confirmation=True,
+        )
+        second = services.document_publish(actor=cast.executive.user, document=draft)
+    outside = cast.client_for("other_salesperson").get(url("document_detail", second.pk))
+    assert outside.status_code == 200
+    assert "Team answer" not in outside.content.decode()
+    inside = cast.client_for("salesperson2").get(url("document_detail", second.pk))
+    assert "Team answer" in earlier_part(inside.content.decode())
+
+
+def test_earlier_questions_take_a_constant_number_of_queries(
+    cast, first, django_assert_max_num_queries
+):
+    answer(ask(cast.salesperson, first), cast.manager, "Yes.")
+    document = new_version(first, author=cast.executive, body=NEW_BODY)
+    client = cast.client_for("other_salesperson")
+    client.get(url("document_detail", document.pk))
+    with django_assert_max_num_queries(30) as two:
+        client.get(url("document_detail", document.pk))
+    for number in range(3):
+        for person in (cast.salesperson, cast.salesperson2, cast.other_salesperson):
+            answer(ask(person, document, text=f"Q{number} {person.name}"), cast.hr, "A.")
+        document = new_version(document, author=cast.executive, body=f"{NEW_BODY}\n\n{number}")
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        page = client.get(url("document_detail", document.pk)).content.decode()
+    assert earlier_part(page).count("data-question=") == 10
+
+
+# --- after confirming the new version ----------------------------------------------------
+
+
+def test_the_changes_fold_away_once_the_reader_confirmed_the_new_version(cast, first):
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    client = cast.client_for("salesperson")
+    before = client.get(url("document_detail", second.pk)).content.decode()
+    assert '<section class="card mb-4 border-info-subtle" id="changes"' in before
+    client.post(url("document_confirm", second.pk))
+    after = client.get(url("document_detail", second.pk)).content.decode()
+    tag = re.search(r'<(\w+)([^>]*) id="changes"([^>]*)>', after)
+    assert tag is not None and tag.group(1) == "details"
+    assert "open" not in tag.group(2) + tag.group(3), "closed until the reader opens it"
+    assert "What changed since version 1, which you confirmed" in after
+    assert after.index('id="changes"') < after.index('id="document-body"')
+
+
+# --- wording of the versions and the audience ---------------------------------------------
+
+
+def test_the_versions_list_separates_publication_and_supersession(cast, first):
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    first.refresh_from_db()
+    published = timezone.localdate(first.published_at).isoformat()
+    superseded = timezone.localdate(first.superseded_at).isoformat()
+    client = cast.client_for("salesperson")
+    page = client.get(url("document_detail", second.pk)).content.decode()
+    assert f"Published on {published}, superseded on {superseded}" in page
+    assert "For: the whole company" in page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(url("document_detail", second.pk)).content.decode()
+    assert f"发布于 {published}，{superseded} 被取代" in page
+    assert "发送对象：全公司" in page

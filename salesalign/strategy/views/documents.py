@@ -69,10 +69,12 @@ def _detail_context(
     request: HttpRequest, document: StrategyDocument, **forms: Any
 ) -> dict[str, Any]:
     reader = bool(document.in_audience) and document.status == DocumentStatus.PUBLISHED  # type: ignore[attr-defined]
+    history = selectors.document_history(document, request.user)
     return {
         "document": document,
-        "history": selectors.document_history(document, request.user),
+        "history": history,
         "questions": selectors.questions_for_document(document, request.user),
+        "earlier_questions": selectors.earlier_versions_questions(document, history, request.user),
         "is_reader": reader,
         "may_write": selectors.may_write_documents(request.user),
         "may_view_status": selectors.may_view_status(request.user)
