@@ -16,20 +16,32 @@ from django.conf import settings
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 
-from salesalign.core.widgets import SEARCHABLE, SearchableSelect, more_than
+from salesalign.core.widgets import (
+    SEARCHABLE,
+    SearchableSelect,
+    SearchableSelectMultiple,
+    more_than,
+)
 
 
-class PeopleSelect(SearchableSelect):
-    """A `<select>` of people (values are person ids) that searches when there are many."""
+class _SearchedOnTheServer:
+    """What `PeopleSelect` and `PeopleSelectMultiple` share: above the limit, only the empty
+    choice and the chosen people are rendered, and the server is asked for the rest."""
 
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs)
+    choices: Any
+    search_url: str | None
+
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, *, search_url: str | None = None
+    ) -> None:
+        super().__init__(attrs)  # type: ignore[call-arg]
         self.searching = False
+        self.search_url = search_url  # default: `organization:person_search`
 
     def optgroups(self, name: str, value: list[str], attrs: dict[str, Any] | None = None) -> Any:
         self.searching = more_than(self.choices, settings.PEOPLE_SELECT_LIMIT)
         if not self.searching:
-            return super().optgroups(name, value, attrs)
+            return super().optgroups(name, value, attrs)  # type: ignore[misc]
         chosen = {str(item) for item in value if item not in (None, "")}
         everything = self.choices
         if isinstance(everything, ModelChoiceIterator):
@@ -41,13 +53,25 @@ class PeopleSelect(SearchableSelect):
             kept = [(key, label) for key, label in everything if key == "" or str(key) in chosen]
         self.choices = kept
         try:
-            return super().optgroups(name, value, attrs)
+            return super().optgroups(name, value, attrs)  # type: ignore[misc]
         finally:
             self.choices = everything
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
+        context: dict[str, Any] = super().get_context(name, value, attrs)  # type: ignore[misc]
         if self.searching:
             context["widget"]["attrs"].pop(SEARCHABLE, None)  # the server searches, not the page
-            context["widget"]["attrs"]["data-people-search"] = reverse("organization:person_search")
+            context["widget"]["attrs"]["data-people-search"] = self.search_url or reverse(
+                "organization:person_search"
+            )
         return context
+
+
+class PeopleSelect(_SearchedOnTheServer, SearchableSelect):
+    """A `<select>` of people (values are person ids) that searches when there are many."""
+
+
+class PeopleSelectMultiple(_SearchedOnTheServer, SearchableSelectMultiple):
+    """Several people (ids) chosen as tags; above the limit the server is searched, at
+    `search_url` (which answers `[{"value": id, "text": label}]` for `q`, like
+    `organization:person_search`), e.g. only the people who may be chosen there."""

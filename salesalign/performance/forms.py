@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from salesalign.core.widgets import SEARCHABLE, DateInput, SearchableSelectMultiple
-from salesalign.organization.widgets import PeopleSelect
+from salesalign.core.widgets import SEARCHABLE, DateInput
+from salesalign.organization.widgets import PeopleSelect, PeopleSelectMultiple
 from salesalign.performance.choices import INVITED_RELATIONSHIPS, PeriodKind
 
 TEXT = {"class": "form-control"}
@@ -133,18 +133,23 @@ class InviteForm(forms.Form):
         self,
         *args: Any,
         groups: Mapping[str, Sequence[tuple[int, str]]] | None = None,
+        search_url: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         for relationship in INVITED_RELATIONSHIPS:
             choices = list((groups or {}).get(relationship, []))
             # Always searched, with each chosen person a tag: a plain multiple select needs
-            # Ctrl-click, and one stray click unselects everyone.
+            # Ctrl-click, and one stray click unselects everyone. A long list (the other
+            # departments of a large company) is searched on the server, at `search_url`.
             attrs = {**SELECT, SEARCHABLE: ""}
             self.fields[str(relationship)] = RespondentsField(
                 label=relationship.label,
                 choices=choices,
-                widget=SearchableSelectMultiple(attrs=attrs),
+                widget=PeopleSelectMultiple(
+                    attrs=attrs,
+                    search_url=f"{search_url}?relationship={relationship}" if search_url else None,
+                ),
                 help_text="" if choices else gettext_lazy("Nobody left to invite as such."),
             )
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("360/new/", rounds.round_create, name="round_create"),
     path("360/<int:pk>/", rounds.round_detail, name="round_detail"),
     path("360/<int:pk>/invite/", rounds.round_invite, name="round_invite"),
+    path("360/<int:pk>/respondents/", rounds.round_respondent_search, name="round_respondents"),
     path("360/<int:pk>/close/", rounds.round_close, name="round_close"),
     path("360/<int:pk>/actions/", rounds.round_action_create, name="round_action"),
     path("360/invitations/<int:pk>/", rounds.invitation_answer, name="invitation_answer"),

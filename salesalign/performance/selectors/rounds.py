@@ -371,11 +371,11 @@ def round_subject_choices(*, user: Any) -> list[tuple[int, str]]:
     return [(person.pk, _person_label(person)) for person in in_name_order(people, "unit__path")]
 
 
-def respondent_groups(*, feedback_round: FeedbackRound) -> dict[str, list[tuple[int, str]]]:
-    """Who may still be invited, by the relationship they may be invited as: the person's
-    managers; the others of the person's department (peers); everyone else (colleagues from
-    other departments). Everyone active but the person and those invited already; a manager
-    is offered as a manager only. The round's person must come with their unit."""
+def _invitable(feedback_round: FeedbackRound) -> tuple[QuerySet[Person], Any]:
+    """Everyone who may still be invited to the round (active, not the person, not invited
+    already), in name order, and how each relates to the round's person: their managers;
+    the others of the person's department (peers); everyone else (colleagues from other
+    departments). A manager is offered as a manager only. The person comes with their unit."""
     subject = feedback_round.person
     managers = set(manager_ids_of(subject))
     home = department_path(subject.unit.path)
@@ -387,16 +387,62 @@ def respondent_groups(*, feedback_round: FeedbackRound) -> dict[str, list[tuple[
         .select_related("unit"),
         "unit__path",
     )
+
+    def relationship_of(person: Person) -> str:
+        if person.pk in managers:
+            return str(Relationship.MANAGER)
+        if department_path(person.unit.path) == home:
+            return str(Relationship.PEER)
+        return str(Relationship.OTHER_DEPARTMENT)
+
+    return people, relationship_of
+
+
+def respondent_groups(*, feedback_round: FeedbackRound) -> dict[str, list[tuple[int, str]]]:
+    """Who may still be invited, by the relationship they may be invited as (`_invitable`)."""
+    people, relationship_of = _invitable(feedback_round)
     groups: dict[str, list[tuple[int, str]]] = {str(item): [] for item in INVITED_RELATIONSHIPS}
     for person in people:
-        if person.pk in managers:
-            relationship = Relationship.MANAGER
-        elif department_path(person.unit.path) == home:
-            relationship = Relationship.PEER
-        else:
-            relationship = Relationship.OTHER_DEPARTMENT
-        groups[relationship].append((person.pk, _person_label(person)))
+        groups[relationship_of(person)].append((person.pk, _person_label(person)))
     return groups
+
+
+#: How many people a search for respondents answers.
+RESPONDENT_SEARCH_LIMIT = 20
+
+
+def respondent_search(
+    *, feedback_round: FeedbackRound, relationship: str, query: str
+) -> list[tuple[int, str]]:
+    """The people who may still be invited as `relationship` whose name, English name or
+    employee number has every word of `query` (the first `RESPONDENT_SEARCH_LIMIT`), for
+    the invite lists of a large company: anyone of the company may be invited, whatever the
+    inviter may otherwise see."""
+    words = query.split()
+    if not words or relationship not in {str(item) for item in INVITED_RELATIONSHIPS}:
+        return []
+    people, relationship_of = _invitable(feedback_round)
+    for word in words:
+        people = people.filter(
+            Q(name__icontains=word)
+            | Q(name_en__icontains=word)
+            | Q(employee_number__icontains=word)
+        )
+    found: list[tuple[int, str]] = []
+    for person in people.iterator(chunk_size=200):
+        if relationship_of(person) == relationship:
+            # The number in the label too: the select keeps only suggestions that show what
+            # was typed (as `organization:person_search` answers).
+            found.append(
+                (
+                    person.pk,
+                    f"{person.display_name} ({person.employee_number}) · "
+                    f"{person.unit.display_name}",
+                )
+            )
+            if len(found) == RESPONDENT_SEARCH_LIMIT:
+                break
+    return found
 
 
 def respondents_by_relationship(ids: Mapping[str, Sequence[int]]) -> dict[str, list[Person]]:

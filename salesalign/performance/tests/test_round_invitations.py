@@ -282,3 +282,60 @@ def test_the_api_invites_several_at_once_or_nobody(world, feedback_round):
     )
     assert forbidden.status_code == 403
     assert len(invitations(feedback_round)) == 2
+
+
+def respondents_url(feedback_round, relationship, query):
+    return (
+        reverse("performance:round_respondents", args=[feedback_round.pk])
+        + f"?relationship={relationship}&q={query}"
+    )
+
+
+def test_a_large_company_searches_each_list_on_the_server(world, feedback_round, settings):
+    # With more people than a page should carry, a list renders only those chosen and asks
+    # the server, which answers only the people who may be invited as that.
+    settings.PEOPLE_SELECT_LIMIT = 2
+    cast = world.cast
+    client = cast.client_for("manager")
+    page = client.get(reverse("performance:round_detail", args=[feedback_round.pk]))
+    html = str(page.context["invite_form"])
+    assert html.count("data-people-search") == 2  # peers and other departments: 3 each
+    assert f'value="{cast.hr.pk}"' not in html and f'value="{world.head.pk}"' in html
+    assert (
+        f"/performance/360/{feedback_round.pk}/respondents/?relationship=other_department" in html
+    )
+    found = client.get(respondents_url(feedback_round, "other_department", "hr")).json()
+    assert [item["value"] for item in found] == [cast.hr.pk]
+    # A peer is not found among the other departments, nor the round's person, nor someone
+    # invited already.
+    assert client.get(respondents_url(feedback_round, "other_department", "Sales")).json() == []
+    peers = {
+        item["value"]
+        for item in client.get(respondents_url(feedback_round, "peer", "Sales")).json()
+    }
+    assert {cast.salesperson2.pk, cast.other_salesperson.pk} <= peers
+    assert cast.salesperson.pk not in peers  # the round's person
+    services.round_invite(
+        actor=cast.manager.user,
+        feedback_round=feedback_round,
+        respondent=cast.salesperson2,
+        relationship=Relationship.PEER,
+    )
+    peers = {
+        item["value"]
+        for item in client.get(respondents_url(feedback_round, "peer", "Sales")).json()
+    }
+    assert cast.salesperson2.pk not in peers and cast.salesperson.pk not in peers
+    assert cast.other_salesperson.pk in peers
+    # A choice found on the server is invited like one offered in the page.
+    response = client.post(invite_url(feedback_round), {"other_department": [cast.hr.pk]})
+    assert response.status_code == 302
+    assert invitations(feedback_round)[cast.hr.pk] == Relationship.OTHER_DEPARTMENT
+
+
+@pytest.mark.parametrize(("who", "status"), [("executive", 403), ("salesperson", 403)])
+def test_only_those_who_run_the_round_search_its_respondents(world, feedback_round, who, status):
+    response = world.cast.client_for(who).get(
+        respondents_url(feedback_round, "other_department", "hr")
+    )
+    assert response.status_code == status

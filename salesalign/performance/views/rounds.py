@@ -11,11 +11,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from salesalign.core.exceptions import DomainError
 from salesalign.core.templatetags.punctuation import joined
@@ -24,7 +25,7 @@ from salesalign.performance.forms import ActionForm, AnswerForm, InviteForm, Rou
 from salesalign.performance.models import FeedbackRound
 from salesalign.performance.selectors import periods as period_selectors
 from salesalign.performance.selectors import rounds as selectors
-from salesalign.performance.selectors.access import may_act_for_person
+from salesalign.performance.selectors.access import can_run_round, may_act_for_person
 from salesalign.performance.selectors.actions import owner_choices_for_person
 from salesalign.performance.services import actions as action_services
 from salesalign.performance.services import rounds as services
@@ -90,6 +91,26 @@ def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "performance/round_form.html", {"form": form})
 
 
+def _respondents_url(feedback_round: FeedbackRound) -> str:
+    return reverse("performance:round_respondents", args=[feedback_round.pk])
+
+
+@require_GET
+def round_respondent_search(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
+    """People who may still be invited to a round as `relationship`, matching `q`:
+    `[{"value": id, "text": label}]`, for the invite lists of a large company. Only for
+    those who run the round; the invite itself checks each person again."""
+    feedback_round = selectors.round_get(user=request.user, pk=pk)
+    if not can_run_round(request.user, feedback_round.person):
+        raise PermissionDenied
+    found = selectors.respondent_search(
+        feedback_round=feedback_round,
+        relationship=request.GET.get("relationship", ""),
+        query=request.GET.get("q", ""),
+    )
+    return JsonResponse([{"value": pk, "text": label} for pk, label in found], safe=False)
+
+
 def _detail_context(
     request: AuthenticatedHttpRequest,
     feedback_round: FeedbackRound,
@@ -99,7 +120,10 @@ def _detail_context(
 ) -> dict[str, Any]:
     detail = selectors.round_detail(user=request.user, feedback_round=feedback_round)
     if invite_form is None and detail.can_run and feedback_round.is_open:
-        invite_form = InviteForm(groups=selectors.respondent_groups(feedback_round=feedback_round))
+        invite_form = InviteForm(
+            groups=selectors.respondent_groups(feedback_round=feedback_round),
+            search_url=_respondents_url(feedback_round),
+        )
     may_act = may_act_for_person(request.user, feedback_round.person)
     if action_form is None and may_act:
         action_form = ActionForm(owners=owner_choices_for_person(person=feedback_round.person))
@@ -126,7 +150,9 @@ def round_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Invite several respondents at once: everyone chosen, or nobody and the reason."""
     feedback_round = selectors.round_get(user=request.user, pk=pk)
     form = InviteForm(
-        request.POST, groups=selectors.respondent_groups(feedback_round=feedback_round)
+        request.POST,
+        groups=selectors.respondent_groups(feedback_round=feedback_round),
+        search_url=_respondents_url(feedback_round),
     )
     if form.is_valid():
         try:

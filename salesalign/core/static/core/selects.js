@@ -1,8 +1,9 @@
 // Selects that search (Tom Select):
 // - a long select (core/widgets.py: SearchableSelect, SearchableSelectMultiple, the
 //   `searchable` filter) filters its own options as one types;
-// - the people select of a large company (organization/widgets.py: PeopleSelect) holds only
-//   the chosen person, and asks the server for the people matching what is typed.
+// - the people select of a large company (organization/widgets.py: PeopleSelect, and
+//   PeopleSelectMultiple for several) holds only the chosen people, and asks the server for
+//   the people matching what is typed.
 (function () {
   "use strict";
   // What a search that finds nothing says, in the page's language (base.html).
@@ -14,17 +15,18 @@
   };
   function searchPeople(select) {
     var url = select.getAttribute("data-people-search");
-    new TomSelect(select, {
+    var joiner = url.indexOf("?") < 0 ? "?" : "&";  // the URL may carry its own parameters
+    var settings = {
       valueField: "value",
       labelField: "text",
       searchField: ["text"],
       maxOptions: 20,
-      closeAfterSelect: true,
+      closeAfterSelect: !select.multiple,
       loadThrottle: 250,
       shouldLoad: function (query) { return query.trim().length > 0; },
       render: render,
       load: function (query, done) {
-        fetch(url + "?q=" + encodeURIComponent(query), {
+        fetch(url + joiner + "q=" + encodeURIComponent(query), {
           credentials: "same-origin",
           headers: { "Accept": "application/json" }
         })
@@ -32,7 +34,12 @@
           .then(done)
           .catch(function () { done(); });
       }
-    });
+    };
+    if (select.multiple) {
+      settings.plugins = ["remove_button"];  // each chosen one is a tag with its own ×
+      settings.hidePlaceholder = true;
+    }
+    new TomSelect(select, settings);
   }
   function searchOptions(select) {
     var settings = {
