@@ -68,20 +68,12 @@ def notify(
     `%(name)s` placeholders filled from `params` when shown, in the reader's
     language. The same person listed twice is told once.
     """
-    recipient_ids = list(dict.fromkeys(getattr(person, "pk", person) for person in people))
-    if not recipient_ids:
-        return []
-    rows = [
-        Notification(
-            recipient_id=recipient_id,
-            kind=kind,
-            subject=subject[:300],
-            params=dict(params or {}),
-            url=url,
-        )
-        for recipient_id in recipient_ids
-    ]
-    return Notification.objects.bulk_create(rows)
+    recipient_ids = dict.fromkeys(getattr(person, "pk", person) for person in people)
+    return notify_each(
+        kind=kind,
+        subject=subject,
+        notices=[(recipient_id, url, params or {}) for recipient_id in recipient_ids],
+    )
 
 
 def notify_each(

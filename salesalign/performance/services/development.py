@@ -237,10 +237,15 @@ def _running_plan_for_update(actor: Any, plan: ImprovementPlan) -> ImprovementPl
     return plan
 
 
-def _check_held_on(plan: ImprovementPlan, held_on: date) -> None:
-    """A session is recorded once held: not before the plan, not in the future."""
+def _check_within_plan(plan: ImprovementPlan, held_on: date) -> None:
+    """A session is not before the start of its plan."""
     if held_on < plan.starts_on:
         raise DomainError(_("The session is before the start of the plan."), field="held_on")
+
+
+def _check_held_on(plan: ImprovementPlan, held_on: date) -> None:
+    """A session is recorded once held: not before the plan, not in the future."""
+    _check_within_plan(plan, held_on)
     if held_on > timezone.localdate():
         raise DomainError(
             _("A session is recorded once it is held: this date is in the future."),
@@ -276,8 +281,7 @@ def coaching_session_plan(
             _("This date is past: record the session with what it covered instead."),
             field="held_on",
         )
-    if held_on < plan.starts_on:
-        raise DomainError(_("The session is before the start of the plan."), field="held_on")
+    _check_within_plan(plan, held_on)
     session = CoachingSession(
         plan=plan,
         held_on=held_on,
