@@ -79,3 +79,25 @@ def load_demo_company(
     options = {"today": today.isoformat()} if today is not None else {}
     with open(os.devnull, "w") as quiet:
         call_command("load_demo", password=password, verbosity=0, stdout=quiet, **options)
+
+
+def type_to_search(page: Any, control: Any, text: str, *, path: str) -> list[dict[str, Any]]:
+    """Type `text` in a select that asks the server (core/selects.js) and wait for the answer
+    to exactly that text, whatever the load: the select asks only once typing pauses (about
+    half a second), and then the server answers. Returns the answer's rows, after checking
+    that the server answered at all (a failed search shows as no suggestions in the page)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def is_the_search(response: Any) -> bool:
+        url = urlsplit(response.url)
+        return url.path == path and parse_qs(url.query).get("q") == [text]
+
+    with page.expect_response(is_the_search) as answer:
+        control.press_sequentially(text)
+    assert control.input_value() == text, (
+        f"typed {text!r}, the select holds {control.input_value()!r}"
+    )
+    response = answer.value
+    assert response.ok, f"the search for {text!r} answered {response.status}"
+    rows: list[dict[str, Any]] = response.json()
+    return rows

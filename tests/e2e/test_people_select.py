@@ -4,12 +4,13 @@ person; typing asks the server, a suggestion is picked, and the form saves that 
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from salesalign.core.management.commands.load_demo import ADMIN_USERNAME
 from salesalign.organization.models import Person
 from salesalign.sales.models import Customer
-from tests.e2e.conftest import BROWSER_TEST, load_demo_company
+from tests.e2e.conftest import BROWSER_TEST, load_demo_company, type_to_search
 from tests.e2e.test_journeys import PASSWORD, log_in
 
 pytestmark = BROWSER_TEST
@@ -32,8 +33,12 @@ def test_an_owner_is_found_by_typing_and_saved(page, live_server, demo):
     assert page.locator("select[name=owner] option").count() <= 2
     page.fill("#id_code", "TS-1")
     page.fill("#id_name", "搜索客户")
-    page.locator("#id_owner-ts-control").locator("xpath=..").click()
-    page.locator("#id_owner-ts-control").press_sequentially(wanted.employee_number)
+    control = page.locator("#id_owner-ts-control")
+    control.locator("xpath=..").click()
+    found = type_to_search(
+        page, control, wanted.employee_number, path=reverse("organization:person_search")
+    )
+    assert [row["value"] for row in found] == [wanted.pk]
     suggestion = page.locator(".ts-dropdown .option", has_text=wanted.employee_number)
     expect(suggestion).to_have_count(1)
     suggestion.click()
@@ -81,7 +86,13 @@ def test_several_respondents_of_other_departments_are_found_by_typing_and_invite
     control.locator("xpath=..").click()
     for person in wanted:
         control.fill("")  # what was typed for the one before
-        control.press_sequentially(person.employee_number)
+        found = type_to_search(
+            page,
+            control,
+            person.employee_number,
+            path=reverse("performance:round_respondents", args=[feedback_round.pk]),
+        )
+        assert [row["value"] for row in found] == [person.pk]
         # The employee number finds the one person (the suggestion shows it).
         suggestion = page.locator(".ts-dropdown .option", has_text=person.employee_number)
         expect(suggestion).to_have_count(1)
