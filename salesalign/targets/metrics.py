@@ -61,8 +61,8 @@ class TargetMetric:
         """A value in its unit (e.g. yuan) as integer minor units, rounded half up."""
         return int((value * self.scale).to_integral_value(rounding=ROUND_HALF_UP))
 
-    def from_minor(self, amount: int) -> Decimal:
-        """Integer minor units as a value in the metric's unit."""
+    def from_minor(self, amount: int | Decimal) -> Decimal:
+        """(Integer) minor units as a value in the metric's unit."""
         return (Decimal(amount) / self.scale).quantize(Decimal(1).scaleb(-self.decimals))
 
     def history_to_minor(self, raw: int) -> int:

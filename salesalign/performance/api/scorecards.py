@@ -51,6 +51,14 @@ class ScorecardOut(Schema):
     explanation: list[str]
 
 
+class ScorecardKpiSoFarOut(ScorecardKpiOut):
+    #: The monthly targets of the months gone by, this month by its days gone by (summed
+    #: KPIs only; null for a level such as satisfaction).
+    target_to_date: Decimal | None
+    #: The actual in percent of the target to date; 100 or more is on pace.
+    pace: Decimal | None
+
+
 class ScorecardSoFarOut(Schema):
     """A card of an open period as if it closed today: not stored (no id, no version), no
     ranks; the rating is the one of the bands."""
@@ -61,7 +69,7 @@ class ScorecardSoFarOut(Schema):
     person_id: int
     total_score: Decimal | None
     rating: str
-    kpis: list[ScorecardKpiOut]
+    kpis: list[ScorecardKpiSoFarOut]
     explanation: list[str]
 
 
@@ -180,7 +188,14 @@ def my_scorecards_so_far(request: HttpRequest) -> Any:
                 **{key: card[key] for key in ("period", "period_start", "total_score", "rating")},
                 "period_end": view.card.period.end,
                 "person_id": view.card.person_id,
-                "kpis": card["kpis"],
+                "kpis": [
+                    {
+                        **line,
+                        "target_to_date": pace.target_to_date if pace else None,
+                        "pace": pace.percent if pace else None,
+                    }
+                    for line, (_kpi, _steps, pace) in zip(card["kpis"], view.rows, strict=True)
+                ],
                 "explanation": card["explanation"],
             }
         )

@@ -174,6 +174,21 @@ def explain(step: dict[str, Any], kpi: Kpi | None = None) -> str:
 # --- cards ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Pace:
+    """Where a KPI of an open period stands against its target to date: the monthly targets
+    of the months gone by (the current month by its days gone by), which follow the plan's
+    phasing rather than an even share of the period."""
+
+    target_to_date: Decimal
+    #: The actual in percent of the target to date; none without a target to date.
+    percent: Decimal | None
+
+    @property
+    def on_pace(self) -> bool:
+        return self.percent is not None and self.percent >= 100
+
+
 @dataclass
 class CardView:
     """A card as a page shows it: its lines with their explanations in words."""
@@ -186,6 +201,14 @@ class CardView:
     preview: bool = False
     #: How much of an open period has gone by, in percent of its days (a preview's).
     elapsed: Decimal | None = None
+    #: A preview's pace per summed KPI (by KPI key): its target to date and the actual
+    #: against it.
+    paces: dict[str, Pace] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[tuple[ScorecardKpi, list[str], Pace | None]]:
+        """The lines with their explanations and, on a preview, their pace."""
+        return [(line, steps, self.paces.get(line.kpi.key)) for line, steps in self.lines]
 
     @property
     def elapsed_text(self) -> str:
@@ -279,7 +302,7 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
     for period in EvaluationPeriod.objects.filter(
         status=PeriodStatus.OPEN, start__lte=today
     ).order_by("start", "kind"):
-        preview = scorecard_preview(period, person)
+        preview = scorecard_preview(period, person, today=today)
         if preview is None:
             continue
         kpis = Kpi.objects.in_bulk([line.kpi for line in preview.card.kpis], field_name="key")
@@ -292,8 +315,15 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
             weights_counted=preview.card.weights_counted,
         )
         lines = []
+        paces = {}
         for line in preview.card.kpis:
             kpi = kpis[line.kpi]
+            if line.kpi in preview.to_date:
+                to_date = preview.to_date[line.kpi]
+                paces[line.kpi] = Pace(
+                    target_to_date=to_date,
+                    percent=_places(100 * (line.actual or 0) / to_date, 1) if to_date else None,
+                )
             shown = ScorecardKpi(  # with the places a closed card stores
                 kpi=kpi,
                 target=_places(line.target, 4),
@@ -313,6 +343,7 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
                 preview=True,
                 elapsed=Decimal(100 * ((today - period.start).days + 1))
                 / ((period.end - period.start).days + 1),
+                paces=paces,
             )
         )
     return views

@@ -23,7 +23,9 @@ Which template scores whom (the most specific wins):
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
+import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -467,11 +469,17 @@ def _metrics_needed(templates: Iterable[CompiledTemplate]) -> set[str]:
 
 
 def _targets(
-    period: EvaluationPeriod, metrics: set[str], *, person_id: int | None = None
+    period: EvaluationPeriod,
+    metrics: set[str],
+    *,
+    person_id: int | None = None,
+    shares: Mapping[int, Decimal] | None = None,
 ) -> tuple[dict[int, dict[str, Decimal]], dict[int, dict[str, Decimal]]]:
     """Targets of the period per person and per unit, by metric, in the metric's unit: the
     months of the approved plan of the fiscal year that fall inside the period; one query
-    (only one person's, given `person_id`)."""
+    (only one person's, given `person_id`). Given `shares` (month → share of it counted),
+    a summed target counts each month's amount times its share (a target "to date"); a
+    level is a level whatever the share."""
     from salesalign.engines.periods import months_of
     from salesalign.targets.choices import PlanStatus
     from salesalign.targets.metrics import target_metric
@@ -490,22 +498,24 @@ def _targets(
             month__lte=max(months),
         )
         .order_by()
-        .values_list("target__person_id", "target__unit_id", "target__metric", "amount", "level")
+        .values_list(
+            "target__person_id", "target__unit_id", "target__metric", "amount", "level", "month"
+        )
     )
     if person_id is not None:
         rows = rows.filter(target__person_id=person_id)
-    amounts: dict[tuple[str, int, str], int] = defaultdict(int)
+    amounts: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
     levels: dict[tuple[str, int, str], list[Decimal]] = defaultdict(list)
-    for person_id, unit_id, metric, amount, level in rows:
+    for person_id, unit_id, metric, amount, level, month in rows:
         key = ("p", person_id, metric) if person_id is not None else ("u", unit_id, metric)
         if level is not None:
             levels[key].append(level)
         elif amount is not None:
-            amounts[key] += amount
+            amounts[key] += amount if shares is None else amount * shares.get(month, Decimal(0))
     people: dict[int, dict[str, Decimal]] = defaultdict(dict)
     units: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for (kind, pk, metric), amount in amounts.items():
-        (people if kind == "p" else units)[pk][metric] = target_metric(metric).from_minor(amount)
+    for (kind, pk, metric), total in amounts.items():
+        (people if kind == "p" else units)[pk][metric] = target_metric(metric).from_minor(total)
     for (kind, pk, metric), values in levels.items():
         average = sum(values, Decimal(0)) / len(values)
         (people if kind == "p" else units)[pk][metric] = target_metric(metric).level(average)
@@ -771,15 +781,41 @@ class CardPreview:
     person: Person
     template: ScorecardTemplate
     card: scoring.Scorecard
+    #: Each summed KPI's target to date (by KPI key): the monthly targets of the months gone
+    #: by, the current month by its days gone by. A level KPI (satisfaction) has none.
+    to_date: dict[str, Decimal] = dataclasses.field(default_factory=dict)
 
 
-def scorecard_preview(period: EvaluationPeriod, person: Person) -> CardPreview | None:
+def shares_to_date(period: EvaluationPeriod, today: datetime.date) -> dict[int, Decimal]:
+    """How much of each month (yyyymm) of the period has gone by on `today` (counted): 1 for
+    a month over, 0 for one to come, the share of its days in the period for the current one
+    (a period starting or ending within a month counts only its own days of it)."""
+    from salesalign.engines.periods import months_of
+
+    shares = {}
+    for month in months_of(period.engine_period):
+        first = datetime.date(month // 100, month % 100, 1)
+        last = datetime.date(
+            month // 100, month % 100, calendar.monthrange(month // 100, month % 100)[1]
+        )
+        first, last = max(first, period.start), min(last, period.end)
+        gone = (min(today, last) - first).days + 1
+        shares[month] = Decimal(max(0, min(gone, (last - first).days + 1))) / (
+            (last - first).days + 1
+        )
+    return shares
+
+
+def scorecard_preview(
+    period: EvaluationPeriod, person: Person, *, today: datetime.date | None = None
+) -> CardPreview | None:
     """The person's card of an open period as if it closed today: the period's targets against
     the sales so far, scored by the person's template. Left to the close: the ratings a
     manager enters (the person sees them once the period is published), ranks and a forced
-    distribution (they need everyone's cards), so the rating is the one of the bands. Writes
-    nothing; a bounded number of queries (one person's targets and actuals). None when no
-    active template covers the person."""
+    distribution (they need everyone's cards), so the rating is the one of the bands. Given
+    `today`, also each summed KPI's target to date, to read the pace by (one query more).
+    Writes nothing; a bounded number of queries (one person's targets and actuals). None
+    when no active template covers the person."""
     compiled = compile_templates()
     template = template_for_person(
         compiled.values(), role=person.role, unit_path=person.unit.path if person.unit else ""
@@ -824,11 +860,20 @@ def scorecard_preview(period: EvaluationPeriod, person: Person) -> CardPreview |
             )
         ],
     )
+    to_date: dict[str, Decimal] = {}
+    if today is not None:
+        so_far = _targets(
+            period, metrics, person_id=person.pk, shares=shares_to_date(period, today)
+        )[0].get(person.pk, {})
+        for kpi, metric in metric_of_kpi.items():
+            if metric in so_far and _zero_or_none(metric) is not None:  # summed, not a level
+                to_date[kpi] = so_far[metric]
     return CardPreview(
         period=period,
         person=person,
         template=ScorecardTemplate.objects.get(pk=template.pk),
         card=card,
+        to_date=to_date,
     )
 
 

@@ -118,3 +118,54 @@ def test_the_api_answers_the_same_card_so_far(cast):
     assert {line["kpi"]: line["actual"] for line in card["kpis"]}["revenue"] == "11500.0000"
     assert "team_rank" not in card
     assert cast.client_for("manager").get("/api/v1/performance/scorecards/mine/so-far").json() == []
+
+
+def test_each_month_counts_by_how_much_of_it_has_gone_by(cast):
+    build(cast)
+    quarter = _open_quarter(cast)
+    shares = scorecards.shares_to_date(quarter, IN_MARCH)
+    assert shares == {202601: 1, 202602: 1, 202603: Decimal(20) / 31}
+    assert set(scorecards.shares_to_date(quarter, datetime.date(2025, 12, 31)).values()) == {0}
+    assert set(scorecards.shares_to_date(quarter, datetime.date(2026, 5, 1)).values()) == {1}
+
+
+def test_the_pace_follows_the_plans_months_not_an_even_share(cast):
+    build(cast)
+    _open_quarter(cast)
+    [view] = selectors.my_open_cards(user=cast.salesperson2.user, today=IN_MARCH)
+    # January and February's 3,000 each, and 20 of March's 31 days of its 4,000: 8,580.65,
+    # where an even share of the quarter (79 of 90 days of 10,000) would be 8,777.78.
+    revenue = view.paces["revenue"]
+    assert revenue.target_to_date == Decimal("8580.65")
+    assert (revenue.percent, revenue.on_pace) == (Decimal("58.3"), False)
+    # The margin's target is a level (40 %), the same whatever the date: no pace.
+    assert "gross_margin" not in view.paces
+    [ahead] = selectors.my_open_cards(user=cast.salesperson.user, today=IN_MARCH)
+    assert (ahead.paces["revenue"].percent, ahead.paces["revenue"].on_pace) == (
+        Decimal("134.0"),
+        True,
+    )
+    # On the quarter's first day, January has 1 of its 31 days gone by.
+    [early] = selectors.my_open_cards(user=cast.salesperson.user, today=datetime.date(2026, 1, 1))
+    assert early.paces["revenue"].target_to_date == Decimal("96.77")
+
+
+def test_the_page_and_the_api_show_the_target_to_date_and_the_pace(cast):
+    build(cast)
+    _open_quarter(cast)
+    client = cast.client_for("salesperson2")
+    # Today (the real date) is past the quarter, whose months have all gone by: the target to
+    # date is the whole 10,000.
+    page = client.get(reverse("performance:my_scorecard")).content.decode()
+    [card] = client.get("/api/v1/performance/scorecards/mine/so-far").json()
+    row = page[page.index('<tr data-kpi="revenue">') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-column="target-to-date">10,000.00' in row
+    assert '<span class="text-danger">50.0</span>' in row
+    assert "scorecard-so-far-2026-Q1-pace-note" in page
+    lines = {line["kpi"]: line for line in card["kpis"]}
+    assert (lines["revenue"]["target_to_date"], lines["revenue"]["pace"]) == ("10000.00", "50.0")
+    assert (lines["gross_margin"]["target_to_date"], lines["gross_margin"]["pace"]) == (None, None)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("performance:my_scorecard")).content.decode()
+    assert "截至今日目标" in page and "进度达成率（%）" in page
