@@ -51,6 +51,7 @@ from salesalign.core.bulk import chunks as in_batches
 from salesalign.core.choices import Role
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.models import ImportBatch, User
+from salesalign.core.numbers import percent_text
 from salesalign.core.roles import is_admin
 from salesalign.core.spreadsheets import (
     Cell,
@@ -1324,6 +1325,14 @@ def sample_of_changes(
     return sample
 
 
+#: A share in a stored credit ("E001 50 %"; the batch keeps language-neutral text).
+_SHARE = re.compile(r"(\d+(?:\.\d+)?) %")
+
+
+def _share_text(match: re.Match[str]) -> str:
+    return percent_text(match.group(1))
+
+
 def readable_changes(
     changes: list[dict[str, Any]], columns: Sequence[Column]
 ) -> list[dict[str, Any]]:
@@ -1341,11 +1350,14 @@ def readable_changes(
         fields = []
         for item in change.get("fields", []):
             names = values.get(item["field"], {})
+            before, after = (names.get(item[key], item[key]) for key in ("before", "after"))
+            if item["field"] == "credits":  # "E001 50 %": the percent sign as the reader writes it
+                before, after = (_SHARE.sub(_share_text, text) for text in (before, after))
             fields.append(
                 {
                     "label": labels.get(item["field"], item["field"]),
-                    "before": names.get(item["before"], item["before"]),
-                    "after": names.get(item["after"], item["after"]),
+                    "before": before,
+                    "after": after,
                 }
             )
         shown.append({**change, "fields": fields})

@@ -218,6 +218,12 @@ def test_no_decision_is_chosen_before_the_manager_chooses_one(cast, rule):
     assert "Choose promoted or not now." in response.content.decode()
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.PENDING
+    # The evidence badges read "2026-Q1: A" in English and "2026-Q1：A" in Chinese.
+    last = quarters[-1].key
+    assert f'title="{last}">{last}: A</span>' in page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("performance:promotion_list")).content.decode()
+    assert f'title="{last}">{last}：A</span>' in page
 
 
 def test_the_plan_and_round_forms_start_with_nobody_chosen(cast):

@@ -225,6 +225,8 @@ def test_the_preview_shows_what_a_changed_order_changes_field_by_field(world, se
     assert "<strong>状态</strong>：" in page
     assert "成交</span> → 已取消" in page
     assert "2024-03-05</span> → 2024-03-08" in page
+    # A share as Chinese writes it, without the space the stored text has.
+    assert f"{numbers[0]} 60%; {numbers[1]} 40%</span> → {numbers[0]} 50%" in page
     # Nothing is written by the preview.
     assert Order.objects.get(external_id="SO-3").status == "won"
 
