@@ -57,3 +57,14 @@ def test_a_head_of_sales_reads_every_order_without_the_credits(cast):
     visible = Order.objects.visible_to(cast.other_manager.user)
     assert "sales_ordercredit" not in str(visible.query)
     assert visible.count() == Order.objects.count() > 0
+
+
+@sqlite_plans
+def test_the_orders_in_a_foreign_currency_are_counted_through_their_own_index(cast):
+    from salesalign.sales.selectors.rates import foreign_orders
+
+    world = build_world(cast)
+    Order.objects.filter(customer=world.acme).update(currency="USD")
+    plan = foreign_orders().explain()
+    assert "sales_order_foreign_currency" in plan
+    assert list(foreign_orders()) == [("USD", Order.objects.filter(customer=world.acme).count())]
