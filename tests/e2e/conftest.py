@@ -35,7 +35,11 @@ BROWSER_TEST = [
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # An assertion waits as long as a page action may (15 s, below), not Playwright's 5 s:
+    # CI runs two workers, each with its Chromium and live server, on two cores.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
