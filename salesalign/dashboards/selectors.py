@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from salesalign.core.choices import Role
 from salesalign.core.models import Notification
@@ -13,6 +14,7 @@ from salesalign.core.roles import person_of, role_of
 from salesalign.core.selectors import notification_list, notification_unread_count
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit, Person
+from salesalign.performance.selectors.scorecards import CardView, my_open_cards
 from salesalign.strategy.models import StrategyDocument
 from salesalign.strategy.selectors import documents as document_selectors
 from salesalign.targets.selectors.pages import targets_waiting
@@ -52,6 +54,9 @@ class HomePage:
     #: Every unread notification, as the bell counts them (the list shows the latest few).
     unread_count: int = 0
     targets_waiting: int = 0
+    #: The person's cards of the open periods so far: where they stand against the target
+    #: to date (none for someone no scorecard template covers).
+    standing: list[CardView] = field(default_factory=list)
 
     @property
     def linked(self) -> bool:
@@ -91,6 +96,7 @@ def home_page(user: Any) -> HomePage:
             if len(page.notifications) < NOTIFICATIONS_SHOWN
             else notification_unread_count(user=user)
         )
+        page.standing = my_open_cards(user=user, today=timezone.localdate())
     page.targets_waiting = targets_waiting(user)
     scope = scope_for(user)
     if scope.everything:

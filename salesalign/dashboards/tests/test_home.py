@@ -176,3 +176,29 @@ def test_the_home_page_runs_a_constant_number_of_queries(cast, who, django_asser
     grow(15)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("home"))
+
+
+def test_a_salesperson_sees_where_they_stand_in_the_open_period(cast):
+    from salesalign.performance.choices import PeriodKind
+    from salesalign.performance.services import periods
+    from salesalign.performance.tests.scorecard_world import YEAR, build
+
+    assert 'id="where-you-stand"' not in home(cast, "salesperson2")  # no period open yet
+    build(cast)
+    periods.period_open(actor=cast.hr.user, kind=PeriodKind.QUARTERLY, fiscal_year=YEAR, number=1)
+    page = home(cast, "salesperson2")
+    panel = page[page.index('id="where-you-stand"') :]
+    panel = panel[: panel.index("</section>")]
+    # Today is past 2026-Q1: all of its 10,000 is due, of which 5,000 is sold.
+    assert 'data-period="2026-Q1"' in panel
+    assert "5,000.00 of 10,000.00 due by today" in panel
+    assert "pace 50.0 %" in panel and "bg-danger" in panel
+    assert 'data-kpi="gross_margin"' not in panel  # a level has no pace
+    assert reverse("performance:my_scorecard") in panel
+    # Someone no scorecard template covers (a manager) has no such panel.
+    assert 'id="where-you-stand"' not in home(cast, "manager")
+    client = cast.client_for("salesperson2")
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("home")).content.decode()
+    assert "我的进度" in page and "进度达成率 50.0%" in page
+    assert "已完成 5,000.00，截至今日应完成 10,000.00" in page
