@@ -144,7 +144,8 @@ class QuestionAnswerIn(Schema):
 
 class DocumentQuestionOut(Schema):
     id: int
-    document_id: int
+    document_id: int = Field(description="The version of the document it was asked on.")
+    version: int = Field(description="The number of that version (1 for a first version).")
     kind: str
     text: str
     person_id: int | None = Field(description="The asker, when they are in the caller's scope.")
@@ -154,6 +155,11 @@ class DocumentQuestionOut(Schema):
     answered_at: datetime | None
     created_at: datetime
     can_answer: bool
+
+    @staticmethod
+    def resolve_version(obj: Any) -> int:
+        # The selectors load the question's document with it (no query here).
+        return int(obj.document.version)
 
     @staticmethod
     def resolve_person_id(obj: Any) -> int | None:
@@ -471,10 +477,16 @@ def document_confirm(
 @router.get(
     "/{int:document_id}/questions",
     response=list[DocumentQuestionOut],
-    summary="Questions on a document I may read (answered ones, and those from my scope)",
+    summary="Questions on a document I may read (answered ones, and those from my scope), "
+    "with those of its earlier versions",
+    description="The questions asked on this version, oldest first, then those asked on the "
+    "earlier versions the caller may read, newest version first: `document_id` and `version` "
+    "say which version each was asked on. An open question of an earlier version is answered "
+    "there (`/questions/{id}/answer`) and keeps its version.",
 )
 def question_list(request: HttpRequest, document_id: int) -> Any:
-    return selectors.questions_for_document(_document(request, document_id), request.user)
+    document = _document(request, document_id)
+    return selectors.document_questions(document, request.user).all
 
 
 @router.post(

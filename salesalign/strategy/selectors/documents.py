@@ -259,12 +259,22 @@ def version_changes(older: StrategyDocument, newer: StrategyDocument) -> TextDif
     return diff_text(older.body, newer.body, context=1)
 
 
+def readable_versions(document: StrategyDocument, viewer: Any) -> list[StrategyDocument]:
+    """`document_versions` as a list; no query for a first version nothing has replaced yet.
+
+    `document` should come from `documents_for_viewer` (it reads `newer_version_id`).
+    """
+    if document.version == 1 and document.newer_version_id is None:  # type: ignore[attr-defined]
+        return [document]
+    return list(document_versions(document, viewer))
+
+
 def document_history(document: StrategyDocument, viewer: Any) -> DocumentHistory:
     """The versions and, where it helps the viewer, what changed (one query)."""
-    if document.version == 1 and document.newer_version_id is None:  # type: ignore[attr-defined]
-        return DocumentHistory(versions=[document])
-    versions = list(document_versions(document, viewer))
+    versions = readable_versions(document, viewer)
     history = DocumentHistory(versions=versions)
+    if len(versions) == 1 and versions[0] is document:  # a first version, never replaced
+        return history
     history.current = next(
         (version for version in versions if version.status == DocumentStatus.PUBLISHED), None
     )
@@ -549,56 +559,104 @@ def _mark_questions(questions: list[DocumentQuestion], viewer: Any) -> list[Docu
     return questions
 
 
-def questions_for_document(document: StrategyDocument, viewer: Any) -> list[DocumentQuestion]:
-    """The questions of a document the viewer may read: all answered ones, plus those of people in their scope.
-
-    Each has `can_answer` and `asker_visible` (a reader does not learn who asked outside their scope).
-    """
-    questions = cast(
-        "QuerySet[DocumentQuestion]",
-        DocumentQuestion.objects.filter(document=document)
-        .filter(
-            Q(answered_at__isnull=False)
-            | Q(pk__in=DocumentQuestion.objects.visible_to(viewer).values("pk"))
-        )
-        .select_related("person__unit", "answered_by")
-        .order_by("created_at", "pk"),
+def _readable_questions(viewer: Any) -> Q:
+    """The questions a reader of their document sees: every answered one, and the open ones of
+    the people in their scope (their own among them)."""
+    return Q(answered_at__isnull=False) | Q(
+        pk__in=DocumentQuestion.objects.visible_to(viewer).values("pk")
     )
-    return _mark_questions(list(questions), viewer)
 
 
-def earlier_versions_questions(
-    document: StrategyDocument, history: DocumentHistory, viewer: Any
-) -> list[DocumentQuestion]:
-    """The answered questions of the document's earlier versions that the viewer may open,
-    newest version first, each with `version` (the version it was asked on), `can_answer`
-    and `asker_visible`. One query, however many versions; none for a first version.
+@dataclass
+class DocumentQuestions:
+    """The questions shown with one version of a document, each with `version` (the version it
+    was asked on, whose document is loaded as `question.document`), `can_answer` and
+    `asker_visible`.
 
-    An answered question is for every reader of its version, as on that version's page;
-    a version the viewer may not open (its readers were others) lends none.
+    `own` were asked on this version, oldest first. Those of earlier versions are carried over,
+    newest version first and oldest first within a version: `earlier_open` still wait for
+    their answer, `earlier_answered` have it.
     """
-    numbers = {
-        version.pk: version.version
-        for version in history.versions
-        if version.version < document.version
-    }
-    if not numbers:
-        return []
+
+    own: list[DocumentQuestion]
+    earlier_open: list[DocumentQuestion] = field(default_factory=list)
+    earlier_answered: list[DocumentQuestion] = field(default_factory=list)
+
+    @property
+    def earlier(self) -> list[DocumentQuestion]:
+        """The earlier versions' questions, open and answered, newest version first."""
+        return sorted(
+            self.earlier_open + self.earlier_answered,
+            key=lambda question: (
+                _newest_version_first(question),
+                question.created_at,
+                question.pk,
+            ),
+        )
+
+    @property
+    def all(self) -> list[DocumentQuestion]:
+        """This version's questions, then the earlier versions' ones."""
+        return self.own + self.earlier
+
+
+def document_questions(
+    document: StrategyDocument,
+    viewer: Any,
+    *,
+    versions: Sequence[StrategyDocument] | None = None,
+) -> DocumentQuestions:
+    """The questions of a document's version and of its earlier versions the viewer may read.
+
+    `versions` are the versions the viewer may open (`readable_versions`, read here unless the
+    caller has them): a version left out (its readers were others) lends no questions. On each version the rule of its own page
+    holds: every answered question, and the open ones of people in the viewer's scope. An open
+    question of a superseded version stays on that version and is answered there; it is shown
+    here until then, and among the answered ones after. One query, however many versions (and
+    one for the versions when not given and the document has more than one).
+    """
+    if versions is None:
+        versions = readable_versions(document, viewer)
+    by_pk = {version.pk: version for version in versions if version.version < document.version}
+    by_pk[document.pk] = document
     # The manager is typed for plain models (PersonRecordQuerySet); name the model here.
     questions = cast(
         "list[DocumentQuestion]",
         list(
-            DocumentQuestion.objects.filter(
-                document_id__in=list(numbers), answered_at__isnull=False
-            )
+            DocumentQuestion.objects.filter(document_id__in=list(by_pk))
+            .filter(_readable_questions(viewer))
             .select_related("person__unit", "answered_by")
             .order_by("created_at", "pk")
         ),
     )
-    for question in questions:
-        question.version = numbers[question.document_id]  # type: ignore[attr-defined]
-    questions.sort(key=lambda question: -numbers[question.document_id])
-    return _mark_questions(questions, viewer)
+    result = DocumentQuestions(own=[])
+    for question in _mark_questions(questions, viewer):
+        # The versions are loaded already: no query for `question.document`.
+        question.document = by_pk[question.document_id]
+        question.version = question.document.version  # type: ignore[attr-defined]
+        if question.document_id == document.pk:
+            result.own.append(question)
+        elif question.answered_at is None:
+            result.earlier_open.append(question)
+        else:
+            result.earlier_answered.append(question)
+    # Sorting is stable: within a version, the questions stay oldest first.
+    result.earlier_open.sort(key=_newest_version_first)
+    result.earlier_answered.sort(key=_newest_version_first)
+    return result
+
+
+def _newest_version_first(question: DocumentQuestion) -> int:
+    return -question.version  # type: ignore[attr-defined,no-any-return]
+
+
+def questions_for_document(document: StrategyDocument, viewer: Any) -> list[DocumentQuestion]:
+    """The questions asked on this version of a document that the viewer may read: all answered
+    ones, plus those of people in their scope.
+
+    Each has `can_answer` and `asker_visible` (a reader does not learn who asked outside their scope).
+    """
+    return document_questions(document, viewer, versions=[document]).own
 
 
 def open_questions(viewer: Any) -> QuerySet[DocumentQuestion]:

@@ -57,6 +57,11 @@ def ask(person: Any, document: Any, text: str = "How do we count renewals?", **k
         return services.question_ask(actor=person.user, document=document, text=text, **kwargs)
 
 
+def answer(question: Any, by: Any, text: str) -> Any:
+    with set_actor(by.user):
+        return services.question_answer(actor=by.user, question=question, answer=text)
+
+
 def new_version(
     document: Any,
     *,

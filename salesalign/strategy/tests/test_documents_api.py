@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import MEMBERS
 from salesalign.core.services import api_token_create
 from salesalign.strategy.models import DocumentConfirmation, StrategyDocument
 from salesalign.strategy.services import documents as services
 from salesalign.strategy.tests.documents_fixtures import (
+    answer,
     ask,
     confirm,
     media_in_tmp,  # noqa: F401
     new_document,
+    new_version,
 )
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +177,146 @@ def test_the_question_list_hides_unanswered_questions_of_others(cast):
     ]
     assert texts == ["Mine"]
     assert mine.pk
+
+
+# --- the question list of a later version: its earlier versions' questions too ------------
+
+#: The fields of a question before versions carried questions over; clients may rely on them.
+QUESTION_FIELDS = {
+    "id",
+    "document_id",
+    "kind",
+    "text",
+    "person_id",
+    "person_name",
+    "answer",
+    "answered_by_id",
+    "answered_at",
+    "created_at",
+    "can_answer",
+}
+
+
+def question_rows(cast, who: str, document) -> list[tuple[str, int, int, bool]]:
+    """(text, version, document id, asker named) of each row the API lists, in its order."""
+    response = cast.client_for(who).get(f"{API}/{document.pk}/questions")
+    assert response.status_code == 200
+    return [
+        (row["text"], row["version"], row["document_id"], row["person_id"] is not None)
+        for row in response.json()
+    ]
+
+
+@pytest.fixture
+def versions(cast):
+    """Version 1 with an answered and an open question of the East team; version 2 with one of
+    its own from the North."""
+    first = new_document(cast, author=cast.executive)
+    answer(ask(cast.salesperson, first, text="Answered on 1"), cast.manager, "Yes.")
+    ask(cast.salesperson2, first, text="Open on 1")
+    second = new_version(first, author=cast.executive, body="We grow in the South too.")
+    answer(ask(cast.other_salesperson, second, text="Asked on 2"), cast.hr, "Also.")
+    return first, second
+
+
+@pytest.mark.parametrize("who", MEMBERS)
+def test_the_question_list_gives_the_earlier_versions_questions_like_the_page(cast, versions, who):
+    first, second = versions
+    if who == "outsider":
+        assert cast.client_for(who).get(f"{API}/{second.pk}/questions").status_code == 404
+        return
+    rows = question_rows(cast, who, second)
+    company_wide = who in {"admin", "executive", "hr"}
+    expected = [("Asked on 2", 2, second.pk, company_wide or who == "other_salesperson")]
+    expected.append(
+        ("Answered on 1", 1, first.pk, company_wide or who in {"manager", "salesperson"})
+    )
+    if company_wide or who in {"manager", "salesperson2"}:
+        expected.append(("Open on 1", 1, first.pk, True))
+    assert rows == expected
+    # The page shows the same questions.
+    page = cast.client_for(who).get(f"/strategy/documents/{second.pk}/").content.decode()
+    for text in ("Asked on 2", "Answered on 1", "Open on 1"):
+        assert (text in page) == (text in [row[0] for row in rows])
+
+
+def test_a_question_row_keeps_its_fields_and_says_its_version(cast, versions):
+    first, second = versions
+    rows = cast.client_for("manager").get(f"{API}/{second.pk}/questions").json()
+    assert all(QUESTION_FIELDS | {"version"} == set(row) for row in rows)
+    open_row = next(row for row in rows if row["text"] == "Open on 1")
+    assert (open_row["document_id"], open_row["version"]) == (first.pk, 1)
+    assert open_row["can_answer"] is True and open_row["answered_at"] is None
+    # The first version lists only its own questions, with their version too.
+    assert question_rows(cast, "manager", first) == [
+        ("Answered on 1", 1, first.pk, True),
+        ("Open on 1", 1, first.pk, True),
+    ]
+
+
+def test_an_earlier_open_question_answered_through_the_api_stays_on_its_version(cast, versions):
+    first, second = versions
+    open_id = next(
+        row["id"]
+        for row in cast.client_for("manager").get(f"{API}/{second.pk}/questions").json()
+        if row["text"] == "Open on 1"
+    )
+    response = post(
+        cast.client_for("manager"), f"{API}/questions/{open_id}/answer", {"answer": "Soon."}
+    )
+    assert response.status_code == 200
+    assert (response.json()["document_id"], response.json()["version"]) == (first.pk, 1)
+    rows = cast.client_for("other_salesperson").get(f"{API}/{second.pk}/questions").json()
+    answered = next(row for row in rows if row["text"] == "Open on 1")
+    assert (answered["version"], answered["answer"]) == (1, "Soon.")
+    assert answered["person_id"] is None, "the asker is not named outside the scope"
+    assert cast.client_for("manager").get(f"{API}/questions/open").json() == []
+
+
+def test_an_earlier_version_the_caller_may_not_read_lends_no_questions_to_the_list(cast):
+    first = new_document(cast, units=[cast.team], author=cast.executive)
+    answer(ask(cast.salesperson, first, text="Team only"), cast.manager, "Team answer")
+    with set_actor(cast.executive.user):
+        draft = services.document_new_version(actor=cast.executive.user, document=first)
+        draft = services.document_update(
+            actor=cast.executive.user,
+            document=draft,
+            title=draft.title,
+            body=draft.body,
+            kind=draft.kind,
+            edition=None,
+            audience_all=True,
+            audience_units=[],
+            requires_confirmation=True,
+        )
+        second = services.document_publish(actor=cast.executive.user, document=draft)
+    assert question_rows(cast, "other_salesperson", second) == []
+    assert question_rows(cast, "salesperson2", second) == [("Team only", 1, first.pk, False)]
+
+
+def test_the_question_list_takes_as_many_queries_for_five_versions_as_for_two(cast):
+    document = new_document(cast, author=cast.executive)
+    people = (cast.salesperson, cast.salesperson2, cast.other_salesperson)
+
+    def add_questions_and_a_version(document, number: int):
+        for person in people:
+            answer(ask(person, document, text=f"{number} {person.name}"), cast.hr, "A.")
+        ask(cast.salesperson, document, text=f"{number} open")
+        return new_version(document, author=cast.executive, body=f"Text {number}")
+
+    document = add_questions_and_a_version(document, 1)
+    client = cast.client_for("manager")
+    client.get(f"{API}/{document.pk}/questions")
+    with CaptureQueriesContext(connection) as two:
+        two_rows = client.get(f"{API}/{document.pk}/questions").json()
+    for number in range(2, 5):
+        document = add_questions_and_a_version(document, number)
+    assert document.version == 5
+    with CaptureQueriesContext(connection) as five:
+        five_rows = client.get(f"{API}/{document.pk}/questions").json()
+    assert (len(two_rows), len(five_rows)) == (4, 16)
+    assert [row["version"] for row in five_rows] == [4] * 4 + [3] * 4 + [2] * 4 + [1] * 4
+    assert len(five.captured_queries) == len(two.captured_queries)
 
 
 @pytest.mark.parametrize("who", MEMBERS)

@@ -26,6 +26,7 @@ from salesalign.strategy.models import (
 from salesalign.strategy.selectors import documents as selectors
 from salesalign.strategy.services import documents as services
 from salesalign.strategy.tests.documents_fixtures import (
+    answer,
     ask,
     confirm,
     media_in_tmp,  # noqa: F401
@@ -559,11 +560,6 @@ def test_a_question_on_the_superseded_version_is_refused_with_the_reason(cast, f
 # --- questions asked on earlier versions ----------------------------------------------------
 
 
-def answer(question, by, text: str):
-    with set_actor(by.user):
-        return services.question_answer(actor=by.user, question=question, answer=text)
-
-
 def earlier_part(page: str) -> str:
     """The questions of earlier versions on a document's page ("" when there are none)."""
     if 'id="earlier-questions"' not in page:
@@ -587,7 +583,8 @@ def test_the_new_version_shows_the_answered_questions_of_earlier_ones_labelled_b
     assert earlier.index("And the South?") < earlier.index("Asked on version 1")
     assert earlier.index("Asked on version 1") < earlier.index("Do renewals count?")
     assert "They do." in earlier and "From May." in earlier
-    assert "Still waiting on version 1" not in page.content.decode(), "only answered ones"
+    # An open question is for its asker and those who answer for them, as on version 1's page.
+    assert "Still waiting on version 1" not in page.content.decode()
     assert "A colleague" in earlier and cast.salesperson.name not in earlier
     assert "No questions on version 3 yet." in page.content.decode()
     # Their manager sees who asked, as on the version it was asked on.
@@ -652,6 +649,168 @@ def test_earlier_questions_take_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(two.captured_queries)):
         page = client.get(url("document_detail", document.pk)).content.decode()
     assert earlier_part(page).count("data-question=") == 10
+
+
+# --- questions still open from earlier versions --------------------------------------------
+
+
+def earlier_open_part(page: str) -> str:
+    """The earlier versions' open questions on a document's page ("" when there are none)."""
+    if 'id="earlier-open-questions"' not in page:
+        return ""
+    part = page.split('id="earlier-open-questions"', 1)[1]
+    return part.split('id="earlier-questions"', 1)[0].split("</section>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("who", "sees", "answers"),
+    [
+        ("admin", True, True),
+        ("executive", True, True),
+        ("hr", True, True),
+        ("manager", True, True),
+        ("salesperson", True, False),  # the asker: waits for the answer, does not answer
+        ("salesperson2", False, False),
+        ("other_salesperson", False, False),
+        ("other_manager", False, False),
+    ],
+)
+def test_an_open_question_of_an_earlier_version_shows_on_the_new_one_to_those_it_is_for(
+    cast, first, who, sees, answers
+):
+    question = ask(cast.salesperson, first, text="What about the North?")
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    response = cast.client_for(who).get(url("document_detail", second.pk))
+    assert response.status_code == 200
+    page = response.content.decode()
+    part = earlier_open_part(page)
+    assert ("What about the North?" in part) == sees
+    assert ("What about the North?" in page) == sees, "nowhere else on the page"
+    assert ("Still open from earlier versions" in part) == sees
+    assert ('data-carried-over-from="1"' in part) == sees
+    assert ("Asked on version 1, still open" in part) == sees
+    assert (url("question_answer", question.pk) in part) == answers
+    assert (cast.salesperson.display_name in part) == sees, "named to those whose scope covers"
+    assert "No questions on version 2 yet." in page if sees else "No questions yet." in page
+    assert 'id="earlier-questions"' not in page, "no answered question to carry over"
+
+
+def test_the_outsider_does_not_open_the_new_version(cast, first):
+    ask(cast.salesperson, first, text="What about the North?")
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    assert cast.client_for("outsider").get(url("document_detail", second.pk)).status_code == 404
+
+
+def test_open_questions_of_earlier_versions_come_newest_version_first_before_the_answered(
+    cast, first
+):
+    ask(cast.salesperson, first, text="Open on 1")
+    answer(ask(cast.salesperson2, first, text="Answered on 1"), cast.manager, "Yes.")
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    ask(cast.salesperson2, second, text="Open on 2")
+    third = new_version(second, author=cast.executive, body=OLD_BODY)
+    ask(cast.salesperson, third, text="Open on 3")
+
+    page = cast.client_for("manager").get(url("document_detail", third.pk)).content.decode()
+    assert "Open on 3" in page.split('id="question-list"', 1)[1].split("</ul>", 1)[0]
+    part = earlier_open_part(page)
+    assert part.index("Open on 2") < part.index("Open on 1")
+    assert re.findall(r'data-carried-over-from="(\d+)"', part) == ["2", "1"]
+    assert "Answered on 1" not in part
+    assert "Answered on 1" in earlier_part(page)
+    assert page.index('id="earlier-open-questions"') < page.index('id="earlier-questions"')
+
+
+def test_a_manager_answers_an_earlier_versions_open_question_from_the_new_version(cast, first):
+    question = ask(cast.salesperson, first, text="What about the North?")
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    client = cast.client_for("manager")
+    here = url("document_detail", second.pk)
+    response = client.post(
+        url("question_answer", question.pk),
+        {"answer": "From May.", "next": here, "carried_over": "1"},
+    )
+    assert response.status_code == 302 and response["Location"] == here
+
+    question.refresh_from_db()
+    assert question.document_id == first.pk, "answered on the version it was asked on"
+    assert (question.answer, question.answered_by) == ("From May.", cast.manager)
+    # On the new version it moves from the open ones to the answered ones of version 1 …
+    page = client.get(here).content.decode()
+    assert earlier_open_part(page) == ""
+    answered = earlier_part(page)
+    assert 'data-asked-on="1"' in answered and "From May." in answered
+    # … for every reader of the new version, as any answered question …
+    colleague = cast.client_for("other_salesperson").get(here).content.decode()
+    assert "From May." in earlier_part(colleague)
+    # … it reads answered on version 1's own page, and leaves the open questions.
+    old_page = client.get(url("document_detail", first.pk)).content.decode()
+    assert "From May." in old_page.split('id="question-list"', 1)[1]
+    assert list(selectors.open_questions(cast.manager.user)) == []
+    open_list = client.get(url("question_list")).content.decode()
+    assert 'id="no-questions"' in open_list and "What about the North?" not in open_list
+
+
+def test_answering_it_inline_keeps_it_marked_with_its_version(cast, first):
+    question = ask(cast.salesperson, first, text="What about the North?")
+    new_version(first, author=cast.executive, body=NEW_BODY)
+    response = cast.client_for("hr").post(
+        url("question_answer", question.pk),
+        {"answer": "From May.", "carried_over": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    item = response.content.decode()
+    assert 'data-carried-over-from="1"' in item
+    assert "Asked on version 1" in item and "still open" not in item
+    assert "From May." in item and "Saved" in item
+    plain = cast.client_for("hr").post(
+        url("question_answer", question.pk), {"answer": "From June."}, HTTP_HX_REQUEST="true"
+    )
+    assert "data-carried-over-from" not in plain.content.decode(), "as before elsewhere"
+
+
+@pytest.mark.parametrize(("who", "status"), [("other_manager", 404), ("salesperson", 403)])
+def test_an_earlier_versions_open_question_is_answered_only_by_those_who_may(
+    cast, first, who, status
+):
+    question = ask(cast.salesperson, first, text="What about the North?")
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    response = cast.client_for(who).post(
+        url("question_answer", question.pk),
+        {"answer": "Me.", "next": url("document_detail", second.pk), "carried_over": "1"},
+    )
+    assert response.status_code == status
+    question.refresh_from_db()
+    assert (question.answer, question.answered_at) == ("", None)
+
+
+def test_still_open_questions_read_in_chinese(cast, first):
+    ask(cast.salesperson, first, text="华南怎么算？")
+    second = new_version(first, author=cast.executive, body=NEW_BODY)
+    client = cast.client_for("manager")
+    client.cookies["django_language"] = "zh-hans"
+    part = earlier_open_part(client.get(url("document_detail", second.pk)).content.decode())
+    assert "早前版本尚未回答的问题" in part
+    assert "在第 1 版提出，尚未回答" in part
+
+
+def test_open_questions_of_earlier_versions_take_a_constant_number_of_queries(
+    cast, first, django_assert_max_num_queries
+):
+    ask(cast.salesperson, first)
+    document = new_version(first, author=cast.executive, body=NEW_BODY)
+    client = cast.client_for("manager")
+    client.get(url("document_detail", document.pk))
+    with django_assert_max_num_queries(40) as two:
+        client.get(url("document_detail", document.pk))
+    for number in range(3):
+        for person in (cast.salesperson, cast.salesperson2, cast.other_salesperson):
+            ask(person, document, text=f"Q{number} {person.name}")
+        document = new_version(document, author=cast.executive, body=f"{NEW_BODY}\n\n{number}")
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        page = client.get(url("document_detail", document.pk)).content.decode()
+    assert earlier_open_part(page).count("data-question=") == 7, "the team's: 1 + 3 × 2"
 
 
 # --- after confirming the new version ----------------------------------------------------

@@ -70,11 +70,13 @@ def _detail_context(
 ) -> dict[str, Any]:
     reader = bool(document.in_audience) and document.status == DocumentStatus.PUBLISHED  # type: ignore[attr-defined]
     history = selectors.document_history(document, request.user)
+    questions = selectors.document_questions(document, request.user, versions=history.versions)
     return {
         "document": document,
         "history": history,
-        "questions": selectors.questions_for_document(document, request.user),
-        "earlier_questions": selectors.earlier_versions_questions(document, history, request.user),
+        "questions": questions.own,
+        "earlier_open_questions": questions.earlier_open,
+        "earlier_questions": questions.earlier_answered,
         "is_reader": reader,
         "may_write": selectors.may_write_documents(request.user),
         "may_view_status": selectors.may_view_status(request.user)
@@ -352,6 +354,8 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not question.can_answer:  # type: ignore[attr-defined]
         raise PermissionDenied(_("You may not answer this question."))
     form = QuestionAnswerForm(request.POST or None, initial={"answer": question.answer})
+    # Answered from a later version's page, where it was shown as asked on an earlier one.
+    carried_over = request.POST.get("carried_over") == "1"
     if request.method == "POST" and form.is_valid():
         try:
             services.question_answer(
@@ -371,6 +375,7 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
                         "question": question,
                         "answer_form": QuestionAnswerForm(),
                         "just_answered": True,
+                        "carried_over": carried_over,
                     },
                 )
             messages.success(request, _("Answer saved."))
@@ -383,7 +388,7 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         template,
-        {"question": question, "answer_form": form, "editing": True},
+        {"question": question, "answer_form": form, "editing": True, "carried_over": carried_over},
         status=400 if request.method == "POST" else 200,
     )
 
