@@ -25,6 +25,7 @@ NAV_ITEMS: tuple[tuple[str | Promise, str, frozenset[str] | None], ...] = (
     (_("My scorecard"), "performance:my_scorecard", None),
     (_("My statements"), "performance:statement_list", None),
     (_("Scorecards"), "performance:scorecard_list", LEADERS),
+    (_("Scorecards so far"), "performance:unit_so_far", LEADERS),
     (_("Statements"), "performance:statement_overview", LEADERS),
     (_("Evaluation periods"), "performance:period_list", None),
     (_("Feedback"), "performance:feedback_list", None),

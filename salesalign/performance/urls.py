@@ -133,6 +133,7 @@ urlpatterns = [
     # scorecards
     path("scorecards/", scorecards.scorecard_list, name="scorecard_list"),
     path("scorecards/mine/", scorecards.my_scorecard, name="my_scorecard"),
+    path("scorecards/so-far/", scorecards.unit_so_far, name="unit_so_far"),
     path(
         "scorecards/templates/",
         scorecard_templates.scorecard_templates,

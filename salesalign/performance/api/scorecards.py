@@ -229,6 +229,89 @@ def unit_scorecards(request: HttpRequest, period_id: int, unit_id: int, page: Qu
     }
 
 
+class PaceOut(Schema):
+    kpi: str
+    actual: Decimal | None
+    target_to_date: Decimal
+    #: The actual in percent of the target to date; null when nothing is due yet.
+    pace: Decimal | None
+
+
+class PersonSoFarOut(Schema):
+    person_id: int
+    total_score: Decimal | None
+    rating: str
+    kpis: list[PaceOut]
+
+
+class UnitSoFarOut(Schema):
+    period: str | None
+    unit_id: int | None
+    count: int
+    limit: int
+    offset: int
+    items: list[PersonSoFarOut]
+
+
+@router.get(
+    "/scorecards/so-far",
+    response=UnitSoFarOut,
+    summary="A unit's people in an open period so far, with their pace",
+)
+def unit_so_far(request: HttpRequest, period_id: int, unit_id: int, page: Query[PageIn]) -> Any:
+    """The people of a unit's subtree the caller may see (managers: their units) in an open
+    period that has begun, as if it closed today: score, rating from the bands, and each
+    summed KPI's actual, target to date and pace. By name, `limit` from `offset`."""
+    user = api_user(request)
+    result = selectors.unit_so_far(
+        user=user,
+        period_pk=period_id,
+        unit_pk=unit_id,
+        today=timezone.localdate(),
+        offset=page.offset,
+        limit=page.limit,
+    )
+    if (
+        result.period is None
+        or result.period.pk != period_id
+        or result.unit is None
+        or result.unit.pk != unit_id
+    ):  # not an open period that has begun, or not a unit the caller may see
+        return {
+            "period": None,
+            "unit_id": None,
+            "count": 0,
+            "limit": page.limit,
+            "offset": page.offset,
+            "items": [],
+        }
+    return {
+        "period": result.period.key,
+        "unit_id": result.unit.pk,
+        "count": result.count,
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": [
+            {
+                "person_id": row.person.pk,
+                "total_score": row.score,
+                "rating": row.rating,
+                "kpis": [
+                    {
+                        "kpi": cell.kpi.key,
+                        "actual": cell.actual,
+                        "target_to_date": cell.pace.target_to_date,
+                        "pace": cell.pace.percent,
+                    }
+                    for cell in row.cells
+                    if cell is not None
+                ],
+            }
+            for row in result.rows
+        ],
+    }
+
+
 @router.get("/scorecards/{scorecard_id}", response=ScorecardOut, summary="Get a scorecard")
 def scorecard_get(request: HttpRequest, scorecard_id: int) -> Any:
     user = api_user(request)

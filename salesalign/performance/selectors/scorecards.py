@@ -30,6 +30,7 @@ from salesalign.core.roles import person_of, role_of
 from salesalign.core.templatetags.punctuation import clauses, joined, sentences
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit, Person
+from salesalign.organization.selectors import STATUS_ALL, person_search
 from salesalign.performance.choices import CLOSED_STATUSES, KpiDirection, KpiUnit, PeriodStatus
 from salesalign.performance.models import (
     EvaluationPeriod,
@@ -38,7 +39,12 @@ from salesalign.performance.models import (
     ScorecardKpi,
     ScorecardTemplate,
 )
-from salesalign.performance.services.scorecards import scorecard_preview
+from salesalign.performance.services.common import employed_during
+from salesalign.performance.services.scorecards import (
+    DEFAULT_ROLE,
+    scorecard_preview,
+    scorecards_preview,
+)
 
 # --- explanations in words -----------------------------------------------------------------
 
@@ -319,11 +325,7 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
         for line in preview.card.kpis:
             kpi = kpis[line.kpi]
             if line.kpi in preview.to_date:
-                to_date = preview.to_date[line.kpi]
-                paces[line.kpi] = Pace(
-                    target_to_date=to_date,
-                    percent=_places(100 * (line.actual or 0) / to_date, 1) if to_date else None,
-                )
+                paces[line.kpi] = _pace(line.actual, preview.to_date[line.kpi])
             shown = ScorecardKpi(  # with the places a closed card stores
                 kpi=kpi,
                 target=_places(line.target, 4),
@@ -347,6 +349,142 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
             )
         )
     return views
+
+
+# --- a unit's cards so far ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaceCell:
+    """One KPI of one person so far: the actual, and where it stands against the target to
+    date (None where the person's card has no such summed KPI)."""
+
+    kpi: Kpi
+    actual: Decimal | None
+    pace: Pace
+
+
+@dataclass(frozen=True)
+class PersonSoFar:
+    person: Person
+    score: Decimal | None
+    rating: str
+    cells: list[PaceCell | None]
+
+
+@dataclass
+class UnitSoFar:
+    """A unit's people in an open period, as if it closed today, a page of them at a time."""
+
+    period: EvaluationPeriod | None
+    unit: OrgUnit | None
+    periods: list[EvaluationPeriod]
+    units: list[OrgUnit]
+    today: datetime.date
+    rows: list[PersonSoFar] = field(default_factory=list)
+    kpis: list[Kpi] = field(default_factory=list)
+    page: Page | None = None
+    #: How many people the unit has for the period (all pages).
+    count: int = 0
+
+    @property
+    def elapsed_text(self) -> str:
+        assert self.period is not None
+        period = self.period
+        days = (min(self.today, period.end) - period.start).days + 1
+        return percent_text(f"{Decimal(100 * days) / ((period.end - period.start).days + 1):.0f}")
+
+
+def unit_so_far(
+    *,
+    user: Any,
+    period_pk: int | None,
+    unit_pk: int | None,
+    today: datetime.date,
+    page_number: Any = 1,
+    offset: int | None = None,
+    limit: int = 50,
+) -> UnitSoFar:
+    """The people of a unit's subtree in an open period that has begun, by the name shown, a page of
+    `CARDS_PER_PAGE` at a time (or `limit` from `offset`): each one's card as if the period closed today (the close's
+    scoring, written nowhere) with each summed KPI's actual, target to date and pace. For a
+    manager's weekly look at who is behind, before the close. A constant number of queries
+    whatever the number of people."""
+    periods = list(
+        EvaluationPeriod.objects.filter(status=PeriodStatus.OPEN, start__lte=today).order_by(
+            "-start", "end"
+        )
+    )
+    units = _visible_units(user)
+    result = UnitSoFar(
+        period=next(
+            (item for item in periods if item.pk == period_pk), periods[0] if periods else None
+        ),
+        unit=next((item for item in units if item.pk == unit_pk), units[0] if units else None),
+        periods=periods,
+        units=units,
+        today=today,
+    )
+    if result.period is None or result.unit is None:
+        return result
+    covered = {
+        template.role or DEFAULT_ROLE
+        for template in ScorecardTemplate.objects.filter(is_active=True).only("role")
+    }
+    people = person_search(  # by the name the page shows
+        user=user, unit=result.unit, status=STATUS_ALL
+    ).filter(employed_during(result.period), role__in=covered)
+    if offset is None:
+        result.page = Paginator(people, CARDS_PER_PAGE).get_page(page_number)
+        shown = list(result.page.object_list)
+        result.count = result.page.paginator.count
+    else:  # the API's slice
+        shown = list(people[offset : offset + limit])
+        result.count = people.count()
+    previews = scorecards_preview(result.period, shown, today=today)
+    keys: dict[str, int] = {}
+    for preview in previews.values():
+        for position, line in enumerate(preview.card.kpis):
+            if line.kpi in preview.to_date:
+                keys.setdefault(line.kpi, position)
+    kpis = Kpi.objects.in_bulk(list(keys), field_name="key")
+    order = sorted(keys, key=lambda key: (keys[key], key))
+    result.kpis = [kpis[key] for key in order]
+    for person in shown:
+        card = previews.get(person.pk)
+        if card is None:
+            continue  # a unit's own template leaves them out
+        scored = {line.kpi: line for line in card.card.kpis}
+        cells: list[PaceCell | None] = []
+        for key in order:
+            kpi_line = scored.get(key)
+            due = card.to_date.get(key)
+            if kpi_line is None or due is None:
+                cells.append(None)
+                continue
+            cells.append(
+                PaceCell(
+                    kpi=kpis[key],
+                    actual=_places(kpi_line.actual, 4),
+                    pace=_pace(kpi_line.actual, due),
+                )
+            )
+        result.rows.append(
+            PersonSoFar(
+                person=person,
+                score=_places(card.card.total_score, 2),
+                rating=card.card.natural_rating or "",
+                cells=cells,
+            )
+        )
+    return result
+
+
+def _pace(actual: Decimal | int | None, due: Decimal) -> Pace:
+    return Pace(
+        target_to_date=due,
+        percent=_places(100 * (actual or 0) / due, 1) if due else None,
+    )
 
 
 # --- a unit's cards ------------------------------------------------------------------------
@@ -386,11 +524,8 @@ def _number(value: Decimal | float | None) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-def _choose(*, user: Any, period_pk: int | None, unit_pk: int | None) -> UnitCards:
-    """The closed periods and the units the user may see, and the chosen (or first) of each."""
-    periods = list(
-        EvaluationPeriod.objects.filter(status__in=CLOSED_STATUSES).order_by("-start", "kind")
-    )
+def _visible_units(user: Any) -> list[OrgUnit]:
+    """The units the user may see the cards of, in tree order (one query)."""
     scope = scope_for(user)
     units_query = OrgUnit.objects.order_by("path")
     if not scope.everything:
@@ -398,7 +533,15 @@ def _choose(*, user: Any, period_pk: int | None, unit_pk: int | None) -> UnitCar
         for path in scope.unit_paths:
             condition |= Q(path__startswith=path)
         units_query = units_query.filter(condition)
-    units = list(units_query)
+    return list(units_query)
+
+
+def _choose(*, user: Any, period_pk: int | None, unit_pk: int | None) -> UnitCards:
+    """The closed periods and the units the user may see, and the chosen (or first) of each."""
+    periods = list(
+        EvaluationPeriod.objects.filter(status__in=CLOSED_STATUSES).order_by("-start", "kind")
+    )
+    units = _visible_units(user)
     period = next(
         (item for item in periods if item.pk == period_pk), periods[0] if periods else None
     )

@@ -472,12 +472,12 @@ def _targets(
     period: EvaluationPeriod,
     metrics: set[str],
     *,
-    person_id: int | None = None,
+    person_ids: Sequence[int] | None = None,
     shares: Mapping[int, Decimal] | None = None,
 ) -> tuple[dict[int, dict[str, Decimal]], dict[int, dict[str, Decimal]]]:
     """Targets of the period per person and per unit, by metric, in the metric's unit: the
     months of the approved plan of the fiscal year that fall inside the period; one query
-    (only one person's, given `person_id`). Given `shares` (month → share of it counted),
+    (only those people's, given `person_ids`). Given `shares` (month → share of it counted),
     a summed target counts each month's amount times its share (a target "to date"); a
     level is a level whatever the share."""
     from salesalign.engines.periods import months_of
@@ -502,8 +502,8 @@ def _targets(
             "target__person_id", "target__unit_id", "target__metric", "amount", "level", "month"
         )
     )
-    if person_id is not None:
-        rows = rows.filter(target__person_id=person_id)
+    if person_ids is not None:
+        rows = rows.filter(target__person_id__in=person_ids)
     amounts: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
     levels: dict[tuple[str, int, str], list[Decimal]] = defaultdict(list)
     for person_id, unit_id, metric, amount, level, month in rows:
@@ -809,27 +809,43 @@ def shares_to_date(period: EvaluationPeriod, today: datetime.date) -> dict[int, 
 def scorecard_preview(
     period: EvaluationPeriod, person: Person, *, today: datetime.date | None = None
 ) -> CardPreview | None:
-    """The person's card of an open period as if it closed today: the period's targets against
-    the sales so far, scored by the person's template. Left to the close: the ratings a
-    manager enters (the person sees them once the period is published), ranks and a forced
-    distribution (they need everyone's cards), so the rating is the one of the bands. Given
-    `today`, also each summed KPI's target to date, to read the pace by (one query more).
-    Writes nothing; a bounded number of queries (one person's targets and actuals). None
-    when no active template covers the person."""
+    """The person's card of an open period as if it closed today (`scorecards_preview` of
+    one person). None when no active template covers the person."""
+    return scorecards_preview(period, [person], today=today).get(person.pk)
+
+
+def scorecards_preview(
+    period: EvaluationPeriod, people: Sequence[Person], *, today: datetime.date | None = None
+) -> dict[int, CardPreview]:
+    """The people's cards of an open period as if it closed today (by person id): the period's
+    targets against the sales so far, each scored by the person's template. Left to the
+    close: the ratings a manager enters (the person sees them once the period is published),
+    ranks and a forced distribution (they need everyone's cards), so the rating is the one of
+    the bands. Given `today`, also each summed KPI's target to date, to read the pace by.
+    Writes nothing; a constant number of queries for any number of people (their units
+    loaded). Someone no active template covers gets no card."""
     compiled = compile_templates()
-    template = template_for_person(
-        compiled.values(), role=person.role, unit_path=person.unit.path if person.unit else ""
-    )
-    if template is None:
-        return None
-    metrics = _metrics_needed([template])
+    chosen: dict[int, CompiledTemplate] = {}
+    for person in people:
+        template = template_for_person(
+            compiled.values(), role=person.role, unit_path=person.unit.path if person.unit else ""
+        )
+        if template is not None:
+            chosen[person.pk] = template
+    if not chosen:
+        return {}
+    metrics = _metrics_needed(chosen.values())
     metric_of_kpi = {
         line.kpi.key: line.kpi.source_metric
+        for template in chosen.values()
         for line in template.engine.lines
         if line.kpi.kind is scoring.KpiKind.METRIC
     }
-    targets = _targets(period, metrics, person_id=person.pk)[0].get(person.pk, {})
-    sold: dict[str, Decimal | None] = {metric: _zero_or_none(metric) for metric in metrics}
+    ids = list(chosen)
+    targets = _targets(period, metrics, person_ids=ids)[0]
+    sold: dict[int, dict[str, Decimal | None]] = {
+        pk: {metric: _zero_or_none(metric) for metric in metrics} for pk in ids
+    }
     readable = []
     for metric in metrics:
         try:
@@ -839,42 +855,53 @@ def scorecard_preview(
     if readable:
         span = period.engine_period
         for key, result in actuals_of_metrics(
-            user=COMPANY_READER, metrics=readable, periods=[span], people=[person.pk]
+            user=COMPANY_READER, metrics=readable, periods=[span], people=ids
         ).items():
-            value = result.value(person=person.pk, period=span)
-            if value is not None:
-                sold[str(key)] = value
-    engine = dataclasses.replace(template.engine, forced_distribution=None)
-    [card] = scoring.score_scorecards(
-        templates={engine.key: engine},
+            for pk in ids:
+                value = result.value(person=pk, period=span)
+                if value is not None:
+                    sold[pk][str(key)] = value
+    engines = {
+        template.key: dataclasses.replace(template.engine, forced_distribution=None)
+        for template in chosen.values()
+    }
+    cards = scoring.score_scorecards(
+        templates=engines,
         people=[
             scoring.ScorecardInput(
-                person_id=person.pk,
-                template=engine.key,
+                person_id=pk,
+                template=chosen[pk].key,
                 targets={
-                    kpi: targets[metric]
+                    kpi: targets[pk][metric]
                     for kpi, metric in metric_of_kpi.items()
-                    if metric in targets
+                    if metric in targets.get(pk, {})
                 },
-                actuals=sold,
+                actuals=sold[pk],
             )
+            for pk in ids
         ],
     )
-    to_date: dict[str, Decimal] = {}
+    so_far: dict[int, dict[str, Decimal]] = {}
     if today is not None:
-        so_far = _targets(
-            period, metrics, person_id=person.pk, shares=shares_to_date(period, today)
-        )[0].get(person.pk, {})
-        for kpi, metric in metric_of_kpi.items():
-            if metric in so_far and _zero_or_none(metric) is not None:  # summed, not a level
-                to_date[kpi] = so_far[metric]
-    return CardPreview(
-        period=period,
-        person=person,
-        template=ScorecardTemplate.objects.get(pk=template.pk),
-        card=card,
-        to_date=to_date,
-    )
+        so_far = _targets(period, metrics, person_ids=ids, shares=shares_to_date(period, today))[0]
+    summed = {metric for metric in metrics if _zero_or_none(metric) is not None}
+    rows = ScorecardTemplate.objects.in_bulk({template.pk for template in chosen.values()})
+    by_pk = {person.pk: person for person in people}
+    previews = {}
+    for pk, card in zip(ids, cards, strict=True):
+        due = so_far.get(pk, {})
+        previews[pk] = CardPreview(
+            period=period,
+            person=by_pk[pk],
+            template=rows[chosen[pk].pk],
+            card=card,
+            to_date={
+                kpi: due[metric]
+                for kpi, metric in metric_of_kpi.items()
+                if metric in due and metric in summed
+            },
+        )
+    return previews
 
 
 def _zero_or_none(metric: str) -> Decimal | None:

@@ -57,8 +57,10 @@ def sales_template(cast: Any) -> Any:
     )
 
 
-def revenue_targets(cast: Any, people: list[Any]) -> TargetPlan:
-    plan = TargetPlan.objects.create(fiscal_year=YEAR, status=PlanStatus.APPROVED)
+def revenue_targets(cast: Any, people: list[Any], plan: TargetPlan | None = None) -> TargetPlan:
+    """10,000.00 for the quarter for each of `people`, in a new approved plan or `plan`."""
+    if plan is None:
+        plan = TargetPlan.objects.create(fiscal_year=YEAR, status=PlanStatus.APPROVED)
     for person in people:
         target = Target.objects.create(
             plan=plan,

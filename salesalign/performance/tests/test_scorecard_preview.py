@@ -169,3 +169,106 @@ def test_the_page_and_the_api_show_the_target_to_date_and_the_pace(cast):
     client.cookies["django_language"] = "zh-hans"
     page = client.get(reverse("performance:my_scorecard")).content.decode()
     assert "截至今日目标" in page and "进度达成率（%）" in page
+
+
+def _so_far_page(cast, who, **params):
+    response = cast.client_for(who).get(reverse("performance:unit_so_far"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_manager_sees_each_of_their_people_so_far_with_the_pace(cast):
+    build(cast)
+    _open_quarter(cast)
+    page = _so_far_page(cast, "manager")
+    table = page[page.index('id="so-far"') : page.index("</table>")]
+    rows = {
+        person: table[table.index(f'data-person="{person.pk}"') :].split("</tr>")[0]
+        for person in (cast.salesperson, cast.salesperson2)
+    }
+    # The same cards as each one's own "so far" card: 110.50 A and 35.00 D; today is past
+    # the quarter, so the target to date is all of its 10,000.
+    assert ">110.50<" in rows[cast.salesperson] and "<td>A</td>" in rows[cast.salesperson]
+    assert '<span class="fw-semibold text-success">115.0</span>' in rows[cast.salesperson]
+    assert "11,500.00 of 10,000.00" in rows[cast.salesperson]
+    assert ">35.00<" in rows[cast.salesperson2] and "<td>D</td>" in rows[cast.salesperson2]
+    assert '<span class="fw-semibold text-danger">50.0</span>' in rows[cast.salesperson2]
+    # Only the manager's team: another team's salesperson is not theirs to see.
+    assert f'data-person="{cast.other_salesperson.pk}"' not in table
+    assert "Revenue: pace (%)" in page
+    # Nothing is written.
+    assert not Scorecard.objects.exists()
+
+
+def test_the_head_of_sales_sees_a_person_without_a_target_with_no_pace(cast):
+    build(cast)
+    _open_quarter(cast)
+    page = _so_far_page(cast, "executive", unit=cast.department.pk)
+    row = page[page.index(f'data-person="{cast.other_salesperson.pk}"') :].split("</tr>")[0]
+    # Margin alone scores them (120.00 S); revenue has no target, so no pace.
+    assert ">120.00<" in row and "<td>S</td>" in row and ">—</td>" in row
+    assert "50.0</span>" in page  # the others of the department are on the page
+    # A unit where no one has a summed target has no pace column at all.
+    page = _so_far_page(cast, "executive", unit=cast.other_team.pk)
+    assert "pace (%)" not in page and f'data-person="{cast.other_salesperson.pk}"' in page
+    client = cast.client_for("executive")
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("performance:unit_so_far"), {"unit": cast.team.pk}).content.decode()
+    assert "截至目前的计分卡" in page and "：进度达成率（%）" in page
+
+
+def test_the_page_says_when_nothing_is_open_or_nothing_is_theirs(cast):
+    build(cast)
+    assert 'id="no-open-period"' in _so_far_page(cast, "manager")
+    _open_quarter(cast)
+    assert 'id="no-units"' in _so_far_page(cast, "salesperson")
+
+
+def test_the_page_reads_a_constant_number_of_queries_whatever_the_team(cast):
+    from salesalign.organization.tests.factories import PersonFactory
+    from salesalign.performance.tests.scorecard_world import revenue_targets
+    from salesalign.targets.models import TargetPlan
+
+    build(cast)
+    _open_quarter(cast)
+    client = cast.client_for("manager")
+    client.get(reverse("performance:unit_so_far"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("performance:unit_so_far"))
+    first = len(queries)
+    more = PersonFactory.create_batch(4, unit=cast.team, role="salesperson")
+    revenue_targets(cast, more, plan=TargetPlan.objects.get())
+    for person in more:
+        sell(cast, person, "100.00", "50.00", datetime.date(2026, 2, 1))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("performance:unit_so_far")).content.decode()
+    assert all(f'data-person="{person.pk}"' in page for person in more)
+    assert len(queries) == first
+
+
+def test_the_api_answers_a_units_people_so_far(cast):
+    build(cast)
+    quarter = _open_quarter(cast)
+    client = cast.client_for("manager")
+    url = "/api/v1/performance/scorecards/so-far"
+    answer = client.get(url, {"period_id": quarter.pk, "unit_id": cast.team.pk}).json()
+    assert (answer["period"], answer["unit_id"], answer["count"]) == ("2026-Q1", cast.team.pk, 2)
+    people = {item["person_id"]: item for item in answer["items"]}
+    assert (
+        people[cast.salesperson2.pk]["total_score"],
+        people[cast.salesperson2.pk]["rating"],
+    ) == (
+        "35.00",
+        "D",
+    )
+    assert people[cast.salesperson2.pk]["kpis"] == [
+        {"kpi": "revenue", "actual": "5000.0000", "target_to_date": "10000.00", "pace": "50.0"}
+    ]
+    # One at a time: the second by name.
+    second = client.get(
+        url, {"period_id": quarter.pk, "unit_id": cast.team.pk, "limit": 1, "offset": 1}
+    ).json()
+    assert (second["count"], len(second["items"])) == (2, 1)
+    # Another team's unit is not the manager's: nothing, not the manager's own team instead.
+    other = client.get(url, {"period_id": quarter.pk, "unit_id": cast.other_team.pk}).json()
+    assert (other["unit_id"], other["items"]) == (None, [])

@@ -50,3 +50,16 @@ def scorecard_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         page_number=request.GET.get("page") or 1,
     )
     return render(request, "performance/scorecard_list.html", {"page": page})
+
+
+def unit_so_far(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A unit's people in an open period so far: score, rating and each KPI's pace against
+    the target to date, a page of people at a time."""
+    page = selectors.unit_so_far(
+        user=request.user,
+        period_pk=int_param(request.GET.get("period")),
+        unit_pk=int_param(request.GET.get("unit")),
+        today=timezone.localdate(),
+        page_number=request.GET.get("page") or 1,
+    )
+    return render(request, "performance/scorecard_so_far.html", {"page": page})
