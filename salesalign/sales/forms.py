@@ -553,3 +553,19 @@ class SurveyAnswerForm(forms.Form):
         scores = range(1, 6) if scale == SurveyScale.FIVE_POINT else range(0, 11)
         self.fields["score"].choices = [(str(value), str(value)) for value in scores]  # type: ignore[attr-defined]
         self.fields["score"].error_messages["required"] = _("Please choose a score.")
+
+
+# --- exchange rates ----------------------------------------------------------------------
+
+
+class ExchangeRateForm(BootstrapFormMixin, forms.Form):
+    """Add or change the rate of a currency from a date on (administrators)."""
+
+    currency = forms.CharField(label=_("Currency"), max_length=3)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    rate = forms.DecimalField(
+        label=_("Rate"),
+        max_digits=18,
+        decimal_places=8,
+        help_text=_("What one unit of this currency is worth in the company currency."),
+    )

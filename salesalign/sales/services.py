@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,6 +72,7 @@ from salesalign.sales.rows import (
     RowError,
     UpsertResult,
 )
+from salesalign.sales.selectors.rates import orders_at_rate
 
 #: Everything a page, an import or the API may send in one call.
 MAX_ROWS_PER_CALL = 10_000
@@ -1247,18 +1248,6 @@ def order_delete(*, actor: Any, order: Order) -> None:
 _RATE_DIGITS, _RATE_PLACES = 18, 8
 
 
-def _orders_at_rate(currency: str, valid_from: datetime.date) -> QuerySet[Order]:
-    """The orders that take their rate from a rate of `currency` starting on `valid_from`."""
-    later = (
-        ExchangeRate.objects.filter(currency=currency, valid_from__gt=valid_from)
-        .order_by("valid_from")
-        .values_list("valid_from", flat=True)
-        .first()
-    )
-    orders = Order.objects.filter(currency=currency, ordered_on__gte=valid_from)
-    return orders.filter(ordered_on__lt=later) if later is not None else orders
-
-
 @transaction.atomic
 def exchange_rate_save(
     *, actor: Any, currency: str, valid_from: datetime.date, rate: Any
@@ -1292,7 +1281,7 @@ def exchange_rate_save(
     exchange_rate, _created = ExchangeRate.objects.update_or_create(
         currency=currency, valid_from=valid_from, defaults={"rate": rate}
     )
-    facts_rebuild(order_ids=_orders_at_rate(currency, valid_from).values_list("pk", flat=True))
+    facts_rebuild(order_ids=orders_at_rate(currency, valid_from).values_list("pk", flat=True))
     return exchange_rate
 
 
@@ -1302,7 +1291,7 @@ def exchange_rate_delete(*, actor: Any, exchange_rate: ExchangeRate) -> None:
     if not is_admin(actor):
         raise NotAllowed(_("Only administrators maintain exchange rates."))
     affected = list(
-        _orders_at_rate(exchange_rate.currency, exchange_rate.valid_from).values_list(
+        orders_at_rate(exchange_rate.currency, exchange_rate.valid_from).values_list(
             "pk", flat=True
         )
     )

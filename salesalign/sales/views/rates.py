@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import is_admin
 from salesalign.core.types import AuthenticatedHttpRequest
-from salesalign.core.widgets import DateInput
 from salesalign.sales import services
+from salesalign.sales.forms import ExchangeRateForm
 from salesalign.sales.models import ExchangeRate
-from salesalign.sales.selectors.rates import rates_page
-
-
-class ExchangeRateForm(forms.Form):
-    currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3)
-    valid_from = forms.DateField(label=gettext_lazy("Valid from"), widget=DateInput())
-    rate = forms.DecimalField(
-        label=gettext_lazy("Rate"),
-        max_digits=18,
-        decimal_places=8,
-        help_text=gettext_lazy("What one unit of this currency is worth in the company currency."),
-    )
+from salesalign.sales.selectors.rates import rate_deletion, rates_page
 
 
 def exchange_rates(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -58,9 +46,18 @@ def exchange_rates(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def exchange_rate_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Ask (GET), then delete (POST): for administrators."""
+    if not is_admin(request.user):
+        raise PermissionDenied(_("Only administrators maintain exchange rates."))
     rate = get_object_or_404(ExchangeRate, pk=pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "sales/exchange_rate_confirm_delete.html",
+            {"deletion": rate_deletion(rate), "company_currency": settings.COMPANY_CURRENCY},
+        )
     try:
         services.exchange_rate_delete(actor=request.user, exchange_rate=rate)
     except NotAllowed as error:
