@@ -18,6 +18,11 @@ class SurveyScale(models.TextChoices):
     NPS = "nps", _("0–10 (NPS)")
 
 
+#: A scale as a remark after a score, "8 (NPS 0–10)": the choice labels have parentheses of
+#: their own, which a remark in parentheses would double.
+SCALE_REMARKS = {SurveyScale.FIVE_POINT: _("1–5 stars"), SurveyScale.NPS: _("NPS 0–10")}
+
+
 class SurveyChannel(models.TextChoices):
     """Where a satisfaction answer came from."""
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesalign.core.models import BilingualNameModel, TimeStampedModel
 from salesalign.core.visibility import VisibleQuerySet, scope_for
-from salesalign.sales.choices import OrderStatus, SurveyChannel, SurveyScale
+from salesalign.sales.choices import SCALE_REMARKS, OrderStatus, SurveyChannel, SurveyScale
 
 SHARE_SCALE = 10_000  # shares are kept in basis points: 10,000 = 100 %
 
@@ -433,6 +433,11 @@ class SatisfactionResponse(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.score}"
+
+    @property
+    def scale_remark(self) -> str:
+        """The scale said after the score, without parentheses of its own: "NPS 0–10"."""
+        return str(SCALE_REMARKS[SurveyScale(self.scale)])
 
 
 class SurveyInvitationQuerySet(VisibleQuerySet["SurveyInvitation"]):

@@ -150,6 +150,26 @@ def test_a_customer_page_hides_answers_about_people_the_viewer_may_not_see(cast,
     assert sorted(r.score for r in seen_by_admin.context["page"].responses) == [1, 5]
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", '8<small class="text-body-secondary"> (NPS 0–10)</small>'),
+        ("zh-hans", '8<small class="text-body-secondary">（NPS 0–10 分）</small>'),
+    ],
+)
+def test_a_customer_page_says_an_answers_scale_in_the_parentheses_of_its_language(
+    cast, world, language, expected
+):
+    from salesalign.sales.tests.views_world import answer
+
+    answer(world.acme, cast.salesperson, 8, scale="nps")
+    client = cast.client_for("salesperson")
+    client.cookies["django_language"] = language
+    html = client.get(detail_url(world.acme)).content.decode()
+    assert expected in html
+    assert "((" not in html and "))" not in html and "））" not in html
+
+
 def test_hr_reads_a_customer_page_without_edit_or_survey_buttons(cast, world):
     html = cast.client_for("hr").get(detail_url(world.acme)).content.decode()
     assert reverse("sales:customer_update", args=[world.acme.pk]) not in html
