@@ -328,7 +328,7 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
                 paces[line.kpi] = _pace(line.actual, preview.to_date[line.kpi])
             shown = ScorecardKpi(  # with the places a closed card stores
                 kpi=kpi,
-                target=_places(line.target, 4),
+                target=_places(preview.whole.get(line.kpi, line.target), 4),  # the period's
                 actual=_places(line.actual, 4),
                 attainment=_places(line.attainment, 2),
                 score=_places(line.score, 2),
@@ -386,6 +386,8 @@ class UnitSoFar:
     page: Page | None = None
     #: How many people the unit has for the period (all pages).
     count: int = 0
+    #: Ranked by score so far (a unit of up to `SO_FAR_RANKED_UP_TO` people), else by name.
+    best_first: bool = False
 
     @property
     def elapsed_text(self) -> str:
@@ -393,6 +395,11 @@ class UnitSoFar:
         period = self.period
         days = (min(self.today, period.end) - period.start).days + 1
         return percent_text(f"{Decimal(100 * days) / ((period.end - period.start).days + 1):.0f}")
+
+
+#: Up to this many people, a unit's cards so far are all scored and ranked best first; a
+#: larger unit is listed by name and scored a page at a time (each card is a small close).
+SO_FAR_RANKED_UP_TO = 200
 
 
 def unit_so_far(
@@ -405,11 +412,13 @@ def unit_so_far(
     offset: int | None = None,
     limit: int = 50,
 ) -> UnitSoFar:
-    """The people of a unit's subtree in an open period that has begun, by the name shown, a page of
-    `CARDS_PER_PAGE` at a time (or `limit` from `offset`): each one's card as if the period closed today (the close's
-    scoring, written nowhere) with each summed KPI's actual, target to date and pace. For a
-    manager's weekly look at who is behind, before the close. A constant number of queries
-    whatever the number of people."""
+    """The people of a unit's subtree in an open period that has begun, best first (by the
+    name shown in a unit larger than `SO_FAR_RANKED_UP_TO`, and in the API's `limit` from
+    `offset`), a page of `CARDS_PER_PAGE` at a time: each one's card so far (the sales so
+    far against the targets due by today, scored by the close's engine, written nowhere)
+    with each summed KPI's actual, target to date and pace. For a manager's weekly look at
+    who is behind, before the close. A constant number of queries whatever the number of
+    people."""
     periods = list(
         EvaluationPeriod.objects.filter(status=PeriodStatus.OPEN, start__lte=today).order_by(
             "-start", "end"
@@ -434,14 +443,24 @@ def unit_so_far(
     people = person_search(  # by the name the page shows
         user=user, unit=result.unit, status=STATUS_ALL
     ).filter(employed_during(result.period), role__in=covered)
-    if offset is None:
-        result.page = Paginator(people, CARDS_PER_PAGE).get_page(page_number)
+    if offset is None and people.count() <= SO_FAR_RANKED_UP_TO:
+        # A team: everyone's card so far, best first, like the closed periods' cards.
+        everyone = list(people)
+        previews = scorecards_preview(result.period, everyone, today=today)
+        everyone.sort(key=lambda person: _best_first(previews.get(person.pk)))
+        result.page = Paginator(everyone, CARDS_PER_PAGE).get_page(page_number)
         shown = list(result.page.object_list)
         result.count = result.page.paginator.count
-    else:  # the API's slice
-        shown = list(people[offset : offset + limit])
-        result.count = people.count()
-    previews = scorecards_preview(result.period, shown, today=today)
+        result.best_first = True
+    else:  # a large unit (by name, a page scored at a time), or the API's slice
+        if offset is None:
+            result.page = Paginator(people, CARDS_PER_PAGE).get_page(page_number)
+            shown = list(result.page.object_list)
+            result.count = result.page.paginator.count
+        else:
+            shown = list(people[offset : offset + limit])
+            result.count = people.count()
+        previews = scorecards_preview(result.period, shown, today=today)
     keys: dict[str, int] = {}
     for preview in previews.values():
         for position, line in enumerate(preview.card.kpis):
@@ -478,6 +497,12 @@ def unit_so_far(
             )
         )
     return result
+
+
+def _best_first(preview: Any) -> tuple[bool, Decimal]:
+    """Sort key of a card so far: the higher score first, no card (no template) last."""
+    score = None if preview is None else preview.card.total_score
+    return (score is None, -Decimal(score) if score is not None else Decimal(0))
 
 
 def _pace(actual: Decimal | int | None, due: Decimal) -> Pace:

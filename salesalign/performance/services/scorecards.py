@@ -781,9 +781,12 @@ class CardPreview:
     person: Person
     template: ScorecardTemplate
     card: scoring.Scorecard
-    #: Each summed KPI's target to date (by KPI key): the monthly targets of the months gone
-    #: by, the current month by its days gone by. A level KPI (satisfaction) has none.
+    #: Each summed KPI's target to date (by KPI key), which the card is scored against: the
+    #: monthly targets of the months gone by, the current month by its days gone by. A level
+    #: KPI (satisfaction) has none: it is scored against its target at any date.
     to_date: dict[str, Decimal] = dataclasses.field(default_factory=dict)
+    #: Each KPI's target for the whole period (by KPI key).
+    whole: dict[str, Decimal] = dataclasses.field(default_factory=dict)
 
 
 def shares_to_date(period: EvaluationPeriod, today: datetime.date) -> dict[int, Decimal]:
@@ -817,13 +820,15 @@ def scorecard_preview(
 def scorecards_preview(
     period: EvaluationPeriod, people: Sequence[Person], *, today: datetime.date | None = None
 ) -> dict[int, CardPreview]:
-    """The people's cards of an open period as if it closed today (by person id): the period's
-    targets against the sales so far, each scored by the person's template. Left to the
-    close: the ratings a manager enters (the person sees them once the period is published),
-    ranks and a forced distribution (they need everyone's cards), so the rating is the one of
-    the bands. Given `today`, also each summed KPI's target to date, to read the pace by.
-    Writes nothing; a constant number of queries for any number of people (their units
-    loaded). Someone no active template covers gets no card."""
+    """The people's cards of an open period so far (by person id), each scored by the person's
+    template: given `today`, the sales so far against the targets due by today (a summed
+    KPI's target to date; a level's target), so that someone on pace reads as on target
+    whatever the date; without `today`, against the whole period's targets, as the close
+    does. Left to the close: the ratings a manager enters (the person sees them once the
+    period is published), ranks and a forced distribution (they need everyone's cards), so
+    the rating is the one of the bands. Writes nothing; a constant number of queries for
+    any number of people (their units loaded). Someone no active template covers gets no
+    card."""
     compiled = compile_templates()
     chosen: dict[int, CompiledTemplate] = {}
     for person in people:
@@ -861,45 +866,55 @@ def scorecards_preview(
                 value = result.value(person=pk, period=span)
                 if value is not None:
                     sold[pk][str(key)] = value
+    # Given today, a summed metric is scored against its target to date (the months gone by);
+    # a level (satisfaction, a margin) is a level at any date.
+    summed = {metric for metric in metrics if _zero_or_none(metric) is not None}
+    due: dict[int, dict[str, Decimal]] = {}
+    if today is not None:
+        due = _targets(period, metrics, person_ids=ids, shares=shares_to_date(period, today))[0]
+
+    def scored_against(pk: int) -> dict[str, Decimal]:
+        whole = targets.get(pk, {})
+        so_far = due.get(pk, {})
+        return {
+            kpi: so_far.get(metric, Decimal(0)) if metric in summed and today else whole[metric]
+            for kpi, metric in metric_of_kpi.items()
+            if metric in whole
+        }
+
     engines = {
         template.key: dataclasses.replace(template.engine, forced_distribution=None)
         for template in chosen.values()
     }
+    against = {pk: scored_against(pk) for pk in ids}
     cards = scoring.score_scorecards(
         templates=engines,
         people=[
             scoring.ScorecardInput(
                 person_id=pk,
                 template=chosen[pk].key,
-                targets={
-                    kpi: targets[pk][metric]
-                    for kpi, metric in metric_of_kpi.items()
-                    if metric in targets.get(pk, {})
-                },
+                targets=dict(against[pk]),
                 actuals=sold[pk],
             )
             for pk in ids
         ],
     )
-    so_far: dict[int, dict[str, Decimal]] = {}
-    if today is not None:
-        so_far = _targets(period, metrics, person_ids=ids, shares=shares_to_date(period, today))[0]
-    summed = {metric for metric in metrics if _zero_or_none(metric) is not None}
     rows = ScorecardTemplate.objects.in_bulk({template.pk for template in chosen.values()})
     by_pk = {person.pk: person for person in people}
     previews = {}
     for pk, card in zip(ids, cards, strict=True):
-        due = so_far.get(pk, {})
+        whole = targets.get(pk, {})
         previews[pk] = CardPreview(
             period=period,
             person=by_pk[pk],
             template=rows[chosen[pk].pk],
             card=card,
             to_date={
-                kpi: due[metric]
-                for kpi, metric in metric_of_kpi.items()
-                if metric in due and metric in summed
+                kpi: target
+                for kpi, target in against[pk].items()
+                if today is not None and metric_of_kpi[kpi] in summed
             },
+            whole={kpi: whole[metric] for kpi, metric in metric_of_kpi.items() if metric in whole},
         )
     return previews
 

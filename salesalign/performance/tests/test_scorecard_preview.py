@@ -28,25 +28,33 @@ def _open_quarter(cast):
     )
 
 
-def test_the_open_quarter_shows_the_card_the_close_would_make_and_writes_nothing(cast):
+def test_the_open_quarter_is_scored_against_the_targets_due_by_today_and_writes_nothing(cast):
     build(cast)
     opened = _open_quarter(cast)
     [view] = selectors.my_open_cards(user=cast.salesperson.user, today=IN_MARCH)
     assert view.preview and not view.show_ranks
     # 20 March is day 79 of the quarter's 90.
     assert (view.elapsed.quantize(Decimal("0.01")), view.elapsed_text) == (Decimal("87.78"), "88 %")
-    assert (view.card.total_score, view.card.rating) == (Decimal("110.50"), "A")
+    # 11,500 against the 8,580.65 due by 20 March: 134.02 %, capped at 120 points × 70 %
+    # = 84.00, and the margin's 30.00 (a level, the same at any date).
+    assert (view.card.total_score, view.card.rating) == (Decimal("114.00"), "A")
     lines = {line.kpi.key: line for line, _steps in view.lines}
-    assert (lines["revenue"].target, lines["revenue"].actual) == (
-        Decimal("10000.00"),
+    assert (lines["revenue"].target, lines["revenue"].actual, lines["revenue"].attainment) == (
+        Decimal("10000.00"),  # shown: the whole quarter's
         Decimal("11500.00"),
+        Decimal("134.02"),
     )
+    assert view.paces["revenue"].target_to_date == Decimal("8580.65")
     assert lines["gross_margin"].score == Decimal("100.00")
     assert view.steps and all(view.lines[0][1])  # explained in words, like a closed card
+    assert any("8,580.65" in step for step in view.lines[0][1])  # against the target to date
     [second] = selectors.my_open_cards(user=cast.salesperson2.user, today=IN_MARCH)
-    assert (second.card.total_score, second.card.rating) == (Decimal("35.00"), "D")
+    # 5,000 of 8,580.65: 58.27 % × 70 % = 40.79, and no margin points.
+    assert (second.card.total_score, second.card.rating) == (Decimal("40.79"), "D")
     assert not Scorecard.objects.exists()
-    # The close then makes the same numbers.
+    # Once the quarter is over (still open), all of it is due: the close's own numbers.
+    [over] = selectors.my_open_cards(user=cast.salesperson.user, today=TODAY)
+    assert (over.card.total_score, over.card.rating) == (Decimal("110.50"), "A")
     period = periods.period_close(actor=cast.hr.user, period=opened, today=TODAY)
     closed = Scorecard.objects.get(period=period, person=cast.salesperson)
     assert (closed.total_score, closed.rating) == (Decimal("110.50"), "A")
@@ -59,8 +67,9 @@ def test_sales_so_far_move_the_open_card(cast):
     sell(cast, cast.salesperson2, "5000.00", "1000.00", datetime.date(2026, 3, 10))
     [view] = selectors.my_open_cards(user=cast.salesperson2.user, today=IN_MARCH)
     revenue = next(line for line, _steps in view.lines if line.kpi.key == "revenue")
+    # 10,000 of the 8,580.65 due by 20 March.
     assert revenue.actual == Decimal("10000.00")
-    assert revenue.attainment == Decimal("100.00")
+    assert revenue.attainment == Decimal("116.54")
 
 
 def test_a_period_not_yet_begun_and_someone_without_a_template_get_no_card(cast):
@@ -105,7 +114,7 @@ def test_the_page_shows_the_open_card_beside_the_published_ones_in_few_queries(c
     client.cookies["django_language"] = "zh-hans"
     page = client.get(reverse("performance:my_scorecard")).content.decode()
     assert ">截至目前</span>" in page
-    assert "假如考核期今天关闭" in page
+    assert "这是您今天的情况" in page
 
 
 def test_the_api_answers_the_same_card_so_far(cast):
@@ -161,14 +170,14 @@ def test_the_page_and_the_api_show_the_target_to_date_and_the_pace(cast):
     row = page[page.index('<tr data-kpi="revenue">') :]
     row = row[: row.index("</tr>")]
     assert 'data-column="target-to-date">10,000.00' in row
-    assert '<span class="text-danger">50.0</span>' in row
+    assert '<span class="text-danger">50.00</span>' in row
     assert "scorecard-so-far-2026-Q1-pace-note" in page
     lines = {line["kpi"]: line for line in card["kpis"]}
     assert (lines["revenue"]["target_to_date"], lines["revenue"]["pace"]) == ("10000.00", "50.0")
     assert (lines["gross_margin"]["target_to_date"], lines["gross_margin"]["pace"]) == (None, None)
     client.cookies["django_language"] = "zh-hans"
     page = client.get(reverse("performance:my_scorecard")).content.decode()
-    assert "截至今日目标" in page and "进度达成率（%）" in page
+    assert "截至今日目标" in page and "截至今日达成率（%）" in page
 
 
 def _so_far_page(cast, who, **params):
@@ -193,6 +202,12 @@ def test_a_manager_sees_each_of_their_people_so_far_with_the_pace(cast):
     assert "11,500.00 of 10,000.00" in rows[cast.salesperson]
     assert ">35.00<" in rows[cast.salesperson2] and "<td>D</td>" in rows[cast.salesperson2]
     assert '<span class="fw-semibold text-danger">50.0</span>' in rows[cast.salesperson2]
+    # Best first, each name opening the person's page.
+    assert table.index(f'data-person="{cast.salesperson.pk}"') < table.index(
+        f'data-person="{cast.salesperson2.pk}"'
+    )
+    assert reverse("organization:person_detail", args=[cast.salesperson2.pk]) in table
+    assert "2 people, best first." in page
     # Only the manager's team: another team's salesperson is not theirs to see.
     assert f'data-person="{cast.other_salesperson.pk}"' not in table
     assert "Revenue: pace (%)" in page
@@ -224,11 +239,31 @@ def test_the_page_says_when_nothing_is_open_or_nothing_is_theirs(cast):
     assert 'id="no-units"' in _so_far_page(cast, "salesperson")
 
 
-def test_the_page_reads_a_constant_number_of_queries_whatever_the_team(cast):
+def test_a_large_unit_is_listed_by_name_and_scored_a_page_at_a_time(cast, monkeypatch):
+    build(cast)
+    _open_quarter(cast)
+    monkeypatch.setattr(selectors, "SO_FAR_RANKED_UP_TO", 1)
+    page = _so_far_page(cast, "manager")
+    assert "2 people, by name." in page
+    # "Sales" before "Sales2", whatever their scores (35.00 below 114.00 would come last).
+    assert page.index(f'data-person="{cast.salesperson.pk}"') < page.index(
+        f'data-person="{cast.salesperson2.pk}"'
+    )
+    monkeypatch.setattr(selectors, "CARDS_PER_PAGE", 1)
+    second = _so_far_page(cast, "manager", page=2)
+    assert f'data-person="{cast.salesperson2.pk}"' in second
+    assert f'data-person="{cast.salesperson.pk}"' not in second
+
+
+@pytest.mark.parametrize("ranked_up_to", [200, 1])
+def test_the_page_reads_a_constant_number_of_queries_whatever_the_team(
+    cast, monkeypatch, ranked_up_to
+):
     from salesalign.organization.tests.factories import PersonFactory
     from salesalign.performance.tests.scorecard_world import revenue_targets
     from salesalign.targets.models import TargetPlan
 
+    monkeypatch.setattr(selectors, "SO_FAR_RANKED_UP_TO", ranked_up_to)
     build(cast)
     _open_quarter(cast)
     client = cast.client_for("manager")
