@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -276,6 +276,14 @@ def target_get(*, user: Any, pk: int) -> Target:
     if target is None:
         raise Http404("No such target.")
     return target
+
+
+def target_children(*, user: Any, target: Target) -> list[Target]:
+    """The targets allocated below `target` (the reader sees their numbers, which make up its
+    own), each with `may_open`: whether `target_get` would show it to `user` — decided by the
+    same rule, in the one query that reads them."""
+    visible = Target.objects.visible_to(user).filter(pk=OuterRef("pk"))
+    return list(target.children.select_related(*TARGET_RELATED).annotate(may_open=Exists(visible)))
 
 
 def sold_before(target: Target) -> list[tuple[str, str]]:

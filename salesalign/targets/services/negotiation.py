@@ -74,6 +74,14 @@ def is_recipient(user: Any, proposal: TargetProposal) -> bool:
     return person is not None and person.pk == recipient_id(proposal.target)
 
 
+def can_comment(user: Any, target: Target) -> bool:
+    """Who discusses a target: the one who answers for it and the managers who decide on it."""
+    person = person_of(user)
+    if person is not None and person.pk == recipient_id(target):
+        return True
+    return can_manage_target(user, target.parent or target)
+
+
 def _require_recipient(actor: Any, proposal: TargetProposal) -> None:
     if not is_recipient(actor, proposal):
         raise NotAllowed(_("Only the person this target is proposed to may answer it."))
@@ -379,9 +387,7 @@ def target_comment(*, actor: Any, target: Target, text: str) -> TargetMessage:
     text = text.strip()
     if not text:
         raise DomainError(_("Write something."), field="text")
-    person = person_of(actor)
-    is_own = person is not None and person.pk == recipient_id(target)
-    if not is_own and not can_manage_target(actor, target.parent or target):
+    if not can_comment(actor, target):
         raise NotAllowed(_("Only the person a target is for and their managers discuss it."))
     return _message(target=target, proposal=None, kind=MessageKind.COMMENT, author=actor, text=text)
 
