@@ -20,12 +20,13 @@ page, API endpoint and notification:
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -176,6 +177,16 @@ class EvaluationPeriod(TimeStampedModel):
     @property
     def is_published(self) -> bool:
         return self.status == PeriodStatus.PUBLISHED
+
+    @property
+    def closes_from(self) -> date:
+        """The first day it may be closed: the day after its last."""
+        return self.end + timedelta(days=1)
+
+    @property
+    def may_close_now(self) -> bool:
+        """Open and over (today, the server's local date, is after its last day)."""
+        return self.is_open and timezone.localdate() >= self.closes_from
 
     @property
     def engine_period(self) -> Period:

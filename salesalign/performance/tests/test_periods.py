@@ -144,6 +144,27 @@ def test_the_pages_show_the_periods_and_only_runners_get_their_actions(world):
     assert world.quarter.status == PeriodStatus.CLOSED
 
 
+def test_a_period_not_over_offers_no_close_but_says_from_when(cast):
+    today = datetime.date.today()
+    running = services.period_open(
+        actor=cast.hr.user, kind=PeriodKind.ANNUAL, fiscal_year=today.year + 1
+    )
+    over = services.period_open(
+        actor=cast.hr.user, kind=PeriodKind.ANNUAL, fiscal_year=today.year - 2
+    )
+    client = cast.client_for("hr")
+    page = client.get(reverse("performance:period_list")).content.decode()
+    assert f'close-period" data-period="{running.pk}"' not in page
+    assert (
+        f'closes-from" data-period="{running.pk}">Can be closed from {running.end + datetime.timedelta(days=1):%Y-%m-%d}'
+        in page
+    )
+    assert f'close-period" data-period="{over.pk}"' in page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("performance:period_list")).content.decode()
+    assert f"自 {running.end + datetime.timedelta(days=1):%Y-%m-%d} 起可关闭" in page
+
+
 def test_reopening_from_the_page_records_the_reason_and_the_actor(world):
     client = world.cast.client_for("hr")
     url = reverse("performance:period_reopen", args=[world.quarter.pk])

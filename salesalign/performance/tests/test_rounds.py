@@ -241,7 +241,12 @@ def test_three_answers_show_the_averages_once_the_round_is_closed(world):
     )
     content = page.content.decode()
     assert 'id="results-table"' in content and "3.67" in content
+    assert 'Everybody<span class="text-body-secondary small"> (3)</span>' in content
     assert 'id="round-invitees"' not in content, "the person sees averages, not invitees"
+    client = cast.client_for("salesperson")
+    client.cookies["django_language"] = "zh-hans"
+    content = client.get(reverse("performance:round_detail", args=[feedback_round.pk]))
+    assert '<span class="text-body-secondary small">（3）</span>' in content.content.decode()
     told = Notification.objects.get(recipient=cast.salesperson, kind=services.NOTIFY_RESULTS)
     assert told.url == reverse("performance:round_detail", args=[feedback_round.pk])
 

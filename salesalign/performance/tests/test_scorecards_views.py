@@ -103,6 +103,12 @@ def test_a_manager_sees_the_team_cards_and_not_the_other_team(cast):
         reverse("performance:scorecard_list"), {"period": period.pk, "unit": cast.company.pk}
     )
     assert f'data-person="{cast.other_salesperson.pk}"' in executive.content.decode()
+    # The team's own card is told apart from the average of its people's cards.
+    assert 'id="unit-card-note"' in content
+    assert "Revenue (%)</th>" in content
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("performance:scorecard_list"), {"period": period.pk})
+    assert "（%）</th>" in page.content.decode()
 
 
 def test_the_template_api_refuses_weights_that_miss_100_and_saves_good_ones(cast):
@@ -406,7 +412,7 @@ def test_an_attainment_of_zero_reads_zero_not_missing(cast):
     ScorecardKpi.objects.filter(scorecard=card).update(score=Decimal(0), weighted_score=Decimal(0))
     detail = client.get(reverse("performance:scorecard_detail", args=[card.pk])).content.decode()
     row = detail.split('data-kpi="gross_margin">')[1].split("</tr>")[0]
-    assert re.findall(r'<td class="text-end">([^<]*)</td>', row)[2:4] == ["0.00", "0.00"]
+    assert re.findall(r'<td class="text-end[^"]*">([^<]*)</td>', row)[2:4] == ["0.00", "0.00"]
     assert "Total score: <strong>0.00</strong>" in detail
 
 

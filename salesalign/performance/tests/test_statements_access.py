@@ -277,7 +277,7 @@ def test_the_statement_names_gates_and_the_line_asked_about_in_words_not_codes(c
     html = page.content.decode()
     components = re.search(r'id="statement-components".*?</table>', html, re.S)
     assert components is not None
-    assert "Customer satisfaction ≥ 3.5" in components.group(0)
+    assert re.search(r"Customer satisfaction ≥ 3\.5 \([\d.—]+\)", components.group(0))
     assert "customer_satisfaction" not in components.group(0)
     asked = re.search(r'data-question="\d+".*?</p>', html, re.S)
     assert asked is not None
