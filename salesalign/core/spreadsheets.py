@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.bulk import chunks
 from salesalign.core.exceptions import DomainError
+from salesalign.core.xlsx import RowLimitExceeded, write_workbook
 
 #: What a cell may hold once read: text from a CSV, typed values from an XLSX sheet.
 Cell = str | int | float | Decimal | bool | dt.date | dt.datetime | dt.time | None
@@ -433,12 +434,11 @@ def read_tables(data: bytes, *, file_name: str = "") -> list[Table]:
 # ---------------------------------------------------------------- writing
 
 
-def _safe_cell(value: Any) -> Cell:
-    if isinstance(value, Promise):
-        value = str(value)
-    if isinstance(value, str):
-        return _ILLEGAL_XML.sub("", neutralize(value))  # type: ignore[arg-type]
-    return value  # type: ignore[no-any-return]
+def _safe_text(text: str) -> str:
+    """Text a spreadsheet shows as text: never a formula, without characters XML forbids."""
+    if text.startswith(_FORMULA_STARTS):
+        text = "'" + text
+    return _ILLEGAL_XML.sub("", text)
 
 
 #: Rows an Excel worksheet holds, its header included.
@@ -463,49 +463,14 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     """Write sheets to an XLSX workbook; text cells are neutralised, dates get a date format.
 
     `SheetTooLarge` when a sheet has more rows than Excel holds (the file would not open)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for sheet in sheets:
-        worksheet = workbook.create_sheet(title=sheet.name[:31])
-        for index, width in enumerate(sheet.column_widths):
-            letter = _column_letter(index)
-            worksheet.column_dimensions[letter].width = width
-        worksheet.freeze_panes = "A2"
-        header_cells = []
-        for title in sheet.header:
-            cell = WriteOnlyCell(worksheet, value=_safe_cell(title))
-            cell.font = bold
-            header_cells.append(cell)
-        worksheet.append(header_cells)
-        for number, row in enumerate(sheet.rows, start=2):
-            if number > EXCEL_MAX_ROWS:
-                worksheet.close()  # ends the sheet's temporary file before the workbook goes
-                raise SheetTooLarge()
-            cells = []
-            for value in row:
-                safe = _safe_cell(value)
-                if isinstance(safe, dt.date | dt.datetime):
-                    cell = WriteOnlyCell(worksheet, value=safe)
-                    cell.number_format = (
-                        "yyyy-mm-dd hh:mm" if isinstance(safe, dt.datetime) else "yyyy-mm-dd"
-                    )
-                    cells.append(cell)
-                else:
-                    cells.append(safe)
-            worksheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index + 1))
+    try:
+        return write_workbook(
+            [(sheet.name, sheet.header, sheet.rows, sheet.column_widths) for sheet in sheets],
+            max_rows=EXCEL_MAX_ROWS,
+            text=_safe_text,
+        )
+    except RowLimitExceeded as error:
+        raise SheetTooLarge() from error
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
