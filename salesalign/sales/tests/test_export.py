@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+import io
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from salesalign.core.models import ImportBatch
-from salesalign.core.spreadsheets import read_csv
+from salesalign.core.spreadsheets import cell_text, read_csv, read_tables
 from salesalign.sales.models import Customer
 from salesalign.sales.tests.import_helpers import (
     check,
@@ -103,17 +107,55 @@ def test_an_unknown_format_is_not_found(orders):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_export_takes_as_many_queries_for_many_orders_as_for_few(
-    orders, django_assert_max_num_queries
+    orders, django_assert_max_num_queries, fmt
 ):
     client = orders.cast.client_for("manager")
     with django_assert_max_num_queries(12):
-        client.get(reverse("sales:order_export", args=["csv"])).getvalue()
+        b"".join(client.get(reverse("sales:order_export", args=[fmt])))
     rows = [f"BULK-{n},2024-04-01,C001,,sales1,,HW,1,{n + 1},,,,,,," for n in range(200)]
     commit(orders.cast, check(orders.cast, csv_file(*rows), source="ERP"))
     with django_assert_max_num_queries(12):
-        content = client.get(reverse("sales:order_export", args=["csv"])).getvalue()
-    assert len(order_ids(content)) == 203
+        content = b"".join(client.get(reverse("sales:order_export", args=[fmt])))
+    ids = order_ids(content) if fmt == "csv" else {row[0] for row in xlsx_rows(content)[1:]}
+    assert len(ids) == 203
+
+
+def xlsx_rows(content: bytes, *, read_only: bool = True) -> list[tuple]:
+    book = load_workbook(io.BytesIO(content), read_only=read_only)
+    return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_the_xlsx_export_has_typed_cells_a_bold_frozen_header_and_the_csvs_content(orders):
+    content = export(orders, "admin", "xlsx").getvalue()
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert sheet.title == "Orders" and sheet.freeze_panes == "A2"
+    header = [cell for cell in sheet[1]]
+    assert header[0].value == "订单号 / Order ID" and header[-1].value == "订单来源 / Order source"
+    assert all(cell.font.b for cell in header)
+    first = {cell.column_letter: cell for cell in sheet[2]}
+    assert first["B"].value == datetime.datetime(2024, 3, 5)
+    assert first["B"].number_format == "yyyy-mm-dd" and not first["B"].font.b
+    assert (first["H"].value, first["I"].value, first["J"].value) == (2, 1234.5, 800)
+    assert first["I"].data_type == "n"
+    assert sheet.column_dimensions["A"].width == 18
+    # Cell for cell what the CSV says, read back the way the import reads it.
+    in_csv = read_csv(export(orders, "admin").getvalue())
+    in_xlsx = read_tables(content, file_name="orders.xlsx")[0]
+    assert in_xlsx.header == in_csv.header
+    assert [[as_read(cell) for cell in row.cells] for row in in_xlsx.rows] == [
+        [as_read(cell) for cell in row.cells] for row in in_csv.rows
+    ]
+
+
+def as_read(cell) -> object:
+    """A cell as the import takes it: 1234.5 in an XLSX and "1234.50" in a CSV are one amount."""
+    text = cell_text(cell)
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return text
 
 
 def _with_a_crm_order(world):
