@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils.translation import gettext_lazy
@@ -19,7 +20,7 @@ def read_back(*sheets: Sheet) -> list:
 
 
 def test_each_kind_of_cell_reads_back_with_its_type_and_format():
-    row = [
+    row: list[Any] = [  # a translated label too: headers and labels are often lazy
         "a & <b>",
         " padded ",
         7,
