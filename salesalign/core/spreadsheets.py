@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from math import isinf, isnan
 from typing import Any
 
 from django.utils.functional import Promise
@@ -29,7 +30,6 @@ from django.utils.translation import gettext as _
 
 from salesalign.core.bulk import chunks
 from salesalign.core.exceptions import DomainError
-from salesalign.core.xlsx import RowLimitExceeded, write_workbook
 
 #: What a cell may hold once read: text from a CSV, typed values from an XLSX sheet.
 Cell = str | int | float | Decimal | bool | dt.date | dt.datetime | dt.time | None
@@ -460,17 +460,84 @@ class SheetTooLarge(DomainError):
 
 
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
-    """Write sheets to an XLSX workbook; text cells are neutralised, dates get a date format.
+    """Write sheets to an XLSX workbook (XlsxWriter, a row at a time in constant memory): a bold
+    frozen header, the column widths, typed cells; text neutralised, dates with a date format.
 
     `SheetTooLarge` when a sheet has more rows than Excel holds (the file would not open)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"constant_memory": True, "remove_timezone": True, "strings_to_numbers": False}
+    )
     try:
-        return write_workbook(
-            [(sheet.name, sheet.header, sheet.rows, sheet.column_widths) for sheet in sheets],
-            max_rows=EXCEL_MAX_ROWS,
-            text=_safe_text,
-        )
-    except RowLimitExceeded as error:
-        raise SheetTooLarge() from error
+        header_format = workbook.add_format({"bold": True})
+        formats = {
+            dt.datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+            dt.date: workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            dt.time: workbook.add_format({"num_format": "h:mm:ss"}),
+        }
+        for sheet, name in zip(sheets, _sheet_names(sheet.name for sheet in sheets), strict=True):
+            worksheet = workbook.add_worksheet(name)
+            for index, width in enumerate(sheet.column_widths):
+                worksheet.set_column(index, index, width)
+            worksheet.freeze_panes(1, 0)
+            for column, title in enumerate(sheet.header):
+                _write_cell(worksheet, 0, column, title, formats, header_format)
+            for number, row in enumerate(sheet.rows, start=1):
+                if number >= EXCEL_MAX_ROWS:
+                    raise SheetTooLarge()
+                for column, value in enumerate(row):
+                    _write_cell(worksheet, number, column, value, formats, None)
+    finally:
+        workbook.close()
+    return buffer.getvalue()
+
+
+def _write_cell(
+    worksheet: Any, row: int, column: int, value: Any, formats: dict[type, Any], bold: Any
+) -> None:
+    """One cell by its type: text (never a formula), a number, a boolean, a date or a time."""
+    if value is None or value == "":
+        if bold is not None:
+            worksheet.write_blank(row, column, None, bold)
+        return
+    if isinstance(value, Promise):
+        value = str(value)
+    if isinstance(value, str):
+        worksheet.write_string(row, column, _safe_text(value), bold)
+    elif isinstance(value, bool):
+        worksheet.write_boolean(row, column, value, bold)
+    elif isinstance(value, int | float | Decimal):
+        number = float(value)
+        if isnan(number) or isinf(number):
+            worksheet.write_string(row, column, str(value), bold)
+        else:
+            worksheet.write_number(row, column, number, bold)
+    elif isinstance(value, dt.datetime | dt.date | dt.time):
+        kind = dt.datetime if isinstance(value, dt.datetime) else type(value)
+        worksheet.write_datetime(row, column, value, formats[kind])
+    else:
+        worksheet.write_string(row, column, _safe_text(str(value)), bold)
+
+
+# Characters Excel forbids in a sheet's name.
+_BAD_SHEET_NAME = re.compile(r"[\\/?*\[\]:]")
+
+
+def _sheet_names(names: Iterable[str]) -> list[str]:
+    """Names Excel accepts: no forbidden characters, at most 31 characters, each once."""
+    taken: set[str] = set()
+    result = []
+    for raw in names:
+        base = _BAD_SHEET_NAME.sub("_", raw)[:31].strip("'") or "Sheet"
+        name, counter = base, 1
+        while name.casefold() in taken:
+            suffix = str(counter)
+            name, counter = base[: 31 - len(suffix)] + suffix, counter + 1
+        taken.add(name.casefold())
+        result.append(name)
+    return result
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:

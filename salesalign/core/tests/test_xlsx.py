@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from salesalign.core.spreadsheets import Sheet, SheetTooLarge, write_xlsx
-from salesalign.core.xlsx import column_letter
 
 
 def read_back(*sheets: Sheet) -> list:
@@ -74,10 +73,3 @@ def test_a_sheet_longer_than_allowed_is_refused(monkeypatch):
     write_xlsx([Sheet("Ok", ["h"], [[1], [2]])])
     with pytest.raises(SheetTooLarge):
         write_xlsx([Sheet("Long", ["h"], [[1], [2], [3]])])
-
-
-@pytest.mark.parametrize(
-    ("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")]
-)
-def test_column_letters_count_like_excel(index, letters):
-    assert column_letter(index) == letters
