@@ -14,11 +14,14 @@ from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from salesalign.core.exceptions import DomainError, NotAllowed
 from salesalign.core.roles import person_of
+from salesalign.core.services import notify
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.strategy.choices import DocumentKind, DocumentStatus, QuestionKind
@@ -30,6 +33,10 @@ from salesalign.strategy.models import (
     StrategyEdition,
 )
 from salesalign.strategy.selectors.documents import is_in_audience, may_write_documents
+
+#: The notification that tells a reader their question about a document was answered.
+NOTIFY_ANSWER = "strategy_question_answer"
+ANSWER_SUBJECT = gettext_noop("Your question about “%(title)s” was answered.")
 
 #: The largest attachment accepted, in bytes.
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
@@ -522,14 +529,25 @@ def question_answer(*, actor: Any, question: DocumentQuestion, answer: str) -> D
     question = cast(
         DocumentQuestion,
         DocumentQuestion.objects.select_for_update()
-        .select_related("person__unit")
+        .select_related("person__unit", "document")
         .get(pk=question.pk),
     )
     if not may_answer(actor, question):
         raise NotAllowed(_("You may not answer this question."))
+    first_answer = not question.answer
     question.answer = _clean_text(answer, field="answer", label=_("Answer"))
     question.answered_by = person_of(actor)
     question.answered_at = timezone.now()
     question.full_clean()
     question.save()
+    if first_answer and question.person_id != getattr(question.answered_by, "pk", None):
+        # The asker is told once, on the version they asked about (it says if superseded).
+        notify(
+            people=[question.person_id],
+            kind=NOTIFY_ANSWER,
+            subject=ANSWER_SUBJECT,
+            params={"title": question.document.title},
+            url=reverse("strategy:document_detail", args=[question.document_id])
+            + f"#question-{question.pk}",
+        )
     return question

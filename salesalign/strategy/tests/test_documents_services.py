@@ -244,6 +244,20 @@ def test_the_manager_of_the_asker_answers_and_it_is_recorded(cast):
     )
     assert answered.answered_by == cast.manager
     assert answered.answered_at is not None
+    # The asker is told, once: a corrected answer does not tell them again.
+    from django.utils import translation
+
+    from salesalign.core.models import Notification
+
+    [told] = Notification.objects.filter(recipient=cast.salesperson, kind=services.NOTIFY_ANSWER)
+    assert told.url == f"/strategy/documents/{document.pk}/#question-{question.pk}"
+    assert told.text == f"Your question about “{document.title}” was answered."
+    with translation.override("zh-hans"):
+        assert told.text == f"您对“{document.title}”提出的问题已得到回复。"
+    services.question_answer(
+        actor=cast.manager.user, question=question, answer="Renewals count as revenue, net."
+    )
+    assert Notification.objects.filter(kind=services.NOTIFY_ANSWER).count() == 1
 
 
 @pytest.mark.parametrize("who", ["executive", "hr", "admin"])
