@@ -15,6 +15,7 @@ from salesalign.core.selectors import notification_list, notification_unread_cou
 from salesalign.core.visibility import scope_for
 from salesalign.organization.models import OrgUnit, Person
 from salesalign.performance.selectors.scorecards import CardView, my_open_cards
+from salesalign.performance.selectors.standing import PeriodStanding, units_standing
 from salesalign.strategy.models import StrategyDocument
 from salesalign.strategy.selectors import documents as document_selectors
 from salesalign.targets.selectors.pages import targets_waiting
@@ -57,6 +58,8 @@ class HomePage:
     #: The person's cards of the open periods so far: where they stand against the target
     #: to date (none for someone no scorecard template covers).
     standing: list[CardView] = field(default_factory=list)
+    #: For a leader, their units' revenue so far against the revenue due by today.
+    units_standing: list[PeriodStanding] = field(default_factory=list)
 
     @property
     def linked(self) -> bool:
@@ -99,6 +102,8 @@ def home_page(user: Any) -> HomePage:
         page.standing = my_open_cards(user=user, today=timezone.localdate())
     page.targets_waiting = targets_waiting(user)
     scope = scope_for(user)
+    if scope.everything or scope.unit_paths:
+        page.units_standing = units_standing(user=user, today=timezone.localdate())
     if scope.everything:
         page.confirmation_documents = document_selectors.documents_to_confirm()
         page.departments = document_selectors.confirmation_by_department(

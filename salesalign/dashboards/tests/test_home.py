@@ -202,3 +202,44 @@ def test_a_salesperson_sees_where_they_stand_in_the_open_period(cast):
     page = client.get(reverse("home")).content.decode()
     assert "我的进度" in page and "进度达成率 50.0%" in page
     assert "已完成 5,000.00，截至今日应完成 10,000.00" in page
+
+
+def test_leaders_see_how_their_units_stand_against_the_revenue_due_by_today(cast):
+    from salesalign.core.choices import Metric
+    from salesalign.performance.choices import PeriodKind
+    from salesalign.performance.services import periods
+    from salesalign.performance.tests.scorecard_world import YEAR, build
+    from salesalign.targets.models import Target, TargetPeriod, TargetPlan, slice_key_of
+
+    build(cast)
+    team_target = Target.objects.create(
+        plan=TargetPlan.objects.get(),
+        metric=Metric.REVENUE,
+        unit=cast.team,
+        amount=1_800_000,
+        slice_key=slice_key_of(unit_id=cast.team.pk, person_id=None),
+    )
+    TargetPeriod.objects.bulk_create(
+        TargetPeriod(target=team_target, month=month, amount=600_000)
+        for month in (202601, 202602, 202603)
+    )
+    assert 'id="how-we-stand"' not in home(cast, "manager")  # no period open yet
+    periods.period_open(actor=cast.hr.user, kind=PeriodKind.QUARTERLY, fiscal_year=YEAR, number=1)
+    page = home(cast, "manager")
+    panel = page[page.index('id="how-we-stand"') :]
+    panel = panel[: panel.index("</section>")]
+    # The team sold 11,500 + 5,000 in the quarter (April's 8,000 is outside), and today is
+    # past it: all of its 18,000 is due.
+    row = panel[panel.index(f'data-unit="{cast.team.pk}"') :].split("</tr>")[0]
+    assert "18,000.00" in row and "16,500.00" in row and ">91.7 %</span>" in row
+    assert f'data-unit="{cast.other_team.pk}"' not in panel  # not theirs
+    # An executive sees the company and its departments; a unit without a target says so.
+    page = home(cast, "executive")
+    panel = page[page.index('id="how-we-stand"') :]
+    panel = panel[: panel.index("</section>")]
+    assert f'data-unit="{cast.company.pk}"' in panel
+    assert f'data-unit="{cast.department.pk}"' in panel
+    assert f'data-unit="{cast.team.pk}"' not in panel  # a level further down
+    department = panel[panel.index(f'data-unit="{cast.department.pk}"') :].split("</tr>")[0]
+    assert "no target" in department and "18,500.00" in department  # 16,500 + 2,000 sold
+    assert 'id="how-we-stand"' not in home(cast, "salesperson")

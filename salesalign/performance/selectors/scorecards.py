@@ -325,7 +325,7 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
         for line in preview.card.kpis:
             kpi = kpis[line.kpi]
             if line.kpi in preview.to_date:
-                paces[line.kpi] = _pace(line.actual, preview.to_date[line.kpi])
+                paces[line.kpi] = pace_of(line.actual, preview.to_date[line.kpi])
             shown = ScorecardKpi(  # with the places a closed card stores
                 kpi=kpi,
                 target=_places(preview.whole.get(line.kpi, line.target), 4),  # the period's
@@ -485,7 +485,7 @@ def unit_so_far(
                 PaceCell(
                     kpi=kpis[key],
                     actual=_places(kpi_line.actual, 4),
-                    pace=_pace(kpi_line.actual, due),
+                    pace=pace_of(kpi_line.actual, due),
                 )
             )
         result.rows.append(
@@ -505,7 +505,7 @@ def _best_first(preview: Any) -> tuple[bool, Decimal]:
     return (score is None, -Decimal(score) if score is not None else Decimal(0))
 
 
-def _pace(actual: Decimal | int | None, due: Decimal) -> Pace:
+def pace_of(actual: Decimal | int | None, due: Decimal) -> Pace:
     return Pace(
         target_to_date=due,
         percent=_places(100 * (actual or 0) / due, 1) if due else None,

@@ -468,16 +468,17 @@ def _metrics_needed(templates: Iterable[CompiledTemplate]) -> set[str]:
     return metrics
 
 
-def _targets(
+def period_targets(
     period: EvaluationPeriod,
     metrics: set[str],
     *,
     person_ids: Sequence[int] | None = None,
+    unit_ids: Sequence[int] | None = None,
     shares: Mapping[int, Decimal] | None = None,
 ) -> tuple[dict[int, dict[str, Decimal]], dict[int, dict[str, Decimal]]]:
     """Targets of the period per person and per unit, by metric, in the metric's unit: the
     months of the approved plan of the fiscal year that fall inside the period; one query
-    (only those people's, given `person_ids`). Given `shares` (month → share of it counted),
+    (only those people's, given `person_ids`; only those units' own, given `unit_ids`). Given `shares` (month → share of it counted),
     a summed target counts each month's amount times its share (a target "to date"); a
     level is a level whatever the share."""
     from salesalign.engines.periods import months_of
@@ -504,6 +505,8 @@ def _targets(
     )
     if person_ids is not None:
         rows = rows.filter(target__person_id__in=person_ids)
+    if unit_ids is not None:
+        rows = rows.filter(target__person__isnull=True, target__unit_id__in=unit_ids)
     amounts: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
     levels: dict[tuple[str, int, str], list[Decimal]] = defaultdict(list)
     for person_id, unit_id, metric, amount, level, month in rows:
@@ -693,7 +696,7 @@ def scorecards_compute(period: EvaluationPeriod, *, actuals: PeriodActuals | Non
         for line in template.engine.lines
         if line.kpi.kind is scoring.KpiKind.METRIC
     }
-    person_targets, unit_targets = _targets(period, metrics)
+    person_targets, unit_targets = period_targets(period, metrics)
     unit_ids = [unit.pk for unit in scored_units]
     person_actuals, unit_actuals = _actuals(
         actuals or PeriodActuals(period),
@@ -847,7 +850,7 @@ def scorecards_preview(
         if line.kpi.kind is scoring.KpiKind.METRIC
     }
     ids = list(chosen)
-    targets = _targets(period, metrics, person_ids=ids)[0]
+    targets = period_targets(period, metrics, person_ids=ids)[0]
     sold: dict[int, dict[str, Decimal | None]] = {
         pk: {metric: _zero_or_none(metric) for metric in metrics} for pk in ids
     }
@@ -871,7 +874,9 @@ def scorecards_preview(
     summed = {metric for metric in metrics if _zero_or_none(metric) is not None}
     due: dict[int, dict[str, Decimal]] = {}
     if today is not None:
-        due = _targets(period, metrics, person_ids=ids, shares=shares_to_date(period, today))[0]
+        due = period_targets(period, metrics, person_ids=ids, shares=shares_to_date(period, today))[
+            0
+        ]
 
     def scored_against(pk: int) -> dict[str, Decimal]:
         whole = targets.get(pk, {})
