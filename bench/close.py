@@ -248,9 +248,9 @@ def read_attainments(period: Any) -> Attainments:
     for the `close_period, attainments read` operation."""
     from salesalign.engines.scoring import round_half_away_from_zero
     from salesalign.performance.services.period_actuals import PeriodActuals
-    from salesalign.performance.services.scorecards import _targets
+    from salesalign.performance.services.scorecards import period_targets
 
-    person_targets, _units = _targets(period, {"revenue"})
+    person_targets, _units = period_targets(period, {"revenue"})
     reading = PeriodActuals(period)
     reading.read(["revenue"])
     actuals = reading.of_people("revenue", person_targets)
