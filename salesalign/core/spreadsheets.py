@@ -436,9 +436,7 @@ def read_tables(data: bytes, *, file_name: str = "") -> list[Table]:
 
 def _safe_text(text: str) -> str:
     """Text a spreadsheet shows as text: never a formula, without characters XML forbids."""
-    if text.startswith(_FORMULA_STARTS):
-        text = "'" + text
-    return _ILLEGAL_XML.sub("", text)
+    return _ILLEGAL_XML.sub("", str(neutralize(text)))
 
 
 #: Rows an Excel worksheet holds, its header included.

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, F, Max, Prefetch, Q
+from django.db.models import Avg, Count, F, Max, Prefetch
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from salesalign.performance.models import (
 from salesalign.performance.services.common import employed_during
 from salesalign.performance.services.scorecards import (
     DEFAULT_ROLE,
+    elapsed_percent,
     scorecard_preview,
     scorecards_preview,
 )
@@ -343,8 +344,7 @@ def my_open_cards(*, user: Any, today: datetime.date) -> list[CardView]:
                 steps=[explain(step.as_json()) for step in preview.card.explanation],
                 show_ranks=False,
                 preview=True,
-                elapsed=Decimal(100 * ((today - period.start).days + 1))
-                / ((period.end - period.start).days + 1),
+                elapsed=elapsed_percent(period, today),
                 paces=paces,
             )
         )
@@ -392,9 +392,7 @@ class UnitSoFar:
     @property
     def elapsed_text(self) -> str:
         assert self.period is not None
-        period = self.period
-        days = (min(self.today, period.end) - period.start).days + 1
-        return percent_text(f"{Decimal(100 * days) / ((period.end - period.start).days + 1):.0f}")
+        return percent_text(f"{elapsed_percent(self.period, self.today):.0f}")
 
 
 #: Up to this many people, a unit's cards so far are all scored and ranked best first; a
@@ -554,10 +552,7 @@ def _visible_units(user: Any) -> list[OrgUnit]:
     scope = scope_for(user)
     units_query = OrgUnit.objects.order_by("path")
     if not scope.everything:
-        condition = Q(pk__in=[])
-        for path in scope.unit_paths:
-            condition |= Q(path__startswith=path)
-        units_query = units_query.filter(condition)
+        units_query = units_query.filter(pk__in=scope.units())
     return list(units_query)
 
 

@@ -17,7 +17,11 @@ from salesalign.performance.choices import PeriodStatus
 from salesalign.performance.models import EvaluationPeriod
 from salesalign.performance.selectors.scorecards import Pace, pace_of
 from salesalign.performance.services.common import COMPANY_READER
-from salesalign.performance.services.scorecards import period_targets, shares_to_date
+from salesalign.performance.services.scorecards import (
+    elapsed_percent,
+    period_targets,
+    shares_to_date,
+)
 from salesalign.sales.selectors.actuals import actuals_of_metrics
 
 #: The open periods a home page shows at most (the latest begun first, the shortest first).
@@ -96,9 +100,8 @@ def units_standing(*, user: Any, today: datetime.date) -> list[PeriodStanding]:
                     top=unit.pk in top_ids,
                 )
             )
-        days = (min(today, period.end) - period.start).days + 1
-        elapsed = Decimal(100 * days) / ((period.end - period.start).days + 1)
-        result.append(PeriodStanding(period, percent_text(f"{elapsed:.0f}"), rows))
+        elapsed = percent_text(f"{elapsed_percent(period, today):.0f}")
+        result.append(PeriodStanding(period, elapsed, rows))
     return result
 
 

@@ -792,6 +792,12 @@ class CardPreview:
     whole: dict[str, Decimal] = dataclasses.field(default_factory=dict)
 
 
+def elapsed_percent(period: EvaluationPeriod, today: datetime.date) -> Decimal:
+    """How much of a period has gone by on `today`, in percent of its days (at most 100)."""
+    days = (min(today, period.end) - period.start).days + 1
+    return Decimal(100 * days) / ((period.end - period.start).days + 1)
+
+
 def shares_to_date(period: EvaluationPeriod, today: datetime.date) -> dict[int, Decimal]:
     """How much of each month (yyyymm) of the period has gone by on `today` (counted): 1 for
     a month over, 0 for one to come, the share of its days in the period for the current one
@@ -872,17 +878,17 @@ def scorecards_preview(
     # Given today, a summed metric is scored against its target to date (the months gone by);
     # a level (satisfaction, a margin) is a level at any date.
     summed = {metric for metric in metrics if _zero_or_none(metric) is not None}
+    by_date = today is not None
     due: dict[int, dict[str, Decimal]] = {}
     if today is not None:
-        due = period_targets(period, metrics, person_ids=ids, shares=shares_to_date(period, today))[
-            0
-        ]
+        shares = shares_to_date(period, today)
+        due, _units = period_targets(period, metrics, person_ids=ids, shares=shares)
 
     def scored_against(pk: int) -> dict[str, Decimal]:
         whole = targets.get(pk, {})
         so_far = due.get(pk, {})
         return {
-            kpi: so_far.get(metric, Decimal(0)) if metric in summed and today else whole[metric]
+            kpi: so_far.get(metric, Decimal(0)) if by_date and metric in summed else whole[metric]
             for kpi, metric in metric_of_kpi.items()
             if metric in whole
         }
@@ -915,10 +921,10 @@ def scorecards_preview(
             template=rows[chosen[pk].pk],
             card=card,
             to_date={
-                kpi: target
-                for kpi, target in against[pk].items()
-                if today is not None and metric_of_kpi[kpi] in summed
-            },
+                kpi: target for kpi, target in against[pk].items() if metric_of_kpi[kpi] in summed
+            }
+            if by_date
+            else {},
             whole={kpi: whole[metric] for kpi, metric in metric_of_kpi.items() if metric in whole},
         )
     return previews
